@@ -1,0 +1,79 @@
+"""seedlock: make machine-learning runs reproducible, prove that they are, compare across seeds.
+
+``import seedlock`` imports no framework and changes nothing global; the public names below are
+loaded on first use. ``seed_everything`` is the one call that changes global RNG state.
+
+Example:
+    >>> import seedlock
+    >>> report = seedlock.seed_everything(42)
+    >>> seedlock.derive("data", "shuffle", 0) == seedlock.derive("data", "shuffle", 0, seed=42)
+    True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
+from seedlock._seed import derive, derive_many, root_seed, seed_sequence
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it; imported lazily so `import seedlock` stays cheap.
+_LAZY = {
+    "seed_everything": "seedlock._everything",
+    "SeedReport": "seedlock._everything",
+    "numpy_rng": "seedlock._generators",
+    "python_rng": "seedlock._generators",
+    "torch_generator": "seedlock._generators",
+    "jax_key": "seedlock._generators",
+    "tf_generator": "seedlock._generators",
+    "snapshot": "seedlock.state",
+    "restore": "seedlock.state",
+    "isolate": "seedlock.state",
+    "track": "seedlock.state",
+    "untrack": "seedlock.state",
+    "Snapshot": "seedlock.state",
+    "doctor": "seedlock.determinism",
+    "Finding": "seedlock.determinism",
+    "fingerprint": "seedlock.env",
+    "log": "seedlock.launch",
+    "log_artifact": "seedlock.launch",
+    "verify": "seedlock._verify",
+}
+
+__all__ = [
+    "SeedlockError",
+    "SeedlockTypeError",
+    "StateError",
+    "__version__",
+    "derive",
+    "derive_many",
+    "root_seed",
+    "seed_sequence",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seedlock' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:
+    from seedlock._everything import SeedReport, seed_everything
+    from seedlock._generators import jax_key, numpy_rng, python_rng, tf_generator, torch_generator
+    from seedlock._verify import verify
+    from seedlock.determinism import Finding, doctor
+    from seedlock.env import fingerprint
+    from seedlock.launch import log, log_artifact
+    from seedlock.state import Snapshot, isolate, restore, snapshot, track, untrack

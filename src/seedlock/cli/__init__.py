@@ -1,0 +1,69 @@
+"""The ``seedlock`` command line: a thin layer over the public API.
+
+Each subcommand lives in its own module ``seedlock.cli.<name>`` exposing
+``register(subparsers)``, which adds its parser and sets ``handler`` to a function
+``(args) -> int``. Exit codes: 0 success, 1 a finding (not reproducible, lint findings),
+2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from seedlock._errors import SeedlockError
+
+__all__ = ["console_main", "main"]
+
+# The order here is the order of `seedlock --help`.
+_COMMANDS = ("run", "verify", "runs", "diff", "sweep", "compare", "env", "doctor", "lint")
+
+EXIT_OK = 0
+EXIT_FINDING = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every subcommand registered."""
+    from seedlock import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="seedlock",
+        description="Make ML runs reproducible, prove that they are, compare results across seeds.",
+    )
+    parser.add_argument("--version", action="version", version=f"seedlock {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMANDS:
+        importlib.import_module(f"seedlock.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``seedlock`` command line and return its exit code.
+
+    Example:
+        >>> main(["doctor", "--json"]) in (0, 1)  # doctest: +SKIP
+        True
+    """
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="seedlock: %(message)s")
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(handler(args))
+    except SeedlockError as exc:
+        print(f"seedlock {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def console_main() -> None:
+    """Entry point of the ``seedlock`` console script."""
+    sys.exit(main())
