@@ -19,7 +19,18 @@ from seedlock._errors import SeedlockError
 __all__ = ["console_main", "main"]
 
 # The order here is the order of `seedlock --help`.
-_COMMANDS = ("run", "verify", "runs", "diff", "sweep", "compare", "env", "doctor", "lint")
+_COMMANDS = (
+    "run",
+    "verify",
+    "runs",
+    "diff",
+    "sweep",
+    "compare",
+    "report",
+    "env",
+    "doctor",
+    "lint",
+)
 
 EXIT_OK = 0
 EXIT_FINDING = 1

@@ -1,0 +1,1 @@
+"""seedlock's pytest plugin (registered under the ``pytest11`` entry point)."""
