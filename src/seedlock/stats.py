@@ -1,0 +1,505 @@
+"""Statistics over seeds: bootstrap confidence intervals, IQM, probability of improvement, power.
+
+Determinism contract: every bootstrap draws from a NumPy generator seeded with
+``derive("seedlock.stats", <what>, seed=seed)`` (``seed=0`` unless given), so the same values give
+the same intervals in every process and on every machine; no global RNG state is read or changed.
+SciPy is imported inside the functions that need it, never when this module is imported.
+
+Example:
+    >>> from seedlock import stats
+    >>> s = stats.summarize([0.81, 0.83, 0.82, 0.85, 0.80, 0.84], n_resamples=2000)
+    >>> round(s.mean, 3), s.n
+    (0.825, 6)
+    >>> s.mean_ci.low < s.mean < s.mean_ci.high
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock._seed import SeedLike, derive
+
+__all__ = [
+    "Comparison",
+    "Interval",
+    "Summary",
+    "compare",
+    "iqm",
+    "probability_of_improvement",
+    "seeds_needed",
+    "summarize",
+]
+
+_DEFAULT_RESAMPLES = 10_000
+_RANK_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A confidence interval.
+
+    Attributes:
+        low: lower bound.
+        high: upper bound.
+        level: confidence level, e.g. ``0.95``.
+        method: ``"BCa"``, ``"percentile"`` (BCa was degenerate for these values) or
+            ``"degenerate"`` (every resample gives the same value, so the interval is a point).
+    """
+
+    low: float
+    high: float
+    level: float
+    method: str
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies inside the closed interval."""
+        return self.low <= value <= self.high
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Per-metric summary over seeds (see :func:`summarize`)."""
+
+    n: int
+    mean: float
+    std: float
+    median: float
+    min: float
+    max: float
+    iqm: float
+    mean_ci: Interval
+    iqm_ci: Interval
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict."""
+        data: dict[str, Any] = _jsonable(asdict(self))
+        return data
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The comparison of two sets of per-seed values (see :func:`compare`).
+
+    ``difference`` is always ``mean(A) - mean(B)``; ``prob_improvement`` is P(A better than B)
+    in the direction given by ``higher_is_better``.
+    """
+
+    names: tuple[str, str]
+    higher_is_better: bool
+    n_a: int
+    n_b: int
+    mean_a: float
+    mean_b: float
+    std_a: float
+    std_b: float
+    iqm_a: float
+    iqm_b: float
+    difference: float
+    difference_ci: Interval
+    prob_improvement: float
+    prob_improvement_ci: Interval
+    welch_t: float
+    welch_p: float
+    mannwhitney_u: float
+    mannwhitney_p: float
+    cohens_d: float
+    hedges_g: float
+    seeds_needed: int | None
+    better: str | None
+    verdict: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict (NaN and infinities become ``None``)."""
+        data: dict[str, Any] = _jsonable(asdict(self))
+        return data
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _as_values(values: object, *, name: str = "values", caller: str = "summarize") -> np.ndarray:
+    if isinstance(values, (str, bytes)):
+        raise SeedlockTypeError(
+            f"{caller}() {name} must be a sequence of numbers, got a {type(values).__name__}. "
+            "Pass a list or array of per-seed values."
+        )
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise SeedlockTypeError(
+            f"{caller}() {name} must be a sequence of numbers, got {type(values).__name__} "
+            f"({exc}). Pass a list or array of per-seed values."
+        ) from None
+    if arr.ndim != 1:
+        raise SeedlockError(
+            f"{caller}() {name} must be one-dimensional (one value per seed), got shape "
+            f"{arr.shape}. Flatten it or pass one metric at a time."
+        )
+    if arr.size < 2:
+        raise SeedlockError(
+            f"{caller}() needs at least 2 {name} (one per seed), got {arr.size}. "
+            "Run more seeds: a spread cannot be estimated from one run."
+        )
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise SeedlockError(
+            f"{caller}() {name} must be finite, got {arr[bad][0]!r} at index "
+            f"{int(np.flatnonzero(bad)[0])}. Drop failed runs before computing statistics."
+        )
+    return arr
+
+
+def _iqm_axis(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    x = np.sort(np.moveaxis(np.asarray(x, dtype=np.float64), axis, -1), axis=-1)
+    n = x.shape[-1]
+    cut = int(0.25 * n)
+    return np.asarray(x[..., cut : n - cut].mean(axis=-1))
+
+
+def iqm(values: Sequence[float] | np.ndarray) -> float:
+    """Interquartile mean: the mean of the middle 50% (25% trimmed from each end).
+
+    Trims ``int(0.25 * n)`` values from each end, as ``scipy.stats.trim_mean(x, 0.25)`` and
+    rliable do.
+
+    Example:
+        >>> iqm([1.0, 2.0, 3.0, 4.0, 100.0, -50.0, 5.0, 6.0])
+        3.5
+    """
+    arr = _as_values(values, caller="iqm")
+    return float(_iqm_axis(arr))
+
+
+def _poi_axis(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    """P(a > b) + 0.5 P(a == b) over all pairs, through average ranks (Mann-Whitney U / nm)."""
+    from scipy.stats import rankdata
+
+    a = np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1)
+    b = np.moveaxis(np.asarray(b, dtype=np.float64), axis, -1)
+    na, nb = a.shape[-1], b.shape[-1]
+    batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+    combined = np.concatenate(
+        [np.broadcast_to(a, (*batch, na)), np.broadcast_to(b, (*batch, nb))], axis=-1
+    )
+    ranks = rankdata(combined, axis=-1)
+    u = ranks[..., :na].sum(axis=-1) - na * (na + 1) / 2.0
+    return np.asarray(u / (na * nb))
+
+
+def probability_of_improvement(
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    *,
+    higher_is_better: bool = True,
+) -> float:
+    """P(A > B) as rliable defines it: mean over all pairs of ``1[a > b] + 0.5 * 1[a == b]``.
+
+    With ``higher_is_better=False`` it is P(A < B), the probability that A is better.
+
+    Example:
+        >>> probability_of_improvement([3.0, 4.0], [1.0, 3.0])
+        0.875
+    """
+    xa = _as_values(a, name="values of A", caller="probability_of_improvement")
+    xb = _as_values(b, name="values of B", caller="probability_of_improvement")
+    if not higher_is_better:
+        xa, xb = -xa, -xb
+    return float(_poi_axis(xa, xb))
+
+
+def _rng(seed: SeedLike, what: str) -> np.random.Generator:
+    return np.random.default_rng(derive("seedlock.stats", what, seed=seed))
+
+
+def _bootstrap(
+    data: tuple[np.ndarray, ...],
+    statistic: Callable[..., np.ndarray],
+    *,
+    what: str,
+    seed: SeedLike,
+    confidence: float,
+    n_resamples: int,
+) -> Interval:
+    """A bootstrap CI through scipy: BCa, else percentile when BCa is degenerate."""
+    from scipy import stats as sps
+
+    point = float(statistic(*data, axis=-1))
+    for method in ("BCa", "percentile"):
+        with warnings.catch_warnings():
+            # BCa's acceleration is 0/0 for constant jackknife values; scipy then warns and
+            # returns NaN, which is the signal to fall back to the percentile interval.
+            warnings.simplefilter("ignore", sps.DegenerateDataWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = sps.bootstrap(
+                data,
+                statistic,
+                n_resamples=n_resamples,
+                batch=_RANK_BATCH if what == "prob_improvement" else None,
+                vectorized=True,
+                axis=-1,
+                confidence_level=confidence,
+                method=method,
+                rng=_rng(seed, what),
+            )
+        low = float(result.confidence_interval.low)
+        high = float(result.confidence_interval.high)
+        if math.isfinite(low) and math.isfinite(high):
+            if low == high == point and float(result.standard_error) == 0.0:
+                return Interval(point, point, confidence, "degenerate")
+            return Interval(low, high, confidence, method)
+    return Interval(point, point, confidence, "degenerate")
+
+
+def _check_options(confidence: float, n_resamples: int, caller: str) -> None:
+    if not 0.0 < confidence < 1.0:
+        raise SeedlockError(
+            f"{caller}() confidence must be in (0, 1), got {confidence!r}. Use e.g. 0.95."
+        )
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 100:
+        raise SeedlockError(
+            f"{caller}() n_resamples must be an int >= 100, got {n_resamples!r}. "
+            f"The default is {_DEFAULT_RESAMPLES}."
+        )
+
+
+def _mean_axis(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.asarray(np.mean(x, axis=axis))
+
+
+def summarize(
+    values: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = _DEFAULT_RESAMPLES,
+    seed: SeedLike = 0,
+) -> Summary:
+    """n, mean, std (ddof=1), median, min, max, IQM and bootstrap CIs of the mean and the IQM.
+
+    Args:
+        values: one value per seed (at least 2, all finite).
+        confidence: level of the confidence intervals.
+        n_resamples: bootstrap resamples.
+        seed: seeds the bootstrap (through ``derive``), so the intervals are reproducible.
+
+    Raises:
+        SeedlockError: fewer than 2 values, non-finite values, bad options.
+
+    Example:
+        >>> s = summarize([1.0, 2.0, 3.0, 4.0], n_resamples=1000)
+        >>> s.median, s.iqm, s.mean_ci.method
+        (2.5, 2.5, 'BCa')
+    """
+    arr = _as_values(values)
+    _check_options(confidence, n_resamples, "summarize")
+    options: dict[str, Any] = {"seed": seed, "confidence": confidence, "n_resamples": n_resamples}
+    return Summary(
+        n=int(arr.size),
+        mean=float(arr.mean()),
+        std=float(arr.std(ddof=1)),
+        median=float(np.median(arr)),
+        min=float(arr.min()),
+        max=float(arr.max()),
+        iqm=float(_iqm_axis(arr)),
+        mean_ci=_bootstrap((arr,), _mean_axis, what="mean", **options),
+        iqm_ci=_bootstrap((arr,), _iqm_axis, what="iqm", **options),
+    )
+
+
+def _cohens_d(a: np.ndarray, b: np.ndarray) -> float:
+    na, nb = a.size, b.size
+    pooled = ((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2)
+    diff = float(a.mean() - b.mean())
+    if pooled == 0.0:
+        return 0.0 if diff == 0.0 else math.copysign(math.inf, diff)
+    return diff / math.sqrt(pooled)
+
+
+def _hedges_correction(df: int) -> float:
+    """The exact small-sample correction J(df) = Γ(df/2) / (sqrt(df/2) Γ((df-1)/2))."""
+    if df < 2:
+        return math.nan
+    return math.exp(math.lgamma(df / 2) - 0.5 * math.log(df / 2) - math.lgamma((df - 1) / 2))
+
+
+def seeds_needed(
+    effect_size: float, *, power: float = 0.8, alpha: float = 0.05, limit: int = 1_000_000
+) -> int | None:
+    """Seeds per arm for a two-sided two-sample t-test to reach ``power`` at ``effect_size``.
+
+    Exact power from the noncentral t distribution (equal arms, pooled variance), the smallest
+    ``n`` per arm with power >= ``power``. Returns ``None`` when the effect is zero or not finite,
+    or when more than ``limit`` seeds would be needed.
+
+    Example:
+        >>> seeds_needed(0.5)
+        64
+        >>> seeds_needed(0.8)
+        26
+    """
+    if not 0.0 < power < 1.0 or not 0.0 < alpha < 1.0:
+        raise SeedlockError(
+            f"seeds_needed() power and alpha must be in (0, 1), got power={power!r}, "
+            f"alpha={alpha!r}. Use power=0.8, alpha=0.05."
+        )
+    d = abs(float(effect_size))
+    if d == 0.0 or not math.isfinite(d):
+        return None
+    from scipy import stats as sps
+
+    def achieved(n: int) -> float:
+        df = 2 * n - 2
+        nc = d * math.sqrt(n / 2.0)
+        crit = float(sps.t.ppf(1.0 - alpha / 2.0, df))
+        return float(sps.nct.sf(crit, df, nc) + sps.nct.cdf(-crit, df, nc))
+
+    z = float(sps.norm.ppf(1.0 - alpha / 2.0) + sps.norm.ppf(power))
+    approx = 2.0 * (z / d) ** 2
+    if approx > limit:
+        return None
+    n = max(2, math.ceil(approx))
+    while n > 2 and achieved(n - 1) >= power:
+        n -= 1
+    while achieved(n) < power:
+        n += 1
+        if n > limit:
+            return None
+    return n
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.4g}"
+
+
+def _verdict(
+    names: tuple[str, str],
+    higher_is_better: bool,
+    mean_a: float,
+    mean_b: float,
+    diff: float,
+    ci: Interval,
+    poi: float,
+    needed: int | None,
+) -> tuple[str | None, str]:
+    pct = round(ci.level * 100)
+    gap = f"difference {_signed(diff)}, {pct}% CI [{_signed(ci.low)}, {_signed(ci.high)}]"
+    if ci.contains(0.0):
+        more = (
+            f"; about {needed} seeds per arm would detect a gap this size with 80% power"
+            if needed is not None
+            else ""
+        )
+        return None, (
+            f"no reliable difference: the gap is within seed noise ({gap} includes 0){more}."
+        )
+    a_wins = (diff > 0) == higher_is_better
+    better, worse = (names[0], names[1]) if a_wins else (names[1], names[0])
+    poi_better = poi if a_wins else 1.0 - poi
+    return better, (
+        f"{better} is better: mean {_fmt(mean_a)} vs {_fmt(mean_b)} ({gap}); "
+        f"P({better} better than {worse}) = {poi_better:.2f}."
+    )
+
+
+def compare(
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    *,
+    higher_is_better: bool = True,
+    names: tuple[str, str] = ("A", "B"),
+    confidence: float = 0.95,
+    n_resamples: int = _DEFAULT_RESAMPLES,
+    seed: SeedLike = 0,
+) -> Comparison:
+    """Compare per-seed values of A and B: is the difference more than seed noise?
+
+    Computes the difference of means with a two-sample bootstrap CI (BCa where valid), the
+    probability of improvement P(A better than B) with a bootstrap CI, Welch's t-test, the
+    Mann-Whitney U test, Cohen's d and Hedges' g (pooled standard deviation), and the seeds per
+    arm a two-sample t-test needs for 80% power at the observed d. The verdict says A or B is
+    better when the CI of the difference excludes 0, else that the gap is within seed noise.
+
+    Raises:
+        SeedlockError: fewer than 2 values in an arm, non-finite values, bad options.
+
+    Example:
+        >>> c = compare([0.90, 0.91, 0.92, 0.93], [0.80, 0.81, 0.82, 0.83], n_resamples=1000)
+        >>> c.better, round(c.difference, 3), c.prob_improvement
+        ('A', 0.1, 1.0)
+    """
+    xa = _as_values(a, name="values of A", caller="compare")
+    xb = _as_values(b, name="values of B", caller="compare")
+    _check_options(confidence, n_resamples, "compare")
+    if len(names) != 2 or not all(isinstance(n, str) and n for n in names):
+        raise SeedlockError(
+            f"compare() names must be two non-empty strings, got {names!r}. "
+            "Pass names=('adam', 'sgd')."
+        )
+    from scipy import stats as sps
+
+    options: dict[str, Any] = {"seed": seed, "confidence": confidence, "n_resamples": n_resamples}
+    sign = 1.0 if higher_is_better else -1.0
+    diff_ci = _bootstrap(
+        (xa, xb),
+        lambda x, y, axis=-1: np.mean(x, axis=axis) - np.mean(y, axis=axis),
+        what="difference",
+        **options,
+    )
+    poi = float(_poi_axis(sign * xa, sign * xb))
+    poi_ci = _bootstrap((sign * xa, sign * xb), _poi_axis, what="prob_improvement", **options)
+    with warnings.catch_warnings():
+        # Both arms constant: the t statistic is 0/0; report NaN rather than fail.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        welch = sps.ttest_ind(xa, xb, equal_var=False)
+    mwu = sps.mannwhitneyu(xa, xb, alternative="two-sided")
+    d = _cohens_d(xa, xb)
+    g = d * _hedges_correction(xa.size + xb.size - 2)
+    needed = seeds_needed(d)
+    mean_a, mean_b = float(xa.mean()), float(xb.mean())
+    diff = mean_a - mean_b
+    better, verdict = _verdict(
+        (names[0], names[1]), higher_is_better, mean_a, mean_b, diff, diff_ci, poi, needed
+    )
+    return Comparison(
+        names=(names[0], names[1]),
+        higher_is_better=higher_is_better,
+        n_a=int(xa.size),
+        n_b=int(xb.size),
+        mean_a=mean_a,
+        mean_b=mean_b,
+        std_a=float(xa.std(ddof=1)),
+        std_b=float(xb.std(ddof=1)),
+        iqm_a=float(_iqm_axis(xa)),
+        iqm_b=float(_iqm_axis(xb)),
+        difference=diff,
+        difference_ci=diff_ci,
+        prob_improvement=poi,
+        prob_improvement_ci=poi_ci,
+        welch_t=float(welch.statistic),
+        welch_p=float(welch.pvalue),
+        mannwhitney_u=float(mwu.statistic),
+        mannwhitney_p=float(mwu.pvalue),
+        cohens_d=d,
+        hedges_g=g,
+        seeds_needed=needed,
+        better=better,
+        verdict=verdict,
+    )
