@@ -1,0 +1,159 @@
+"""``seedlock run``: start a command with its randomness pinned, and record the run.
+
+Determinism contract: the command gets its root seed (and everything derived from it) before it
+starts; the same ``--seed`` and flags give the child the same starting state every time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from seedlock._errors import SeedlockError
+
+__all__ = ["register"]
+
+_TRACKERS = ("mlflow", "comet", "wandb")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``run`` subcommand."""
+    parser = subparsers.add_parser(
+        "run",
+        help="run a command reproducibly and record it",
+        description=(
+            "Run COMMAND with its randomness pinned: SEEDLOCK_SEED and PYTHONHASHSEED are set "
+            "before it starts and Python programs are seeded at start-up, with no code change. "
+            "The run (seed, command, metrics, outputs, environment) is recorded in the run store. "
+            "Exit code: the command's own."
+        ),
+        epilog="example: seedlock run --seed 42 --name baseline -- python train.py --epochs 3",
+    )
+    add_run_options(parser)
+    parser.add_argument(
+        "--track",
+        choices=_TRACKERS,
+        action="append",
+        default=[],
+        help="also log the run to this experiment tracker (repeatable)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the run record as JSON")
+    parser.add_argument(
+        "command", nargs=argparse.REMAINDER, metavar="-- COMMAND ...", help="the command to run"
+    )
+    parser.set_defaults(handler=handle)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options every launching subcommand shares (``run``; reused by ``verify``/``sweep``)."""
+    parser.add_argument(
+        "--seed",
+        metavar="N|random|last|TEXT",
+        help="root seed: an int, 'random' (fresh, recorded), 'last' (replay the latest run with "
+        "this --name or command) or any text (hashed); default $SEEDLOCK_SEED, else random",
+    )
+    parser.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="deterministic mode: CUBLAS_WORKSPACE_CONFIG, TF/XLA determinism, deterministic "
+        "algorithms in the child",
+    )
+    parser.add_argument(
+        "--threads", type=int, metavar="N", help="pin OpenMP/BLAS/torch/TF thread pools to N"
+    )
+    parser.add_argument("--name", help="a name for the run (used by --seed last and `runs`)")
+    parser.add_argument(
+        "--outputs",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="files or directories whose SHA-256 to record; missing after the run: exit 2",
+    )
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="run store file (default $SEEDLOCK_STORE or .seedlock/runs.db)",
+    )
+    parser.add_argument(
+        "--tag", action="append", default=[], metavar="K=V", help="a label for the run (repeatable)"
+    )
+
+
+def parse_command(args: argparse.Namespace) -> list[str]:
+    """The command after ``--``, validated."""
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise SeedlockError(
+            "no command given. Put the command after '--', e.g. "
+            "`seedlock run --seed 42 -- python train.py`."
+        )
+    if command[0].startswith("-"):
+        raise SeedlockError(
+            f"unknown option {command[0]!r} before the command. Options go before '--' and the "
+            "command after it; see `seedlock run --help`."
+        )
+    return command
+
+
+def parse_tags(items: list[str]) -> dict[str, str]:
+    """``["k=v", ...]`` as a dict."""
+    tags: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SeedlockError(f"--tag takes KEY=VALUE, got {item!r}. Example: --tag lr=0.1")
+        tags[key] = value
+    return tags
+
+
+def _exit_code(returncode: int | None) -> int:
+    if returncode is None:
+        return 2
+    # A child killed by signal N exits like it would in a shell: 128 + N.
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the command and return its exit code."""
+    from seedlock.launch import resolve_seed_arg, run_command
+    from seedlock.store import Store
+
+    command = parse_command(args)
+    tags = parse_tags(args.tag)
+    if args.threads is not None and args.threads < 1:
+        raise SeedlockError(f"--threads must be a positive int, got {args.threads}.")
+    store = Store(args.store)
+    seed = resolve_seed_arg(args.seed, store=store, name=args.name, command=command)
+    print(f"seedlock: run seed={seed} store={store.path}", file=sys.stderr, flush=True)
+    result = run_command(
+        command,
+        seed=seed,
+        deterministic=args.deterministic,
+        threads=args.threads,
+        name=args.name,
+        outputs=args.outputs,
+        store=store,
+        tags=tags,
+        echo=not args.json,
+    )
+    record = result.record
+    for backend in dict.fromkeys(args.track):
+        from seedlock.trackers import log_run
+
+        log_run(record, backend)
+    if args.json:
+        print(json.dumps(record.to_dict(), indent=2, default=str))
+    code = _exit_code(record.exit_code)
+    how = f"exit {record.exit_code}"
+    if record.exit_code is not None and record.exit_code < 0:
+        how = f"killed by signal {-record.exit_code}"
+    print(
+        f"seedlock: run {record.id} {record.status} ({how}) seed={record.seed}; "
+        f"replay: seedlock run --seed {record.seed} -- ...",
+        file=sys.stderr,
+    )
+    return code

@@ -1,0 +1,49 @@
+"""What a ``seedlock run`` parent and its child processes agree on: variable and file names.
+
+Determinism contract: the parent sets every variable here before the child starts, so the child's
+seeding depends only on the root seed and flags they carry, never on timing or process ids.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ARTIFACTS_FILE",
+    "BOOT_PID_VAR",
+    "DETERMINISTIC_VAR",
+    "DOCTOR_FILE",
+    "FINGERPRINT_FILE",
+    "METRICS_FILE",
+    "PACKAGE_DIR_VAR",
+    "RUN_DIR_VAR",
+    "RUN_ID_VAR",
+    "SEED_VAR",
+    "THREADS_VAR",
+    "TRACE_VAR",
+]
+
+#: The run's root seed (decimal), read by the start-up hook and by ``seedlock.root_seed()``.
+SEED_VAR = "SEEDLOCK_SEED"
+#: ``"1"`` when the run asked for deterministic mode.
+DETERMINISTIC_VAR = "SEEDLOCK_DETERMINISTIC"
+#: The thread count the run asked for, when it asked for one.
+THREADS_VAR = "SEEDLOCK_THREADS"
+#: The run's id in the store.
+RUN_ID_VAR = "SEEDLOCK_RUN_ID"
+#: The per-run directory where children append metrics and write reports.
+RUN_DIR_VAR = "SEEDLOCK_RUN_DIR"
+#: Set by the start-up hook in the first Python process of a run to its pid, so that worker
+#: processes and subprocesses (which inherit it) know they are not the run's main process.
+BOOT_PID_VAR = "SEEDLOCK_BOOT_PID"
+#: Where the launching seedlock lives, for a child interpreter that cannot import it otherwise.
+PACKAGE_DIR_VAR = "SEEDLOCK_PACKAGE_DIR"
+#: Set (by ``seedlock verify --trace``) to make the start-up hook install tracing.
+TRACE_VAR = "SEEDLOCK_TRACE"
+
+#: One JSON object per ``seedlock.log`` call: ``{"metrics": {...}}`` plus ``"step"`` if given.
+METRICS_FILE = "metrics.jsonl"
+#: One JSON object per ``seedlock.log_artifact`` call: ``{"path": abs_path, "sha256": hex}``.
+ARTIFACTS_FILE = "artifacts.jsonl"
+#: The doctor's findings in the run's main process at exit: a JSON list of dicts.
+DOCTOR_FILE = "doctor.json"
+#: The environment fingerprint of the run's main process at exit: a JSON dict.
+FINGERPRINT_FILE = "fingerprint.json"

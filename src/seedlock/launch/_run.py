@@ -1,0 +1,403 @@
+"""``run_command``: start any command with its randomness pinned, and record the run.
+
+Determinism contract: the child's environment is a pure function of the root seed and the run's
+flags (``SEEDLOCK_SEED``, ``PYTHONHASHSEED`` derived from the root, deterministic and thread
+variables), all set before the process starts; Python children are also seeded at start-up by the
+hook in ``seedlock/launch/_boot``. Run ids come from OS entropy and never reach the child's RNGs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from seedlock._errors import SeedlockError
+from seedlock._seed import _parse_env_seed, derive, draw_entropy_seed, normalize_seed
+from seedlock.launch._log import file_sha256
+from seedlock.launch._protocol import (
+    ARTIFACTS_FILE,
+    BOOT_PID_VAR,
+    DETERMINISTIC_VAR,
+    DOCTOR_FILE,
+    FINGERPRINT_FILE,
+    METRICS_FILE,
+    PACKAGE_DIR_VAR,
+    RUN_DIR_VAR,
+    RUN_ID_VAR,
+    SEED_VAR,
+    THREADS_VAR,
+)
+from seedlock.store import RunRecord, Store
+
+__all__ = ["HOOK_DIR", "RunResult", "child_env", "resolve_seed_arg", "run_command"]
+
+_log = logging.getLogger("seedlock")
+
+#: The directory holding seedlock's ``sitecustomize.py`` start-up hook.
+HOOK_DIR = str(Path(__file__).resolve().parent / "_boot")
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[2])
+_TAIL_CHARS = 10_000
+# Variables a parent run may have set; a nested `seedlock run` starts its own run from scratch.
+_RUN_VARS = (BOOT_PID_VAR, DETERMINISTIC_VAR, RUN_DIR_VAR, RUN_ID_VAR, SEED_VAR, THREADS_VAR)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished run: its stored record and the child's full stdout and stderr."""
+
+    record: RunRecord
+    stdout: str
+    stderr: str
+
+
+def resolve_seed_arg(
+    text: str | None, *, store: Store, name: str | None, command: Sequence[str]
+) -> int:
+    """The root seed a ``--seed`` argument asks for.
+
+    Args:
+        text: ``"42"`` (an int), ``"random"`` (fresh from OS entropy), ``"last"`` (the root seed of
+            the latest run with this ``name``, or with this exact ``command`` when there is no
+            name), or any other string (hashed to a seed). ``None`` means ``$SEEDLOCK_SEED`` if
+            set, else a fresh entropy seed.
+        store: where ``"last"`` looks.
+        name: the run name ``"last"`` matches.
+        command: the command ``"last"`` matches when ``name`` is ``None``.
+
+    Raises:
+        SeedlockError: ``"last"`` with no earlier matching run, or an invalid seed.
+
+    Example:
+        >>> import tempfile, os
+        >>> store = Store(os.path.join(tempfile.mkdtemp(), "runs.db"))
+        >>> resolve_seed_arg("42", store=store, name=None, command=["true"])
+        42
+    """
+    if text is None:
+        env = os.environ.get(SEED_VAR)
+        return _parse_env_seed(env) if env else draw_entropy_seed()
+    text = text.strip()
+    if text == "random":
+        return draw_entropy_seed()
+    if text == "last":
+        previous = store.latest(name=name) if name is not None else store.latest(command=command)
+        if previous is None:
+            what = f"name {name!r}" if name is not None else f"command {list(command)!r}"
+            raise SeedlockError(
+                f"--seed last found no earlier run with {what} in {str(store.path)!r}. "
+                "Run it once with --seed N or --seed random first, or pass --name."
+            )
+        return previous.seed
+    try:
+        value: int | str = int(text, 0)
+    except ValueError:
+        value = int(text) if text.isdigit() else text
+    return normalize_seed(value, name="--seed")
+
+
+def child_env(
+    *,
+    seed: int,
+    deterministic: bool = False,
+    threads: int | None = None,
+    run_id: str | None = None,
+    run_dir: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment ``run_command`` gives the child: ``os.environ`` plus the run's settings.
+
+    Example:
+        >>> env = child_env(seed=42)
+        >>> env["SEEDLOCK_SEED"], env["PYTHONHASHSEED"] == str(
+        ...     derive("python", "hashseed", seed=42) % 2**32)
+        ('42', True)
+    """
+    env = {k: v for k, v in os.environ.items() if k not in _RUN_VARS}
+    env.update(extra_env or {})
+    env[SEED_VAR] = str(seed)
+    env["PYTHONHASHSEED"] = str(derive("python", "hashseed", seed=seed) % 2**32)
+    if deterministic:
+        from seedlock.determinism import deterministic_env
+
+        env.update(deterministic_env())
+        env[DETERMINISTIC_VAR] = "1"
+    if threads is not None:
+        from seedlock.determinism import thread_env
+
+        env.update(thread_env(threads))
+        env[THREADS_VAR] = str(threads)
+    if run_id is not None:
+        env[RUN_ID_VAR] = run_id
+    if run_dir is not None:
+        env[RUN_DIR_VAR] = run_dir
+    path = [HOOK_DIR, *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    env["PYTHONPATH"] = os.pathsep.join(path)
+    env[PACKAGE_DIR_VAR] = _PACKAGE_DIR
+    return env
+
+
+class _Pump(threading.Thread):
+    """Reads one pipe to the end, keeping every byte and optionally echoing it."""
+
+    def __init__(self, pipe: IO[bytes], echo_to: IO[str] | None) -> None:
+        super().__init__(daemon=True)
+        self._pipe = pipe
+        self._echo_to = echo_to
+        self._chunks: list[bytes] = []
+
+    def run(self) -> None:
+        fd = self._pipe.fileno()
+        while chunk := os.read(fd, 65536):
+            self._chunks.append(chunk)
+            if self._echo_to is not None:
+                self._echo(chunk)
+        self._pipe.close()
+
+    def _echo(self, chunk: bytes) -> None:
+        target = self._echo_to
+        assert target is not None
+        buffer = getattr(target, "buffer", None)
+        try:
+            if buffer is not None:
+                target.flush()
+                buffer.write(chunk)
+                buffer.flush()
+            else:
+                target.write(chunk.decode("utf-8", errors="replace"))
+                target.flush()
+        except (OSError, ValueError):
+            self._echo_to = None  # our own stdout went away; keep capturing
+
+    def text(self) -> str:
+        return b"".join(self._chunks).decode("utf-8", errors="replace")
+
+
+class _ForwardSignals:
+    """While the child runs: pass SIGTERM/SIGHUP on to it, and leave Ctrl-C to the child alone.
+
+    The terminal sends SIGINT to the whole foreground group, so the child gets it directly; the
+    parent ignores it and records whatever the child does about it.
+    """
+
+    _FORWARD = (signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self._proc = proc
+        self._saved: dict[int, Any] = {}
+
+    def _forward(self, signum: int, frame: FrameType | None) -> None:
+        if self._proc.poll() is None:
+            self._proc.send_signal(signum)
+
+    def __enter__(self) -> _ForwardSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in self._FORWARD:
+                self._saved[signum] = signal.signal(signum, self._forward)
+            self._saved[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._saved.items():
+            signal.signal(signum, handler)
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return
+    for number, line in enumerate(lines, 1):
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            _log.warning("%s:%d: skipping an unreadable line", path, number)
+            continue
+        if isinstance(entry, dict):
+            yield entry
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        _log.warning("%s is unreadable; ignoring it", path)
+        return None
+
+
+def _hash_outputs(paths: Sequence[str], cwd: str) -> tuple[dict[str, str], list[str]]:
+    """SHA-256 of every output file (directories: every file under them) and the missing ones."""
+    hashes: dict[str, str] = {}
+    missing: list[str] = []
+    for given in paths:
+        path = Path(cwd, given)
+        if path.is_file():
+            hashes[given] = file_sha256(path)
+        elif path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                hashes[str(Path(given, file.relative_to(path)))] = file_sha256(file)
+        else:
+            missing.append(given)
+    return hashes, missing
+
+
+def _parent_fingerprint() -> dict[str, Any] | None:
+    """The launcher's own fingerprint, for children that wrote none (non-Python commands)."""
+    try:
+        from seedlock.env import fingerprint
+
+        return dict(fingerprint().to_dict())
+    except Exception as exc:  # noqa: BLE001  (a missing fingerprint must not fail the run)
+        _log.warning("could not take the environment fingerprint: %s", exc)
+        return None
+
+
+def _status(returncode: int) -> str:
+    if returncode == 0:
+        return "finished"
+    return "killed" if returncode < 0 else "failed"
+
+
+def run_command(
+    command: Sequence[str],
+    *,
+    seed: int,
+    deterministic: bool = False,
+    threads: int | None = None,
+    name: str | None = None,
+    outputs: Sequence[str] = (),
+    store: Store | None = None,
+    sweep: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    echo: bool = True,
+    cwd: str | None = None,
+) -> RunResult:
+    """Run ``command`` with its randomness pinned to ``seed`` and record it in the store.
+
+    Args:
+        command: the program and its arguments, e.g. ``["python", "train.py"]``.
+        seed: the root seed (an int in ``[0, 2**128)``).
+        deterministic: also set deterministic-mode variables and flags.
+        threads: pin thread pools to this many threads.
+        name: a name for the run (``--seed last`` and ``seedlock runs --name`` use it).
+        outputs: files or directories (relative to ``cwd``) whose SHA-256 to record.
+        store: where to record; ``None`` means :class:`~seedlock.store.Store` ``()``.
+        sweep: the sweep this run belongs to.
+        tags: free-form key/value labels.
+        extra_env: more variables for the child.
+        echo: stream the child's output through to ours while capturing it.
+        cwd: the child's working directory (default: ours).
+
+    Returns:
+        The finished record and the child's full stdout and stderr.
+
+    Raises:
+        SeedlockError: the command cannot start (a ``failed`` record is kept), or an output is
+            missing after the run (the record keeps the outputs that exist).
+
+    Example:
+        >>> import sys, tempfile, os
+        >>> store = Store(os.path.join(tempfile.mkdtemp(), "runs.db"))
+        >>> code = "import os; print(os.environ['SEEDLOCK_SEED'])"
+        >>> result = run_command([sys.executable, "-c", code], seed=7, store=store, echo=False)
+        >>> result.stdout, result.record.status
+        ('7\\n', 'finished')
+    """
+    command = [os.fspath(part) for part in command]
+    if not command:
+        raise SeedlockError(
+            "no command to run. Put it after '--', e.g. seedlock run --seed 1 -- python train.py"
+        )
+    seed = normalize_seed(seed)
+    if threads is not None and (isinstance(threads, bool) or threads < 1):
+        raise SeedlockError(f"threads must be a positive int, got {threads!r}.")
+    store = store if store is not None else Store()
+    workdir = os.path.abspath(cwd if cwd is not None else os.getcwd())
+    record = store.start_run(
+        name=name,
+        command=command,
+        cwd=workdir,
+        seed=seed,
+        deterministic=deterministic,
+        threads=threads,
+        sweep=sweep,
+        tags=tags,
+    )
+    run_dir = store.run_dir(record.id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    env = child_env(
+        seed=seed,
+        deterministic=deterministic,
+        threads=threads,
+        run_id=record.id,
+        run_dir=str(run_dir),
+        extra_env=extra_env,
+    )
+    try:
+        proc = subprocess.Popen(
+            command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+    except OSError as exc:
+        message = f"cannot start {command[0]!r}: {exc.strerror or exc}"
+        store.finish_run(record.id, exit_code=None, status="failed", stderr_tail=message)
+        raise SeedlockError(
+            f"{message} (command {command!r}). Check that the program exists and is executable, "
+            f"or give its full path. The failed run is recorded as {record.id}."
+        ) from exc
+    assert proc.stdout is not None and proc.stderr is not None
+    pumps = (
+        _Pump(proc.stdout, sys.stdout if echo else None),
+        _Pump(proc.stderr, sys.stderr if echo else None),
+    )
+    for pump in pumps:
+        pump.start()
+    with _ForwardSignals(proc):
+        returncode = proc.wait()
+        for pump in pumps:
+            pump.join()
+    stdout, stderr = (pump.text() for pump in pumps)
+
+    history = list(_read_jsonl(run_dir / METRICS_FILE))
+    metrics: dict[str, float | int | str] = {}
+    for entry in history:
+        metrics.update(entry.get("metrics", {}))
+    hashes, missing = _hash_outputs(outputs, workdir)
+    for entry in _read_jsonl(run_dir / ARTIFACTS_FILE):
+        path = str(entry.get("path", ""))
+        if path and path not in hashes:
+            hashes[path] = file_sha256(path) if os.path.isfile(path) else str(entry.get("sha256"))
+    fingerprint = _read_json(run_dir / FINGERPRINT_FILE)
+    if not isinstance(fingerprint, dict):
+        fingerprint = _parent_fingerprint()
+    doctor = _read_json(run_dir / DOCTOR_FILE)
+    final = store.finish_run(
+        record.id,
+        exit_code=returncode,
+        status=_status(returncode),
+        metrics=metrics,
+        metric_history=history,
+        outputs=hashes,
+        stdout_tail=stdout[-_TAIL_CHARS:],
+        stderr_tail=stderr[-_TAIL_CHARS:],
+        fingerprint=fingerprint,
+        doctor=[d for d in doctor if isinstance(d, dict)] if isinstance(doctor, list) else [],
+    )
+    if missing:
+        raise SeedlockError(
+            f"output {'path' if len(missing) == 1 else 'paths'} {', '.join(map(repr, missing))} "
+            f"did not exist after the run (in {workdir!r}). Check --outputs against what the "
+            f"command writes. The run is recorded as {final.id} with the outputs that exist."
+        )
+    return RunResult(record=final, stdout=stdout, stderr=stderr)
