@@ -12,7 +12,18 @@ Example:
 
 from __future__ import annotations
 
+from seedlock.launch._diff import Difference, RunDiff, diff_runs
 from seedlock.launch._log import log, log_artifact
 from seedlock.launch._run import RunResult, child_env, resolve_seed_arg, run_command
 
-__all__ = ["RunResult", "child_env", "log", "log_artifact", "resolve_seed_arg", "run_command"]
+__all__ = [
+    "Difference",
+    "RunDiff",
+    "RunResult",
+    "child_env",
+    "diff_runs",
+    "log",
+    "log_artifact",
+    "resolve_seed_arg",
+    "run_command",
+]

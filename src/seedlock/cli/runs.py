@@ -1,0 +1,172 @@
+"""``seedlock runs``: list, show and remove recorded runs.
+
+Determinism contract: read-only over the run store except ``rm``; listing order is newest first,
+ties broken by insertion order, so the same store always lists the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from seedlock._errors import SeedlockError
+
+__all__ = ["format_record", "format_table", "register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``runs`` subcommand."""
+    parser = subparsers.add_parser(
+        "runs",
+        help="list, show or remove recorded runs",
+        description="List recorded runs (newest first), show one in full, or remove one.",
+        epilog="examples: seedlock runs; seedlock runs show 3fa2; seedlock runs rm 3fa2",
+    )
+    parser.add_argument(
+        "action", nargs="?", choices=("list", "show", "rm"), default="list", help="default: list"
+    )
+    parser.add_argument("run_id", nargs="?", metavar="ID", help="run id or unique prefix")
+    parser.add_argument("--name", help="only runs with this name")
+    parser.add_argument("--sweep", help="only runs of this sweep")
+    parser.add_argument(
+        "--status",
+        choices=("running", "finished", "failed", "killed", "unfinished"),
+        help="only runs with this status",
+    )
+    parser.add_argument("--limit", type=int, default=None, metavar="N", help="at most N runs")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="run store file (default $SEEDLOCK_STORE or .seedlock/runs.db)",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def _when(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _seed_text(seed: int) -> str:
+    return _short(str(seed), 20)
+
+
+def _metrics_text(metrics: dict[str, Any]) -> str:
+    parts = []
+    for key, value in metrics.items():
+        parts.append(f"{key}={value:.6g}" if isinstance(value, float) else f"{key}={value}")
+    return _short(" ".join(parts), 40)
+
+
+def format_table(records: list[Any]) -> str:
+    """A fixed-width table of run records (one line each)."""
+    header = ("ID", "NAME", "STATUS", "EXIT", "SEED", "STARTED", "SECS", "METRICS", "COMMAND")
+    rows = [header]
+    for rec in records:
+        duration = "" if rec.duration is None else f"{rec.duration:.1f}"
+        rows.append(
+            (
+                rec.id,
+                _short(rec.name or "-", 16),
+                rec.status,
+                "" if rec.exit_code is None else str(rec.exit_code),
+                _seed_text(rec.seed),
+                _when(rec.started),
+                duration,
+                _metrics_text(rec.metrics),
+                _short(" ".join(rec.command), 50),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = [
+        "  ".join([cell.ljust(width) for cell, width in zip(row, widths, strict=False)] + [row[-1]])
+        for row in rows
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def format_record(rec: Any) -> str:
+    """Every field of one run record, human-readable."""
+    duration = "running" if rec.duration is None else f"{rec.duration:.2f} s"
+    lines = [
+        f"run        {rec.id}",
+        f"name       {rec.name or '-'}",
+        f"status     {rec.status} (exit code {rec.exit_code})",
+        f"seed       {rec.seed}",
+        f"command    {' '.join(rec.command)}",
+        f"cwd        {rec.cwd}",
+        f"started    {_when(rec.started)} ({duration})",
+        f"host       {rec.host} (pid {rec.pid})",
+        f"flags      deterministic={rec.deterministic} threads={rec.threads}",
+    ]
+    if rec.sweep:
+        lines.append(f"sweep      {rec.sweep}")
+    if rec.tags:
+        lines.append("tags       " + " ".join(f"{k}={v}" for k, v in sorted(rec.tags.items())))
+    if rec.metrics:
+        lines.append("metrics")
+        lines.extend(f"  {key} = {value}" for key, value in rec.metrics.items())
+    if rec.outputs:
+        lines.append("outputs")
+        lines.extend(f"  {path}  sha256:{digest[:16]}" for path, digest in rec.outputs.items())
+    if rec.doctor:
+        lines.append("doctor")
+        lines.extend(f"  {_finding_line(finding)}" for finding in rec.doctor)
+    lines.append(f"fingerprint {'recorded' if rec.fingerprint else 'none'}")
+    for label, tail in (("stdout", rec.stdout_tail), ("stderr", rec.stderr_tail)):
+        if tail.strip():
+            lines.append(f"{label} (last lines)")
+            lines.extend(f"  {line}" for line in tail.rstrip().splitlines()[-10:])
+    return "\n".join(lines)
+
+
+def _finding_line(finding: dict[str, Any]) -> str:
+    head = " ".join(str(finding[k]) for k in ("severity", "code") if k in finding)
+    message = finding.get("message", finding)
+    return f"{head}: {message}" if head else str(message)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """List, show or remove runs."""
+    from seedlock.store import Store
+
+    store = Store(args.store)
+    if args.action == "list":
+        if args.run_id is not None:
+            raise SeedlockError(
+                f"`seedlock runs list` takes no run id, got {args.run_id!r}. "
+                f"Use `seedlock runs show {args.run_id}`."
+            )
+        records = store.list(name=args.name, sweep=args.sweep, status=args.status, limit=args.limit)
+        if args.json:
+            print(json.dumps([r.to_dict() for r in records], indent=2, default=str))
+        elif records:
+            print(format_table(records))
+        else:
+            print(f"no runs in {store.path}", file=sys.stderr)
+        return 0
+    if args.run_id is None:
+        raise SeedlockError(
+            f"`seedlock runs {args.action}` needs a run id. List ids with `seedlock runs`."
+        )
+    record = store.get(args.run_id)
+    if args.action == "show":
+        print(
+            json.dumps(record.to_dict(), indent=2, default=str)
+            if args.json
+            else format_record(record)
+        )
+        return 0
+    store.delete(record.id)
+    if args.json:
+        print(json.dumps({"removed": record.id}))
+    else:
+        print(f"removed run {record.id}")
+    return 0

@@ -1,0 +1,182 @@
+"""``diff_runs``: what differs between two recorded runs, likely causes first.
+
+Determinism contract: a pure function of the two records; the same pair always gives the same
+differences in the same order (causes: seed, command, flags, environment; then effects: exit
+status, metrics by size of the difference, outputs).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from seedlock.store import RunRecord
+
+__all__ = ["Difference", "RunDiff", "diff_runs"]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One field that differs between run A and run B.
+
+    ``kind`` is one of ``seed``, ``command``, ``flags``, ``environment``, ``status``,
+    ``metric``, ``output``; ``a``/``b`` are the values (``None`` where one run lacks it).
+    """
+
+    kind: str
+    key: str
+    a: Any
+    b: Any
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    """Every difference between two runs, likely causes first."""
+
+    a: str
+    b: str
+    differences: list[Difference]
+
+    @property
+    def identical(self) -> bool:
+        """Whether nothing recorded differs."""
+        return not self.differences
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict."""
+        return {
+            "a": self.a,
+            "b": self.b,
+            "identical": self.identical,
+            "differences": [d.to_dict() for d in self.differences],
+        }
+
+    def format(self) -> str:
+        """A human-readable report, one difference per line."""
+        if self.identical:
+            return f"runs {self.a} and {self.b}: no recorded difference"
+        lines = [f"runs {self.a} (A) and {self.b} (B) differ in {len(self.differences)} ways:"]
+        for d in self.differences:
+            note = f"  ({d.note})" if d.note else ""
+            lines.append(f"  {d.kind:<11} {d.key}: A={_show(d.a)}  B={_show(d.b)}{note}")
+        return "\n".join(lines)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "-"
+    text = " ".join(value) if isinstance(value, list) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _metric_gap(a: Any, b: Any) -> float:
+    """How far apart two metric values are (relative for numbers; strings count as infinite)."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if math.isnan(a) or math.isnan(b):
+            return math.inf
+        scale = max(abs(a), abs(b))
+        return abs(a - b) / scale if scale else 0.0
+    return math.inf
+
+
+def _metric_differences(a: RunRecord, b: RunRecord) -> list[Difference]:
+    found = []
+    for key in sorted(set(a.metrics) | set(b.metrics)):
+        va, vb = a.metrics.get(key), b.metrics.get(key)
+        if va == vb and type(va) is type(vb):
+            continue
+        gap = _metric_gap(va, vb) if va is not None and vb is not None else math.inf
+        note = ""
+        if isinstance(va, (int, float)) and isinstance(vb, (int, float)):
+            note = f"B-A={vb - va:+.6g}"
+            if math.isfinite(gap):
+                note += f", {gap:.2%} relative"
+        found.append((-gap, key, Difference("metric", key, va, vb, note)))
+    found.sort(key=lambda item: (item[0], item[1]))
+    if len(a.metric_history) != len(b.metric_history):
+        found.append(
+            (
+                0.0,
+                "",
+                Difference(
+                    "metric",
+                    "(number of log calls)",
+                    len(a.metric_history),
+                    len(b.metric_history),
+                ),
+            )
+        )
+    return [item[2] for item in found]
+
+
+def _environment_differences(a: RunRecord, b: RunRecord) -> list[Difference]:
+    if a.fingerprint is None or b.fingerprint is None:
+        if (a.fingerprint is None) != (b.fingerprint is None):
+            return [
+                Difference(
+                    "environment",
+                    "fingerprint",
+                    "recorded" if a.fingerprint else None,
+                    "recorded" if b.fingerprint else None,
+                    "only one run recorded its environment",
+                )
+            ]
+        return []
+    from seedlock.env import Fingerprint, diff
+
+    changes = diff(Fingerprint.from_dict(a.fingerprint), Fingerprint.from_dict(b.fingerprint))
+    return [
+        Difference("environment", str(c.key), c.a, c.b, str(getattr(c, "note", "") or ""))
+        for c in changes
+    ]
+
+
+def diff_runs(a: RunRecord, b: RunRecord) -> RunDiff:
+    """Compare two run records: causes first (seed, command, flags, environment), then effects.
+
+    Example:
+        >>> from seedlock.store import RunRecord
+        >>> base = dict(name=None, cwd="/", status="finished", exit_code=0, started=0.0, ended=1.0)
+        >>> a = RunRecord(id="a1", command=["t"], seed=1, metrics={"acc": 0.9}, **base)
+        >>> b = RunRecord(id="b2", command=["t"], seed=2, metrics={"acc": 0.8}, **base)
+        >>> [d.kind for d in diff_runs(a, b).differences]
+        ['seed', 'metric']
+    """
+    found: list[Difference] = []
+    if a.seed != b.seed:
+        found.append(Difference("seed", "root seed", a.seed, b.seed))
+    if a.command != b.command:
+        found.append(Difference("command", "command", a.command, b.command))
+    if a.cwd != b.cwd:
+        found.append(Difference("command", "cwd", a.cwd, b.cwd))
+    for key in ("deterministic", "threads"):
+        va, vb = getattr(a, key), getattr(b, key)
+        if va != vb:
+            found.append(Difference("flags", key, va, vb))
+    found.extend(_environment_differences(a, b))
+    if (a.status, a.exit_code) != (b.status, b.exit_code):
+        found.append(
+            Difference(
+                "status", "exit", f"{a.status} ({a.exit_code})", f"{b.status} ({b.exit_code})"
+            )
+        )
+    found.extend(_metric_differences(a, b))
+    for path in sorted(set(a.outputs) | set(b.outputs)):
+        ha, hb = a.outputs.get(path), b.outputs.get(path)
+        if ha != hb:
+            found.append(
+                Difference(
+                    "output",
+                    path,
+                    ha and ha[:16],
+                    hb and hb[:16],
+                    "sha256 differs" if ha and hb else "",
+                )
+            )
+    return RunDiff(a=a.id, b=b.id, differences=found)
