@@ -1,0 +1,102 @@
+"""``seedlock report SWEEP``: per-metric statistics over a sweep's seeds, as a table, JSON or plot.
+
+Determinism contract: bootstrap intervals are seeded (``--bootstrap-seed``, default 0), so the
+same sweep gives the same report every time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["register"]
+
+REPORT_FORMAT = "seedlock-report"
+REPORT_VERSION = 1
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``report`` subcommand."""
+    parser = subparsers.add_parser(
+        "report",
+        help="statistics over a sweep's seeds (mean, IQM, bootstrap CIs), with plots",
+        description=(
+            "Summarise every metric of a sweep (or of a CSV/JSON file of per-seed values): n, "
+            "mean, std, median, min, max, interquartile mean and 95% bootstrap CIs."
+        ),
+    )
+    parser.add_argument(
+        "sweep", metavar="SWEEP", help="sweep name in the store, or a .csv/.json file"
+    )
+    parser.add_argument("--metric", help="report only this metric")
+    parser.add_argument("--plot", metavar="OUT.png", help="write a strip + box + CI plot")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="run store (default: $SEEDLOCK_STORE or ./.seedlock/runs.db)",
+    )
+    _add_stats_options(parser)
+    parser.set_defaults(handler=_handle)
+
+
+def _add_stats_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--confidence", type=float, default=0.95, help="CI level (default 0.95)")
+    parser.add_argument(
+        "--resamples", type=int, default=10_000, help="bootstrap resamples (default 10000)"
+    )
+    parser.add_argument(
+        "--bootstrap-seed", type=int, default=0, help="seed of the bootstrap (default 0)"
+    )
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from seedlock.report import load_values, plot_sweep, summarize_values, summary_table
+
+    values = load_values(args.sweep, store=args.store)
+    summaries = summarize_values(
+        values,
+        args.metric,
+        confidence=args.confidence,
+        n_resamples=args.resamples,
+        seed=args.bootstrap_seed,
+    )
+    if args.plot:
+        plot_sweep(
+            {name: values.values(name) for name in summaries},
+            summaries,
+            args.plot,
+            title=values.source,
+        )
+    if args.json:
+        payload = {
+            "format": REPORT_FORMAT,
+            "version": REPORT_VERSION,
+            "source": values.source,
+            "seeds": list(values.seeds),
+            "failed": list(values.failed),
+            "running": list(values.running),
+            "metrics": {
+                name: {"summary": s.to_dict(), "values": _finite_or_none(values.metrics[name])}
+                for name, s in summaries.items()
+            },
+            "plot": args.plot,
+        }
+        print(json.dumps(payload, indent=2, allow_nan=False))
+        return 0
+    status = f"{len(values.seeds)} finished"
+    if values.failed:
+        status += f", {len(values.failed)} failed (seeds {', '.join(map(str, values.failed))})"
+    if values.running:
+        status += f", {len(values.running)} running or unfinished"
+    print(summary_table(summaries, title=f"{values.source}: {status}"))
+    if args.plot:
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+def _finite_or_none(values: Sequence[float]) -> list[float | None]:
+    return [v if math.isfinite(v) else None for v in values]

@@ -1,0 +1,31 @@
+"""Reports over seeds: per-seed values from sweeps or files, text tables and headless plots.
+
+Determinism contract: loading only reads; tables are pure functions of their summaries; plots
+jitter points with a derived, fixed seed and never touch ``pyplot`` or global RNG state.
+matplotlib is imported only when a plot is drawn.
+
+Example:
+    >>> from seedlock.report import summary_table
+    >>> from seedlock.stats import summarize
+    >>> summary_table({"acc": summarize([0.8, 0.9], n_resamples=200)}).splitlines()[0].split()[:3]
+    ['metric', 'n', 'mean']
+"""
+
+from __future__ import annotations
+
+from seedlock.report._build import compare_values, summarize_values
+from seedlock.report._plots import plot_comparison, plot_sweep
+from seedlock.report._tables import comparison_text, summary_table
+from seedlock.report._values import MetricValues, load_values, sweep_values
+
+__all__ = [
+    "MetricValues",
+    "compare_values",
+    "comparison_text",
+    "load_values",
+    "plot_comparison",
+    "plot_sweep",
+    "summarize_values",
+    "summary_table",
+    "sweep_values",
+]

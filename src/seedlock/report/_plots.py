@@ -1,0 +1,185 @@
+"""Headless plots (matplotlib Agg) of a sweep and of a comparison.
+
+Determinism contract: the horizontal jitter of the per-seed points comes from
+``derive("seedlock.report", "jitter", seed=0)``, so the same values give the same picture; no
+global RNG or matplotlib state (``pyplot``, the default backend) is touched.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from seedlock._errors import SeedlockError
+from seedlock._seed import derive
+from seedlock.stats import Comparison, Summary
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_comparison", "plot_sweep"]
+
+_POINT = "#1f77b4"
+_MEAN = "#d62728"
+_IQM = "#2ca02c"
+
+
+def _figure(width: float, height: float) -> Figure:
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise SeedlockError(
+            "plots need matplotlib, which is not installed. Install it with "
+            "`pip install 'seedlock[stats]'` or drop --plot."
+        ) from None
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _save(figure: Figure, path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    if target.suffix.lower() not in (".png", ".pdf", ".svg"):
+        raise SeedlockError(
+            f"plot path must end in .png, .pdf or .svg, got {str(target)!r}. Use e.g. out.png."
+        )
+    if not target.parent.is_dir():
+        raise SeedlockError(
+            f"cannot write the plot {str(target)!r}: the folder {str(target.parent)!r} does not "
+            "exist. Create it first."
+        )
+    figure.savefig(target, dpi=120)
+    return target
+
+
+def _strip_box(ax: Axes, groups: Sequence[np.ndarray], labels: Sequence[str]) -> None:
+    rng = np.random.default_rng(derive("seedlock.report", "jitter", seed=0))
+    positions = np.arange(1, len(groups) + 1)
+    ax.boxplot(
+        list(groups),
+        positions=positions,
+        widths=0.5,
+        showfliers=False,
+        medianprops={"color": "black"},
+    )
+    for position, values in zip(positions, groups, strict=True):
+        jitter = rng.uniform(-0.12, 0.12, size=values.size)
+        ax.scatter(position + jitter, values, s=18, color=_POINT, alpha=0.7, zorder=3)
+    ax.set_xticks(positions, list(labels))
+    ax.grid(axis="y", alpha=0.3)
+
+
+def _interval(ax: Axes, x: float, point: float, low: float, high: float, color: str) -> None:
+    ax.errorbar(
+        [x],
+        [point],
+        yerr=[[point - low], [high - point]],
+        fmt="D",
+        color=color,
+        capsize=6,
+        markersize=6,
+        zorder=4,
+    )
+
+
+def plot_sweep(
+    values: Mapping[str, np.ndarray],
+    summaries: Mapping[str, Summary],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "",
+) -> Path:
+    """Per-seed strip + box plot of each metric, with the mean and IQM and their CIs.
+
+    Args:
+        values: metric name -> per-seed values.
+        summaries: metric name -> :func:`seedlock.stats.summarize` of those values.
+        path: where to write (``.png``, ``.pdf`` or ``.svg``).
+        title: figure title, e.g. the sweep name.
+
+    Returns:
+        The path written.
+
+    Example:
+        >>> import os, tempfile
+        >>> from seedlock.stats import summarize
+        >>> v = {"acc": np.array([0.8, 0.82, 0.81, 0.85])}
+        >>> out = plot_sweep(v, {"acc": summarize(v["acc"], n_resamples=200)},
+        ...                  os.path.join(tempfile.mkdtemp(), "sweep.png"))
+        >>> out.stat().st_size > 0
+        True
+    """
+    names = [name for name in values if name in summaries]
+    if not names:
+        raise SeedlockError("plot_sweep() needs at least one metric with values and a summary.")
+    figure = _figure(3.2 * len(names) + 0.6, 4.2)
+    axes = figure.subplots(1, len(names), squeeze=False)[0]
+    for ax, name in zip(axes, names, strict=True):
+        s = summaries[name]
+        _strip_box(ax, [np.asarray(values[name], dtype=np.float64)], [f"{name}\n(n={s.n})"])
+        _interval(ax, 1.42, s.mean, s.mean_ci.low, s.mean_ci.high, _MEAN)
+        _interval(ax, 1.58, s.iqm, s.iqm_ci.low, s.iqm_ci.high, _IQM)
+        ax.set_xlim(0.5, 1.8)
+        pct = round(s.mean_ci.level * 100)
+        ax.set_title(f"mean {s.mean:.4g} ({pct}% CI), IQM {s.iqm:.4g}", fontsize=9)
+    axes[0].plot([], [], "D", color=_MEAN, label="mean + CI")
+    axes[0].plot([], [], "D", color=_IQM, label="IQM + CI")
+    axes[0].legend(loc="best", fontsize=8)
+    if title:
+        figure.suptitle(title)
+    return _save(figure, path)
+
+
+def plot_comparison(
+    a: np.ndarray,
+    b: np.ndarray,
+    comparison: Comparison,
+    path: str | os.PathLike[str],
+    *,
+    metric: str = "",
+) -> Path:
+    """Side-by-side per-seed distributions of A and B, and the CI of the difference of means.
+
+    Returns:
+        The path written.
+
+    Example:
+        >>> import os, tempfile
+        >>> from seedlock.stats import compare
+        >>> a, b = np.array([0.9, 0.91, 0.93]), np.array([0.8, 0.84, 0.82])
+        >>> out = plot_comparison(a, b, compare(a, b, n_resamples=200),
+        ...                       os.path.join(tempfile.mkdtemp(), "cmp.png"))
+        >>> out.suffix
+        '.png'
+    """
+    c = comparison
+    figure = _figure(8.0, 4.2)
+    left, right = figure.subplots(1, 2, width_ratios=[2, 1])
+    groups = [np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)]
+    labels = [f"{c.names[0]}\n(n={c.n_a})", f"{c.names[1]}\n(n={c.n_b})"]
+    _strip_box(left, groups, labels)
+    for position, mean in ((1.35, c.mean_a), (2.35, c.mean_b)):
+        left.plot([position], [mean], "D", color=_MEAN)
+    left.set_ylabel(metric or "value")
+    direction = "higher is better" if c.higher_is_better else "lower is better"
+    left.set_title(f"per-seed values ({direction}); red: mean", fontsize=9)
+    ci = c.difference_ci
+    _interval(right, 0.0, c.difference, ci.low, ci.high, _MEAN)
+    right.axhline(0.0, color="gray", linestyle="--", linewidth=1)
+    right.set_xlim(-1, 1)
+    right.set_xticks([0.0], [f"{c.names[0]} - {c.names[1]}"])
+    right.grid(axis="y", alpha=0.3)
+    pct = round(ci.level * 100)
+    right.set_title(
+        f"difference of means, {pct}% CI\nP({c.names[0]} better) = {c.prob_improvement:.2f}",
+        fontsize=9,
+    )
+    headline = f"{c.better} is better" if c.better else "no reliable difference: within seed noise"
+    figure.suptitle(f"{metric or 'value'}: {headline}", fontsize=11)
+    return _save(figure, path)

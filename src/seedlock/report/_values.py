@@ -1,0 +1,247 @@
+"""Per-seed metric values from a sweep in the run store or from a CSV/JSON file.
+
+Determinism contract: loading reads only; values come back in a fixed order (by seed for sweeps,
+by file order for files), so the statistics computed from them are reproducible.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from seedlock._errors import SeedlockError
+
+if TYPE_CHECKING:
+    from seedlock.store import RunRecord
+
+__all__ = ["MetricValues", "load_values", "sweep_values"]
+
+_FILE_SUFFIXES = (".csv", ".json")
+
+
+@dataclass(frozen=True)
+class MetricValues:
+    """Numeric metrics, one row per seed (or per line of a file).
+
+    Attributes:
+        source: the sweep name or file path the values came from.
+        seeds: the seed of each row (``None`` when a file gives no seed column).
+        metrics: metric name -> one value per row (``nan`` where the row lacks the metric).
+        failed: seeds of the sweep's runs that failed (excluded from ``metrics``).
+        running: seeds of the sweep's runs still running or unfinished.
+    """
+
+    source: str
+    seeds: tuple[int | None, ...]
+    metrics: dict[str, tuple[float, ...]]
+    failed: tuple[int, ...] = ()
+    running: tuple[int, ...] = field(default=())
+
+    @property
+    def names(self) -> list[str]:
+        """Metric names, sorted."""
+        return sorted(self.metrics)
+
+    def values(self, metric: str) -> np.ndarray:
+        """The finite values of ``metric`` (rows without it are skipped).
+
+        Raises:
+            SeedlockError: the metric is unknown; the message lists the available ones.
+        """
+        if metric not in self.metrics:
+            raise SeedlockError(
+                f"unknown metric {metric!r} in {self.source!r}; available: "
+                f"{', '.join(self.names) or '(none)'}. Pass one of them with --metric."
+            )
+        arr = np.asarray(self.metrics[metric], dtype=np.float64)
+        return arr[np.isfinite(arr)]
+
+    def pick(self, metric: str | None) -> str:
+        """``metric`` if given (checked), else the only metric there is.
+
+        Raises:
+            SeedlockError: unknown metric, or several metrics and none chosen.
+        """
+        if metric is not None:
+            self.values(metric)
+            return metric
+        if len(self.metrics) == 1:
+            return next(iter(self.metrics))
+        raise SeedlockError(
+            f"{self.source!r} has {len(self.metrics)} metrics: "
+            f"{', '.join(self.names) or '(none)'}. Choose one with --metric."
+        )
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _from_rows(source: str, rows: Sequence[Mapping[str, object]]) -> MetricValues:
+    """Rows of ``{column: value}``: ``seed`` is the seed, every all-numeric column a metric."""
+    keys: list[str] = []
+    for row in rows:
+        keys.extend(k for k in row if k not in keys)
+    seeds: list[int | None] = []
+    for index, row in enumerate(rows):
+        raw = row.get("seed")
+        number = None if raw in (None, "") else _number(raw)
+        if raw not in (None, "") and (number is None or not number.is_integer() or number < 0):
+            raise SeedlockError(
+                f"{source!r} row {index + 1}: seed must be a non-negative whole number, got "
+                f"{raw!r}. Fix the seed column or rename it."
+            )
+        seeds.append(None if number is None else int(number))
+    metrics: dict[str, tuple[float, ...]] = {}
+    for key in keys:
+        if key == "seed":
+            continue
+        column: list[float] = []
+        for row in rows:
+            raw = row.get(key)
+            number = math.nan if raw in (None, "") else _number(raw)
+            if number is None:
+                break  # a text column (a label, a path) is not a metric
+            column.append(number)
+        else:
+            if any(math.isfinite(v) for v in column):
+                metrics[key] = tuple(column)
+    return MetricValues(source=source, seeds=tuple(seeds), metrics=metrics)
+
+
+def _load_csv(path: Path) -> MetricValues:
+    with path.open(newline="", encoding="utf-8") as handle:
+        lines = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    if not lines:
+        raise SeedlockError(f"{str(path)!r} is empty; expected a header row and one row per seed.")
+    header = [cell.strip() for cell in lines[0]]
+    if len(header) == 1 and _number(header[0]) is not None:
+        # A bare column of numbers without a header.
+        header, body = ["value"], lines
+    else:
+        body = lines[1:]
+    rows = []
+    for number, line in enumerate(body, start=2):
+        if len(line) != len(header):
+            raise SeedlockError(
+                f"{str(path)!r} line {number} has {len(line)} cells but the header has "
+                f"{len(header)}. Every row needs one cell per column."
+            )
+        rows.append({key: cell.strip() for key, cell in zip(header, line, strict=True)})
+    return _from_rows(str(path), rows)
+
+
+def _load_json(path: Path) -> MetricValues:
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SeedlockError(f"cannot read {str(path)!r} as JSON ({exc}).") from None
+    source = str(path)
+    if isinstance(data, list) and all(_number(v) is not None for v in data):
+        return _from_rows(source, [{"value": v} for v in data])
+    if isinstance(data, list) and all(isinstance(v, dict) for v in data):
+        return _from_rows(source, data)
+    if (
+        isinstance(data, dict)
+        and data
+        and all(isinstance(v, list) for v in data.values())
+        and len({len(v) for v in data.values()}) == 1
+    ):
+        length = len(next(iter(data.values())))
+        return _from_rows(source, [{k: v[i] for k, v in data.items()} for i in range(length)])
+    raise SeedlockError(
+        f"{source!r} is not a values file. Accepted JSON: a list of numbers [0.81, 0.83], a dict "
+        'of equally long lists {"accuracy": [...], "seed": [...]}, or a list of objects '
+        '[{"seed": 0, "accuracy": 0.81}, ...].'
+    )
+
+
+def _is_file_source(source: str) -> bool:
+    return Path(source).is_file() or source.lower().endswith(_FILE_SUFFIXES)
+
+
+def sweep_values(records: Sequence[RunRecord], source: str) -> MetricValues:
+    """Numeric metrics of a sweep's runs: the newest finished run per seed, in seed order.
+
+    Example:
+        >>> sweep_values([], "empty").metrics
+        {}
+    """
+    newest: dict[int, RunRecord] = {}
+    for record in sorted(records, key=lambda r: r.started):
+        if record.status == "finished":
+            newest[record.seed] = record
+    failed = sorted({r.seed for r in records if r.status in ("failed", "killed")} - set(newest))
+    running = sorted(
+        {r.seed for r in records if r.status in ("running", "unfinished")} - set(newest)
+    )
+    rows = [
+        {"seed": seed, **{k: v for k, v in newest[seed].metrics.items() if k != "seed"}}
+        for seed in sorted(newest)
+    ]
+    values = _from_rows(source, rows)
+    return MetricValues(
+        source=source,
+        seeds=values.seeds,
+        metrics=values.metrics,
+        failed=tuple(failed),
+        running=tuple(running),
+    )
+
+
+def load_values(
+    source: str | os.PathLike[str], *, store: str | os.PathLike[str] | None = None
+) -> MetricValues:
+    """Values of a sweep in the run store, or of a ``.csv``/``.json`` file.
+
+    ``source`` is a file when it exists as one or ends in ``.csv``/``.json``; otherwise it is a
+    sweep name looked up in ``store`` (default: ``$SEEDLOCK_STORE`` or ``./.seedlock/runs.db``).
+
+    Raises:
+        SeedlockError: missing file, unreadable file, or no sweep of that name.
+
+    Example:
+        >>> import json, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "a.json")
+        >>> _ = open(path, "w").write(json.dumps([0.8, 0.82, 0.81]))
+        >>> load_values(path).values("value").tolist()
+        [0.8, 0.82, 0.81]
+    """
+    text = os.fspath(source)
+    if _is_file_source(text):
+        path = Path(text)
+        if not path.is_file():
+            raise SeedlockError(
+                f"values file {text!r} does not exist. Give a CSV/JSON file of per-seed values "
+                "or the name of a sweep in the store."
+            )
+        return _load_csv(path) if path.suffix.lower() == ".csv" else _load_json(path)
+    from seedlock.store import Store
+
+    run_store = Store(store)
+    records = run_store.list(sweep=text)
+    if not records:
+        known = sorted({r.sweep for r in run_store.list() if r.sweep})
+        raise SeedlockError(
+            f"no sweep named {text!r} in the store {str(run_store.path)!r} and no such file; "
+            f"known sweeps: {', '.join(known) or '(none)'}. Run `seedlock sweep --name {text} ...` "
+            "or pass a CSV/JSON file."
+        )
+    return sweep_values(records, text)
