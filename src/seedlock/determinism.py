@@ -14,8 +14,10 @@ Example:
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -24,10 +26,13 @@ from seedlock._errors import SeedlockError, SeedlockTypeError
 __all__ = [
     "FRAMEWORKS",
     "Change",
+    "Finding",
     "deterministic_env",
+    "doctor",
     "enable_env",
     "enable_for",
     "hash_seed_fixed",
+    "jax_backend_started",
     "pin_threads",
     "thread_env",
 ]
@@ -473,3 +478,298 @@ def hash_seed_fixed() -> bool:
     expected = _expected_bytes_hash(hash_seed, _PROBE)
     # An interpreter whose hash we cannot reproduce is trusted to have honoured the variable.
     return expected is None or expected == hash(_PROBE)
+
+
+# -- doctor -------------------------------------------------------------------------------------
+
+#: Finding severities, most serious first.
+SEVERITIES = ("error", "warning", "info")
+_FIX_DETERMINISTIC = (
+    "call seedlock.seed_everything(SEED, deterministic=True), or launch with "
+    "`seedlock run --seed SEED --deterministic -- python ...`"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reproducibility hazard found in the current process.
+
+    Attributes:
+        id: a stable identifier (``"hash-randomization"``), for scripts and ``--json`` output.
+        severity: ``"error"``, ``"warning"`` or ``"info"``.
+        title: one line saying what is wrong.
+        detail: why it changes results.
+        fix: the concrete command, call or variable that removes it.
+
+    Example:
+        >>> Finding("no-root-seed", "warning", "t", "d", "f").to_dict()["id"]
+        'no-root-seed'
+    """
+
+    id: str
+    severity: str
+    title: str
+    detail: str
+    fix: str
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict of the finding."""
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "title": self.title,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
+
+
+def doctor() -> list[Finding]:
+    """Check the current process for reproducibility hazards.
+
+    Looks at hash randomisation, thread pinning, the root seed, and the determinism settings of
+    every framework already imported (torch, TensorFlow, JAX); it never imports a framework.
+
+    Returns:
+        The findings, most severe first; an empty list means nothing was found.
+
+    Example:
+        >>> import seedlock
+        >>> all(f.severity in ("error", "warning", "info") for f in seedlock.doctor())
+        True
+    """
+    findings = [*_check_process(), *_check_frameworks_seeded()]
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        findings += _check_torch(torch)
+    if "tensorflow" in sys.modules:
+        findings += _check_tensorflow()
+    if "jax" in sys.modules:
+        findings += _check_jax()
+    return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+
+
+def _check_process() -> list[Finding]:
+    findings = []
+    if not hash_seed_fixed():
+        late = "PYTHONHASHSEED" in os.environ
+        findings.append(
+            Finding(
+                "hash-randomization",
+                "warning",
+                "Python hash randomisation is on"
+                + (" (PYTHONHASHSEED was set after start-up, which has no effect)" if late else ""),
+                "Iteration order of sets and dict keys built from strs changes from run to run.",
+                "start Python with the variable set: `seedlock run --seed SEED -- python ...` or "
+                "`export PYTHONHASHSEED=0`",
+            )
+        )
+    unset = [name for name in _THREAD_VARS[:3] if name not in os.environ]
+    if unset:
+        findings.append(
+            Finding(
+                "threads-unpinned",
+                "info",
+                f"thread counts not pinned ({', '.join(unset)} unset)",
+                "OpenMP and BLAS pick a thread count from the machine; float reductions can "
+                "differ when it changes (another machine, another container limit).",
+                "`export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`, or "
+                "`seedlock run --threads 1 -- python ...`, or seed_everything(SEED, threads=1)",
+            )
+        )
+    from seedlock._seed import root_seed
+
+    if root_seed() is None:
+        findings.append(
+            Finding(
+                "no-root-seed",
+                "warning",
+                "no root seed set",
+                "seed_everything() has not been called and SEEDLOCK_SEED is unset, so derived "
+                "streams have no seed and frameworks start from entropy.",
+                "call seedlock.seed_everything(SEED) at start-up, or "
+                "`seedlock run --seed SEED -- python ...`",
+            )
+        )
+    return findings
+
+
+def _framework_names(items: object) -> set[str]:
+    if not isinstance(items, (list, tuple, set, frozenset, dict)):
+        return set()
+    return {item if isinstance(item, str) else str(getattr(item, "name", item)) for item in items}
+
+
+def _check_frameworks_seeded() -> list[Finding]:
+    try:
+        from seedlock import frameworks
+    except ImportError:
+        return []
+    loaded_fn = getattr(frameworks, "loaded", None)
+    seeded_fn = getattr(frameworks, "seeded", None)
+    if not callable(loaded_fn) or not callable(seeded_fn):
+        return []
+    unseeded = sorted(_framework_names(loaded_fn()) - _framework_names(seeded_fn()))
+    if not unseeded:
+        return []
+    return [
+        Finding(
+            "unseeded-frameworks",
+            "warning",
+            f"loaded but not seeded by seedlock: {', '.join(unseeded)}",
+            "Their global random generators start from entropy or from a seed set elsewhere, "
+            "which seedlock cannot record or replay.",
+            "call seedlock.seed_everything(SEED) after the imports (or before: frameworks "
+            "imported later are seeded at import)",
+        )
+    ]
+
+
+def _cuda_available(torch: ModuleType) -> bool:
+    try:
+        return bool(torch.cuda.is_available())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def _check_torch(torch: ModuleType) -> list[Finding]:
+    findings = []
+    cuda = _cuda_available(torch)
+    cudnn = torch.backends.cudnn
+    if cudnn.benchmark:
+        findings.append(
+            Finding(
+                "cudnn-benchmark",
+                "warning",
+                "torch.backends.cudnn.benchmark is True",
+                "cuDNN times several convolution algorithms and keeps the fastest, which can be "
+                "a different, non-deterministic one in each run.",
+                f"set torch.backends.cudnn.benchmark = False, or {_FIX_DETERMINISTIC}",
+            )
+        )
+    if not torch.are_deterministic_algorithms_enabled():
+        findings.append(
+            Finding(
+                "torch-deterministic-off",
+                "warning",
+                "torch deterministic algorithms are off",
+                "Some torch operations (scatter/index_add, many CUDA backward passes, cuDNN "
+                "convolutions) use atomics and give slightly different results each run.",
+                _FIX_DETERMINISTIC,
+            )
+        )
+    elif torch.is_deterministic_algorithms_warn_only_enabled():
+        findings.append(
+            Finding(
+                "torch-deterministic-warn-only",
+                "info",
+                "torch deterministic algorithms are in warn-only mode",
+                "Operations without a deterministic implementation warn and run anyway.",
+                "seed_everything(SEED, deterministic=True) without warn_only=True",
+            )
+        )
+    if cuda and os.environ.get(_CUBLAS_VAR) not in _CUBLAS_VALUES:
+        findings.append(
+            Finding(
+                "cublas-workspace",
+                "warning",
+                f"{_CUBLAS_VAR} is not set to {' or '.join(_CUBLAS_VALUES)}",
+                "cuBLAS matrix products are non-deterministic without a fixed workspace, and "
+                "torch raises on them in deterministic mode.",
+                f"`export {_CUBLAS_VAR}=:4096:8` before starting Python, or "
+                "`seedlock run --deterministic -- python ...`",
+            )
+        )
+    threads = torch.get_num_threads()
+    if threads > 1 and os.environ.get("OMP_NUM_THREADS") != str(threads):
+        findings.append(
+            Finding(
+                "torch-threads",
+                "info",
+                f"torch uses {threads} intra-op threads, not pinned",
+                "torch CPU reductions can give different bits with a different thread count, "
+                "e.g. on a machine with more cores.",
+                "seed_everything(SEED, threads=N) or `seedlock run --threads N -- python ...`",
+            )
+        )
+    tf32 = _torch_tf32(torch)
+    if tf32:
+        findings.append(
+            Finding(
+                "tf32",
+                "warning" if cuda else "info",
+                f"TF32 enabled ({', '.join(tf32)})",
+                "TF32 rounds float32 matmuls/convolutions to 10-bit mantissas on Ampere and newer "
+                "GPUs, so results differ from older GPUs and from CPU."
+                + ("" if cuda else " No effect without CUDA."),
+                "torch.backends.cuda.matmul.allow_tf32 = False; "
+                "torch.backends.cudnn.allow_tf32 = False; "
+                "torch.set_float32_matmul_precision('highest')",
+            )
+        )
+    return findings
+
+
+def _torch_tf32(torch: ModuleType) -> list[str]:
+    enabled = []
+    # Newer torch versions deprecate the allow_tf32 attributes in favour of fp32_precision;
+    # reading them must not turn into an error under -W error.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if getattr(torch.backends.cuda.matmul, "allow_tf32", False):
+            enabled.append("torch.backends.cuda.matmul.allow_tf32")
+        if getattr(torch.backends.cudnn, "allow_tf32", False):
+            enabled.append("torch.backends.cudnn.allow_tf32")
+        precision = torch.get_float32_matmul_precision()
+    if precision != "highest":
+        enabled.append(f"float32_matmul_precision={precision!r}")
+    return enabled
+
+
+def _check_tensorflow() -> list[Finding]:
+    config = sys.modules.get("tensorflow.python.framework.config")
+    is_enabled = getattr(config, "is_op_determinism_enabled", None)
+    if not callable(is_enabled) or is_enabled():
+        return []
+    return [
+        Finding(
+            "tf-op-determinism",
+            "warning",
+            "TensorFlow op determinism is off",
+            "Several TensorFlow GPU kernels and tf.data parallel maps are non-deterministic "
+            "unless op determinism is enabled.",
+            f"tf.config.experimental.enable_op_determinism(), or {_FIX_DETERMINISTIC}",
+        )
+    ]
+
+
+_JAX_GPU_PLUGINS = ("jax-cuda12-plugin", "jax-cuda13-plugin", "jax-rocm60-plugin")
+
+
+def _jax_gpu_possible() -> bool:
+    if jax_backend_started():
+        bridge = sys.modules["jax._src.xla_bridge"]
+        return any(name in ("cuda", "gpu", "rocm") for name in getattr(bridge, "_backends", {}))
+    for dist in _JAX_GPU_PLUGINS:
+        try:
+            importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        return True
+    return False
+
+
+def _check_jax() -> list[Finding]:
+    if f"{_XLA_FLAG}=true" in os.environ.get("XLA_FLAGS", "").split():
+        return []
+    if not _jax_gpu_possible():
+        return []
+    return [
+        Finding(
+            "jax-deterministic-ops",
+            "warning",
+            f"XLA_FLAGS lacks {_XLA_FLAG}=true",
+            "XLA's GPU scatter and reduction kernels use atomics and differ between runs.",
+            f'`export XLA_FLAGS="$XLA_FLAGS {_XLA_FLAG}=true"` before the first JAX computation, '
+            "or `seedlock run --deterministic -- python ...`",
+        )
+    ]
