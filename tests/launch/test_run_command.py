@@ -1,0 +1,312 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from seedlock import SeedlockError, derive
+from seedlock.launch import child_env, resolve_seed_arg, run_command
+from seedlock.store import Store
+
+PY = sys.executable
+
+
+def _script(tmp_path: Path, body: str, name: str = "script.py") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "store" / "runs.db")
+
+
+def test_the_child_gets_the_seed_and_a_derived_hash_seed_before_it_starts(store: Store) -> None:
+    code = "import os; print(os.environ['SEEDLOCK_SEED'], os.environ['PYTHONHASHSEED'])"
+    result = run_command([PY, "-c", code], seed=42, store=store, echo=False)
+    assert result.stdout.split() == ["42", str(derive("python", "hashseed", seed=42) % 2**32)]
+    assert result.record.status == "finished" and result.record.exit_code == 0
+
+
+def test_string_hash_order_is_identical_in_two_runs_with_the_same_seed(
+    tmp_path: Path, store: Store
+) -> None:
+    script = _script(tmp_path, "print(list({f'key{i}' for i in range(50)}), hash('seedlock'))")
+    runs = [run_command([PY, str(script)], seed=7, store=store, echo=False) for _ in range(2)]
+    other = run_command([PY, str(script)], seed=8, store=store, echo=False)
+    assert runs[0].stdout == runs[1].stdout
+    assert other.stdout != runs[0].stdout
+
+
+def test_deterministic_and_thread_settings_reach_the_child_environment() -> None:
+    env = child_env(seed=1, deterministic=True, threads=3)
+    assert env["SEEDLOCK_DETERMINISTIC"] == "1" and env["SEEDLOCK_THREADS"] == "3"
+    assert env["CUBLAS_WORKSPACE_CONFIG"] in (":4096:8", ":16:8")
+    assert env["OMP_NUM_THREADS"] == "3"
+    plain = child_env(seed=1)
+    assert "SEEDLOCK_DETERMINISTIC" not in plain and "SEEDLOCK_THREADS" not in plain
+
+
+def test_a_nested_run_does_not_inherit_the_outer_runs_identity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEEDLOCK_RUN_ID", "outer")
+    monkeypatch.setenv("SEEDLOCK_BOOT_PID", "1")
+    monkeypatch.setenv("SEEDLOCK_THREADS", "9")
+    env = child_env(seed=5, run_id="inner")
+    assert env["SEEDLOCK_RUN_ID"] == "inner"
+    assert "SEEDLOCK_BOOT_PID" not in env and "SEEDLOCK_THREADS" not in env
+
+
+_UNMODIFIED = """
+import random
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+class Noise(Dataset):
+    def __len__(self):
+        return 8
+    def __getitem__(self, i):
+        return torch.tensor([np.random.rand(), random.random(), torch.rand(()).item()])
+
+if __name__ == "__main__":
+    print("start", random.random(), np.random.rand(), torch.rand(2).tolist())
+    model = torch.nn.Linear(3, 1)
+    loader = DataLoader(Noise(), batch_size=4, shuffle=True, num_workers=2)
+    for batch in loader:
+        print("batch", batch.tolist(), model(batch).sum().item())
+"""
+
+
+@pytest.mark.torch
+@pytest.mark.slow
+def test_an_unmodified_random_numpy_torch_script_repeats_exactly_only_under_seedlock(
+    tmp_path: Path, store: Store
+) -> None:
+    pytest.importorskip("torch")
+    script = _script(tmp_path, _UNMODIFIED)
+    seeded = [run_command([PY, str(script)], seed=3, store=store, echo=False) for _ in range(2)]
+    assert [r.record.exit_code for r in seeded] == [0, 0], seeded[0].stderr
+    assert "seeding failed" not in seeded[0].stderr
+    assert seeded[0].stdout == seeded[1].stdout
+    assert seeded[0].stdout.count("batch") == 2
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDLOCK_")}
+    plain = [
+        subprocess.run([PY, str(script)], env=env, capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    assert plain[0].stdout.splitlines()[0] != plain[1].stdout.splitlines()[0]
+
+
+def test_the_hook_chains_to_an_existing_sitecustomize(tmp_path: Path, store: Store) -> None:
+    user_dir = tmp_path / "userhook"
+    user_dir.mkdir()
+    (user_dir / "sitecustomize.py").write_text("import builtins\nbuiltins.USER_HOOK = 'ran'\n")
+    code = "import builtins, random; print(builtins.USER_HOOK, random.random())"
+    results = [
+        run_command(
+            [PY, "-c", code],
+            seed=11,
+            store=store,
+            echo=False,
+            extra_env={"PYTHONPATH": str(user_dir)},
+        )
+        for _ in range(2)
+    ]
+    assert results[0].stdout.startswith("ran ")
+    assert results[0].stdout == results[1].stdout
+    assert "failed" not in results[0].stderr
+
+
+def test_a_broken_user_sitecustomize_is_reported_and_the_program_still_runs(
+    tmp_path: Path, store: Store
+) -> None:
+    user_dir = tmp_path / "badhook"
+    user_dir.mkdir()
+    (user_dir / "sitecustomize.py").write_text("raise RuntimeError('boom')\n")
+    result = run_command(
+        [PY, "-c", "print('alive')"],
+        seed=1,
+        store=store,
+        echo=False,
+        extra_env={"PYTHONPATH": str(user_dir)},
+    )
+    assert result.stdout == "alive\n" and result.record.exit_code == 0
+    assert "RuntimeError: boom" in result.stderr
+
+
+def test_metrics_and_artifacts_logged_by_the_script_are_recorded(
+    tmp_path: Path, store: Store
+) -> None:
+    script = _script(
+        tmp_path,
+        """
+        import seedlock
+        for step in range(3):
+            seedlock.log(step=step, loss=1.0 / (step + 1))
+        seedlock.log(accuracy=0.75, label="done")
+        with open("weights.bin", "wb") as fh:
+            fh.write(b"abc")
+        seedlock.log_artifact("weights.bin")
+        with open("extra.txt", "w") as fh:
+            fh.write("x")
+        """,
+    )
+    result = run_command(
+        [PY, str(script)], seed=1, store=store, echo=False, cwd=str(tmp_path), outputs=["extra.txt"]
+    )
+    rec = store.get(result.record.id)
+    assert rec.metrics == {"loss": pytest.approx(1 / 3), "accuracy": 0.75, "label": "done"}
+    assert [entry.get("step") for entry in rec.metric_history] == [0, 1, 2, None]
+    assert (
+        rec.outputs["extra.txt"]
+        == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+    )
+    abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert rec.outputs[str((tmp_path / "weights.bin").resolve())] == abc
+
+
+def test_a_missing_output_is_an_error_and_the_record_keeps_what_exists(
+    tmp_path: Path, store: Store
+) -> None:
+    code = "open('made.txt', 'w').write('1')"
+    with pytest.raises(SeedlockError, match=r"'absent.txt'.*did not exist"):
+        run_command(
+            [PY, "-c", code],
+            seed=1,
+            store=store,
+            echo=False,
+            cwd=str(tmp_path),
+            outputs=["made.txt", "absent.txt"],
+        )
+    (rec,) = store.list()
+    assert list(rec.outputs) == ["made.txt"] and rec.status == "finished"
+
+
+def test_exit_codes_and_signals_become_failed_and_killed(store: Store) -> None:
+    failed = run_command([PY, "-c", "import sys; sys.exit(3)"], seed=1, store=store, echo=False)
+    assert (failed.record.status, failed.record.exit_code) == ("failed", 3)
+    code = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
+    killed = run_command([PY, "-c", code], seed=1, store=store, echo=False)
+    assert (killed.record.status, killed.record.exit_code) == ("killed", -signal.SIGKILL)
+
+
+def test_a_command_that_cannot_start_leaves_a_failed_record(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(SeedlockError, match="cannot start 'no-such-program-xyz'"):
+        run_command(["no-such-program-xyz", "--flag"], seed=1, store=store, echo=False)
+    not_exec = tmp_path / "data.txt"
+    not_exec.write_text("hello")
+    with pytest.raises(SeedlockError, match="cannot start"):
+        run_command([str(not_exec)], seed=1, store=store, echo=False)
+    records = store.list()
+    assert [r.status for r in records] == ["failed", "failed"]
+    assert records[1].exit_code is None and "no-such-program-xyz" in records[1].stderr_tail
+
+
+def test_a_non_python_command_runs_and_is_recorded(store: Store) -> None:
+    result = run_command(["sh", "-c", 'echo "$SEEDLOCK_SEED"'], seed=99, store=store, echo=False)
+    assert result.stdout == "99\n" and result.record.stdout_tail == "99\n"
+
+
+def test_output_is_streamed_through_while_captured(
+    store: Store, capfd: pytest.CaptureFixture[str]
+) -> None:
+    code = "import sys; print('to-out'); print('to-err', file=sys.stderr)"
+    result = run_command([PY, "-c", code], seed=1, store=store)
+    out, err = capfd.readouterr()
+    assert "to-out" in out and "to-err" in err
+    assert result.stdout == "to-out\n" and result.stderr.startswith("to-err\n")
+
+
+def test_resolve_seed_arg_reads_ints_words_last_and_the_environment(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def resolve(text: str | None, name: str | None = None) -> int:
+        return resolve_seed_arg(text, store=store, name=name, command=["python", "t.py"])
+
+    assert resolve("42") == 42 and resolve("0x10") == 16 and resolve("007") == 7
+    assert resolve("baseline") == resolve("baseline") != resolve("other")
+    assert resolve("random") != resolve("random")
+    with pytest.raises(SeedlockError, match="--seed must be"):
+        resolve("-3")
+    with pytest.raises(SeedlockError, match="--seed last found no earlier run"):
+        resolve("last", name="exp")
+    rec = store.start_run(name="exp", command=["python", "t.py"], cwd="/", seed=2**100)
+    assert resolve("last", name="exp") == 2**100
+    assert resolve("last") == 2**100
+    assert rec.seed == 2**100
+    monkeypatch.setenv("SEEDLOCK_SEED", "1234")
+    assert resolve(None) == 1234
+    monkeypatch.delenv("SEEDLOCK_SEED")
+    assert resolve(None) != resolve(None)
+
+
+_PARENT = """
+import sys
+from seedlock.launch import run_command
+from seedlock.store import Store
+code = (
+    "import os, time; open(os.environ['SEEDLOCK_RUN_DIR'] + '/../../started', 'w').close(); "
+    "time.sleep(60)"
+)
+run_command([sys.executable, "-c", code], seed=5, store=Store(sys.argv[1]), echo=False)
+"""
+
+
+def test_a_parent_killed_with_sigkill_leaves_a_readable_store_and_an_unfinished_run(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "runs.db"
+    parent = subprocess.Popen([PY, "-c", _PARENT, str(db)], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "started").exists():
+            assert parent.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        (rec,) = Store(db).list()
+        assert rec.status == "unfinished" and rec.pid == parent.pid and rec.seed == 5
+        assert Store(db).list(status="unfinished") == [rec]
+    finally:
+        # The orphaned child shares the parent's new process group.
+        os.killpg(parent.pid, signal.SIGKILL)
+
+
+def test_doctor_findings_and_fingerprint_come_only_from_the_main_process(
+    tmp_path: Path, store: Store
+) -> None:
+    pytest.importorskip("seedlock.env")
+    script = _script(
+        tmp_path,
+        """
+        import subprocess, sys
+        subprocess.run([sys.executable, "-c", "import os; print(os.environ['SEEDLOCK_BOOT_PID'])"])
+        """,
+    )
+    result = run_command([PY, str(script)], seed=1, store=store, echo=False)
+    run_dir = store.run_dir(result.record.id)
+    assert isinstance(json.loads((run_dir / "doctor.json").read_text()), list)
+    assert result.record.fingerprint is not None
+    assert result.record.fingerprint == json.loads((run_dir / "fingerprint.json").read_text())
+    assert result.record.pid is not None and result.stdout.strip().isdigit()
+    assert "seedlock:" not in result.stderr
+
+
+def test_the_hook_costs_nothing_when_no_run_is_active(tmp_path: Path) -> None:
+    from seedlock.launch._run import HOOK_DIR
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDLOCK_")}
+    env["PYTHONPATH"] = HOOK_DIR
+    code = "import sys; print('seedlock' in sys.modules, 'numpy' in sys.modules)"
+    out = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
