@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from seedlock import SeedlockError
+from seedlock.cli import diff as diff_cli
+from seedlock.launch import diff_runs
+from seedlock.store import RunRecord, Store
+
+
+def _main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="seedlock")
+    diff_cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except SeedlockError as exc:
+        print(f"seedlock diff: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _record(store: Store, seed: int, metrics: dict[str, float], code: int = 0) -> RunRecord:
+    rec = store.start_run(name=None, command=["python", "t.py"], cwd="/", seed=seed)
+    return store.finish_run(
+        rec.id,
+        exit_code=code,
+        status="finished" if code == 0 else "failed",
+        metrics=metrics,
+        outputs={"model.pt": ("a" if seed == 1 else "b") * 64},
+    )
+
+
+def test_differences_are_ranked_causes_first_then_metrics_by_size(tmp_path: Path) -> None:
+    store = Store(tmp_path / "runs.db")
+    a = _record(store, 1, {"acc": 0.90, "loss": 0.5, "same": 1.0})
+    b = _record(store, 2, {"acc": 0.80, "loss": 0.1, "same": 1.0}, code=1)
+    kinds = [(d.kind, d.key) for d in diff_runs(a, b).differences]
+    assert kinds == [
+        ("seed", "root seed"),
+        ("status", "exit"),
+        ("metric", "loss"),
+        ("metric", "acc"),
+        ("output", "model.pt"),
+    ]
+
+
+def test_identical_records_have_no_differences(tmp_path: Path) -> None:
+    store = Store(tmp_path / "runs.db")
+    a = _record(store, 1, {"acc": 0.9})
+    assert diff_runs(a, a).identical
+
+
+def test_cli_diff_exits_1_on_differences_and_prints_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store(tmp_path / "runs.db")
+    a = _record(store, 1, {"acc": 0.9})
+    b = _record(store, 2, {"acc": 0.9})
+    assert _main(["diff", a.id, b.id, "--store", str(store.path)]) == 1
+    assert "root seed: A=1  B=2" in capsys.readouterr().out
+    assert _main(["diff", a.id[:6], a.id, "--json", "--store", str(store.path)]) == 0
+    assert json.loads(capsys.readouterr().out)["identical"] is True
+
+
+def test_cli_diff_of_an_unknown_run_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store(tmp_path / "runs.db")
+    a = _record(store, 1, {})
+    assert _main(["diff", a.id, "abcdef", "--store", str(store.path)]) == 2
+    assert "no run with id 'abcdef'" in capsys.readouterr().err

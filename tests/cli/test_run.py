@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from seedlock import SeedlockError
+from seedlock.cli import run as run_cli
+from seedlock.store import Store
+
+PY = sys.executable
+
+
+def _main(argv: list[str]) -> int:
+    """The `seedlock` dispatch for this one subcommand: parse, call, map errors to exit 2."""
+    parser = argparse.ArgumentParser(prog="seedlock")
+    run_cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except SeedlockError as exc:
+        print(f"seedlock run: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def test_run_passes_the_childs_exit_code_through_and_records_the_run(tmp_path: Path) -> None:
+    db = str(tmp_path / "runs.db")
+    code = "import os, sys; print(os.environ['SEEDLOCK_SEED']); sys.exit(4)"
+    assert _main(["run", "--seed", "21", "--store", db, "--name", "n", "--", PY, "-c", code]) == 4
+    assert _main(["run", "--seed", "21", "--store", db, "--", PY, "-c", "pass"]) == 0
+    failed, finished = Store(db).list()[::-1]
+    assert (failed.status, failed.exit_code, failed.seed, failed.name) == ("failed", 4, 21, "n")
+    assert failed.stdout_tail == "21\n" and finished.status == "finished"
+
+
+def test_seed_last_replays_the_latest_run_with_the_same_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "runs.db")
+    assert _main(["run", "--seed", "random", "--name", "exp", "--store", db, "--", "true"]) == 0
+    first = Store(db).latest(name="exp")
+    assert first is not None
+    assert _main(["run", "--seed", "last", "--name", "exp", "--store", db, "--", "true"]) == 0
+    second = Store(db).latest(name="exp")
+    assert second is not None and second.id != first.id and second.seed == first.seed
+    capsys.readouterr()
+    assert _main(["run", "--seed", "last", "--name", "new", "--store", db, "--", "true"]) == 2
+    assert "no earlier run with name 'new'" in capsys.readouterr().err
+    assert len(Store(db).list()) == 2
+
+
+def test_json_prints_the_record_and_keeps_the_childs_output_out_of_stdout(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "runs.db")
+    argv = ["run", "--seed", "3", "--json", "--tag", "lr=0.1", "--store", db]
+    assert _main([*argv, "--", PY, "-c", "print('hello')"]) == 0
+    record = json.loads(capfd.readouterr().out)
+    assert record["seed"] == 3 and record["tags"] == {"lr": "0.1"}
+    assert record["stdout_tail"] == "hello\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--seed", "1"], "no command given"),
+        (["run", "--seed", "1", "--"], "no command given"),
+        (["run", "--seed", "1", "--", "no-such-program-xyz"], "cannot start 'no-such-program-xyz'"),
+        (["run", "--tag", "oops", "--", "true"], "--tag takes KEY=VALUE"),
+        (["run", "--threads", "0", "--", "true"], "--threads must be a positive int"),
+        (["run", "--seed", "-5", "--", "true"], "--seed must be"),
+    ],
+)
+def test_bad_input_is_a_clear_error_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    db = tmp_path / "runs.db"
+    assert _main([*argv[:1], "--store", str(db), *argv[1:]]) == 2
+    assert message in capsys.readouterr().err
+    records = Store(db).list()
+    assert [r.status for r in records] == (["failed"] if "cannot start" in message else [])
+
+
+def test_an_unknown_option_exits_2_without_touching_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    with pytest.raises(SystemExit) as exc:
+        _main(["run", "--store", str(db), "--bogus", "1", "--", "true"])
+    assert exc.value.code == 2
+    assert not db.exists()
+
+
+def test_a_missing_output_exits_2_and_keeps_the_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _main(["run", "--outputs", "nothere.bin", "--", "true"]) == 2
+    assert "'nothere.bin' did not exist" in capsys.readouterr().err
+    (record,) = Store(tmp_path / ".seedlock" / "runs.db").list()
+    assert record.status == "finished" and record.outputs == {}
+
+
+def test_a_child_killed_by_a_signal_exits_like_a_shell_would(tmp_path: Path) -> None:
+    code = "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"
+    assert _main(["run", "--store", str(tmp_path / "r.db"), "--", PY, "-c", code]) == 128 + 15
