@@ -1,0 +1,216 @@
+"""``seed_everything``: one call that seeds every framework in the process, now or at its import.
+
+Determinism contract: for a root seed ``r`` each framework's global RNG gets
+``framework_seed(r)`` (``r`` itself for ints below ``2**32``), so ``seed_everything(42)`` draws
+exactly what ``random.seed(42); np.random.seed(42); torch.manual_seed(42);
+tf.random.set_seed(42)`` draws, whatever the order of imports. The root is recorded and exported
+as ``$SEEDLOCK_SEED`` so that derived streams and child processes agree.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from seedlock import _seed
+from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock.frameworks import _registry
+
+if TYPE_CHECKING:
+    from seedlock.determinism import Change
+
+__all__ = ["SeedReport", "seed_everything"]
+
+log = logging.getLogger("seedlock")
+
+_HASH_WARNING = (
+    "PYTHONHASHSEED was not set when this interpreter started; set-iteration order of str varies "
+    "between runs. Use `seedlock run` or export PYTHONHASHSEED"
+)
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What :func:`seed_everything` did.
+
+    Attributes:
+        seed: the root seed (replay the run with ``seed_everything(report.seed)``).
+        source: where the root came from: ``"argument"``, ``"env"`` (``$SEEDLOCK_SEED``),
+            ``"broadcast"`` (rank 0 of a distributed run) or ``"entropy"``.
+        frameworks: each framework seeded now, with the seed it was given.
+        pending: frameworks installed but not imported yet; they are seeded at their import.
+        changes: determinism flags, env vars and thread settings applied.
+        warnings: hazards that seeding cannot fix from inside this process.
+    """
+
+    seed: int
+    source: str
+    frameworks: dict[str, int] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-able dict of the report (the root seed as an int).
+
+        Example:
+            >>> report = seed_everything(42)
+            >>> report.to_dict()["seed"]
+            42
+        """
+        return {
+            "seed": self.seed,
+            "source": self.source,
+            "frameworks": dict(self.frameworks),
+            "pending": list(self.pending),
+            "changes": [change.to_dict() for change in self.changes],
+            "warnings": list(self.warnings),
+        }
+
+    def __str__(self) -> str:
+        seeded = ", ".join(f"{name}={value}" for name, value in self.frameworks.items())
+        lines = [f"seedlock: root seed {self.seed} ({self.source})", f"  seeded: {seeded or '-'}"]
+        if self.pending:
+            lines.append(f"  seeded at import: {', '.join(self.pending)}")
+        for change in self.changes:
+            late = "" if change.effective else " (too late to take effect)"
+            note = f" - {change.note}" if change.note else ""
+            lines.append(f"  set {change.target}={change.value}{late}{note}")
+        lines.extend(f"  warning: {text}" for text in self.warnings)
+        return "\n".join(lines)
+
+
+def _check_flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise SeedlockTypeError(
+            f"seed_everything({name}=...) must be True or False, got {value!r} "
+            f"({type(value).__name__})."
+        )
+    return value
+
+
+def _check_threads(threads: object) -> int | None:
+    if threads is None:
+        return None
+    if isinstance(threads, bool) or not isinstance(threads, int):
+        raise SeedlockTypeError(
+            f"seed_everything(threads=...) must be a positive int or None, got {threads!r} "
+            f"({type(threads).__name__}). Pass e.g. threads=1."
+        )
+    if threads < 1:
+        raise SeedlockError(
+            f"seed_everything(threads=...) must be a positive int or None, got {threads}. "
+            "Pass threads=1 for the most reproducible CPU results, or None to leave them."
+        )
+    return threads
+
+
+def _hash_randomised() -> bool:
+    if not sys.flags.hash_randomization:
+        return False
+    from seedlock.determinism import hash_seed_fixed
+
+    # hash_seed_fixed also catches PYTHONHASHSEED exported too late, inside this process.
+    return not hash_seed_fixed()
+
+
+def _resolve_root(seed: object, warnings: list[str]) -> tuple[int, str]:
+    if seed is not None:
+        return _seed.normalize_seed(seed), "argument"
+    env = os.environ.get(_seed.ENV_VAR, "").strip()
+    if env:
+        return _seed._parse_env_seed(env), "env"
+    from seedlock import distributed
+
+    info = distributed.rank_info()
+    if info.world > 1:
+        if distributed.process_group_ready():
+            return distributed.broadcast_root(_seed.draw_entropy_seed()), "broadcast"
+        text = (
+            f"this is rank {info.rank} of {info.world} ({info.source}) but no torch.distributed "
+            f"process group is initialised and ${_seed.ENV_VAR} is unset, so every rank drew its "
+            "own root seed and the ranks disagree. Call init_process_group() before "
+            f"seed_everything(), pass a seed, or export {_seed.ENV_VAR}."
+        )
+        warnings.append(text)
+        log.warning("seedlock: %s", text)
+    return _seed.draw_entropy_seed(), "entropy"
+
+
+def seed_everything(
+    seed: int | str | None = None,
+    *,
+    deterministic: bool = False,
+    warn_only: bool = False,
+    threads: int | None = None,
+) -> SeedReport:
+    """Seed Python, NumPy, torch, TensorFlow, Keras, CuPy (and JAX keys) from one root seed.
+
+    Frameworks already imported are seeded now; the others are seeded when they are imported,
+    so nothing is imported here and import order does not matter.
+
+    Args:
+        seed: an int in ``[0, 2**128)`` or a non-empty str. ``None`` takes ``$SEEDLOCK_SEED``,
+            else rank 0's seed in a distributed run, else a fresh seed from OS entropy (logged).
+        deterministic: also switch on deterministic algorithms (torch, cuDNN, cuBLAS, TF, XLA).
+        warn_only: with ``deterministic``, warn instead of failing on ops without a
+            deterministic implementation (torch).
+        threads: pin intra-op thread counts to this many threads.
+
+    Returns:
+        A :class:`SeedReport` naming the root seed, what was seeded and every setting changed.
+
+    Raises:
+        SeedlockError: for invalid seeds or arguments (``SeedlockTypeError`` for wrong types).
+
+    Example:
+        >>> import random
+        >>> report = seed_everything(42)
+        >>> a = random.random()
+        >>> random.seed(42)
+        >>> a == random.random() and report.frameworks["python"] == 42
+        True
+    """
+    deterministic = _check_flag("deterministic", deterministic)
+    warn_only = _check_flag("warn_only", warn_only)
+    threads = _check_threads(threads)
+    warnings: list[str] = []
+    root, source = _resolve_root(seed, warnings)
+    if seed is None:
+        log.info(
+            "seedlock: root seed %d (from %s); replay with seed_everything(%d) or %s=%d",
+            root,
+            source,
+            root,
+            _seed.ENV_VAR,
+            root,
+        )
+    _seed._set_root(root)
+    os.environ[_seed.ENV_VAR] = str(root)
+
+    settings = _registry.Settings(
+        _seed.framework_seed(root),
+        deterministic=deterministic,
+        warn_only=warn_only,
+        threads=threads,
+    )
+    changes: list[Change] = []
+    if deterministic or threads:
+        from seedlock import determinism
+
+        if deterministic:
+            changes += determinism.enable_env()
+        if threads:
+            changes += determinism.pin_threads(threads)
+    frameworks: dict[str, int] = {}
+    for framework in _registry.FRAMEWORKS:
+        if framework.is_loaded():
+            changes += _registry.apply(framework, settings)
+            frameworks[framework.name] = settings.seed
+    pending = _registry.install_hook(settings, _registry.FRAMEWORKS)
+    if _hash_randomised():
+        warnings.append(_HASH_WARNING)
+    return SeedReport(root, source, frameworks, pending, changes, warnings)

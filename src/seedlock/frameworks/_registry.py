@@ -1,0 +1,277 @@
+"""Which frameworks are loaded, what seedlock seeded, and the hook that seeds later imports.
+
+Determinism contract: ``seed_everything`` seeds every loaded framework and leaves a
+``sys.meta_path`` finder for the others; when one of them (torch, tensorflow, keras, cupy, jax)
+finishes importing, the finder seeds it with the pending seed and applies the pending
+deterministic/thread settings, so the draws do not depend on import order. The hook never imports
+anything itself and lets every error of the framework's own import through unchanged.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from seedlock._errors import SeedlockError
+from seedlock.frameworks._base import Framework
+from seedlock.frameworks.cupy import CuPy
+from seedlock.frameworks.jax import Jax
+from seedlock.frameworks.keras import Keras
+from seedlock.frameworks.numpy import NumPy
+from seedlock.frameworks.python import PythonRandom
+from seedlock.frameworks.tensorflow import TensorFlow
+from seedlock.frameworks.torch import Torch
+
+if TYPE_CHECKING:
+    from seedlock.determinism import Change
+
+__all__ = [
+    "FRAMEWORKS",
+    "Settings",
+    "apply",
+    "get",
+    "install_hook",
+    "loaded",
+    "pending",
+    "seeded",
+]
+
+log = logging.getLogger("seedlock")
+
+#: Every RNG owner, in seeding order. Keras comes after TensorFlow (its backend) and after
+#: Python, whose seeded stream rebuilds Keras' global SeedGenerator.
+FRAMEWORKS: tuple[Framework, ...] = (
+    PythonRandom(),
+    NumPy(),
+    Torch(),
+    TensorFlow(),
+    Keras(),
+    CuPy(),
+    Jax(),
+)
+_BY_NAME = {fw.name: fw for fw in FRAMEWORKS}
+#: Frameworks that may be imported after seed_everything (Python and NumPy always are loaded).
+_HOOKABLE = {fw.module: fw for fw in FRAMEWORKS if fw.module not in ("random", "numpy")}
+
+_lock = threading.RLock()
+_seeded: dict[str, int] = {}
+_installed: dict[str, bool] = {}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What seed_everything asked for, applied to each framework now or at its import."""
+
+    seed: int
+    deterministic: bool = False
+    warn_only: bool = False
+    threads: int | None = None
+
+
+_settings: Settings | None = None
+_pending: dict[str, Framework] = {}
+
+
+def get(name: str) -> Framework:
+    """The adapter called ``name`` (``"python"``, ``"numpy"``, ``"torch"`` ...).
+
+    Raises:
+        SeedlockError: for an unknown name.
+
+    Example:
+        >>> get("numpy").module
+        'numpy'
+    """
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise SeedlockError(
+            f"unknown framework {name!r}; seedlock knows {sorted(_BY_NAME)}."
+        ) from None
+
+
+def loaded() -> list[str]:
+    """Names of the frameworks imported in this process (never imports any).
+
+    Example:
+        >>> "python" in loaded() and "numpy" in loaded()
+        True
+    """
+    return [fw.name for fw in FRAMEWORKS if fw.is_loaded()]
+
+
+def seeded() -> dict[str, int]:
+    """What seedlock seeded in this process: framework name -> the seed it was given.
+
+    Example:
+        >>> import seedlock
+        >>> _ = seedlock.seed_everything(3)
+        >>> seeded()["numpy"]
+        3
+    """
+    with _lock:
+        return dict(_seeded)
+
+
+def pending() -> list[str]:
+    """Frameworks that will be seeded when they are imported (installed, not yet loaded)."""
+    with _lock:
+        return [fw.name for fw in FRAMEWORKS if fw.module in _pending]
+
+
+def _is_installed(module: str) -> bool:
+    # Cached: a path scan per call would cost more than seeding itself.
+    known = _installed.get(module)
+    if known is None:
+        try:
+            known = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            known = False
+        _installed[module] = known
+    return known
+
+
+def apply(framework: Framework, settings: Settings) -> list[Change]:
+    """Seed ``framework`` and apply the deterministic/thread settings to it.
+
+    Returns:
+        The determinism changes made (empty unless ``deterministic`` or ``threads``).
+    """
+    framework.seed(settings.seed)
+    with _lock:
+        _seeded[framework.name] = settings.seed
+    changes: list[Change] = []
+    if settings.deterministic or settings.threads:
+        from seedlock import determinism
+
+        if settings.deterministic:
+            changes += determinism.enable_for(framework.name, warn_only=settings.warn_only)
+        if settings.threads:
+            changes += determinism.pin_threads(settings.threads, framework.name)
+    return changes
+
+
+def install_hook(settings: Settings, frameworks: Sequence[Framework]) -> list[str]:
+    """Seed ``frameworks`` at their import with ``settings`` (replacing earlier settings).
+
+    Returns:
+        The names of the frameworks now waiting for their import.
+    """
+    global _settings
+    with _lock:
+        _settings = settings
+        _pending.clear()
+        for fw in frameworks:
+            if fw.module in _HOOKABLE and not fw.is_loaded() and _is_installed(fw.module):
+                _pending[fw.module] = fw
+        if _pending:
+            if _FINDER not in sys.meta_path:
+                sys.meta_path.insert(0, _FINDER)
+        elif _FINDER in sys.meta_path:
+            sys.meta_path.remove(_FINDER)
+        return [fw.name for fw in _pending.values()]
+
+
+def _uninstall_hook() -> None:
+    """Forget pending settings and remove the finder (used by tests)."""
+    global _settings
+    with _lock:
+        _settings = None
+        _pending.clear()
+        _seeded.clear()
+        if _FINDER in sys.meta_path:
+            sys.meta_path.remove(_FINDER)
+
+
+def _on_import(module: str) -> None:
+    with _lock:
+        framework = _pending.pop(module, None)
+        settings = _settings
+        if not _pending and _FINDER in sys.meta_path:
+            sys.meta_path.remove(_FINDER)
+    if framework is None or settings is None:
+        return
+    try:
+        changes = apply(framework, settings)
+    except Exception:
+        # The user's import succeeded; failing it now would break code that never asked for us.
+        log.warning("seedlock could not seed %s at its import", framework.name, exc_info=True)
+        return
+    log.info(
+        "seedlock seeded %s at its import with %d%s",
+        framework.name,
+        settings.seed,
+        "".join(f"; {c.target}={c.value}" for c in changes),
+    )
+
+
+class _SeededLoader(importlib.abc.Loader):
+    """Runs the real loader, then seeds the framework. Invisible to the framework itself."""
+
+    def __init__(self, inner: Any, module: str) -> None:
+        self._inner = inner
+        self._module = module
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        create = getattr(self._inner, "create_module", None)
+        return None if create is None else create(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        # The framework sees its real loader (importlib.resources, pkgutil, reload).
+        spec = module.__spec__
+        if spec is not None:
+            spec.loader = self._inner
+        module.__loader__ = self._inner
+        self._inner.exec_module(module)
+        _on_import(self._module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _SeedOnImport(importlib.abc.MetaPathFinder):
+    """Finds specs through the other finders and wraps the loader of pending frameworks."""
+
+    def __init__(self) -> None:
+        self._busy = threading.local()
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        spec: importlib.machinery.ModuleSpec | None
+        if fullname not in _pending or fullname in sys.modules:
+            return None
+        if getattr(self._busy, "active", False):
+            return None
+        self._busy.active = True
+        try:
+            spec = None
+            for finder in list(sys.meta_path):
+                if finder is self:
+                    continue
+                find = getattr(finder, "find_spec", None)
+                if find is None:
+                    continue
+                spec = find(fullname, path, target)
+                if spec is not None:
+                    break
+        finally:
+            self._busy.active = False
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        spec.loader = _SeededLoader(spec.loader, fullname)
+        return spec
+
+
+_FINDER = _SeedOnImport()

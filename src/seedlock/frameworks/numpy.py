@@ -1,0 +1,125 @@
+"""NumPy's legacy global RNG (``np.random.seed`` / ``np.random.rand`` ...).
+
+Determinism contract: ``seed(s)`` is ``np.random.seed(s)``; the state is the legacy
+``RandomState``'s bit-generator state plus its cached Gaussian. ``Generator`` objects handed out
+by ``np.random.default_rng()`` have no global state; use :func:`seedlock.numpy_rng` for those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from seedlock._errors import StateError
+from seedlock.frameworks._base import Framework, State, as_int_list, require
+
+__all__ = [
+    "NumPy",
+    "bit_generator_state",
+    "legacy_state",
+    "set_bit_generator_state",
+    "set_legacy_state",
+]
+
+# Bit generators whose state holds an array; the others hold only ints and strs.
+_ARRAY_FIELDS = {"MT19937": ("key", np.uint32, 624), "SFC64": ("state", np.uint64, 4)}
+# What NumPy raises for a malformed state dict.
+_BAD_STATE = (ValueError, TypeError, KeyError, OverflowError, IndexError)
+
+
+def bit_generator_state(bit_generator: np.random.BitGenerator) -> State:
+    """A BitGenerator's state as a dict (NumPy's own layout).
+
+    Example:
+        >>> bg = np.random.PCG64(3)
+        >>> bit_generator_state(bg)["bit_generator"]
+        'PCG64'
+    """
+    return dict(bit_generator.state)
+
+
+def _fix_arrays(state: Mapping[str, Any], owner: str) -> dict[str, Any]:
+    """NumPy's layout again after a round trip through lists (JSON, torch.load)."""
+    name = require(state, "bit_generator", str, owner)
+    inner = require(state, "state", Mapping, owner)
+    fixed: dict[str, Any] = dict(state)
+    fixed_inner = dict(inner)
+    field = _ARRAY_FIELDS.get(name)
+    if field is not None:
+        key, dtype, size = field
+        words = as_int_list(require(inner, key, (list, tuple, np.ndarray), owner))
+        if len(words) != size:
+            raise StateError(
+                f"{owner} {name} state[{key!r}] must hold {size} words, got {len(words)}. "
+                "The snapshot is corrupt."
+            )
+        try:
+            fixed_inner[key] = np.asarray(words, dtype)
+        except OverflowError:
+            raise StateError(
+                f"{owner} {name} state[{key!r}] holds values outside {np.dtype(dtype).name}. "
+                "The snapshot is corrupt."
+            ) from None
+    fixed["state"] = fixed_inner
+    return fixed
+
+
+def set_bit_generator_state(
+    bit_generator: np.random.BitGenerator, state: Mapping[str, Any]
+) -> None:
+    """Put a :func:`bit_generator_state` dict back, checking the algorithm matches.
+
+    Raises:
+        StateError: when the state is for another bit generator or malformed.
+    """
+    name = require(state, "bit_generator", str, "numpy")
+    own = type(bit_generator).__name__
+    if name != own:
+        raise StateError(
+            f"the saved numpy state is for {name}, but this generator uses {own}. "
+            "Restore into a generator with the same bit generator."
+        )
+    try:
+        bit_generator.state = _fix_arrays(state, "numpy")
+    except _BAD_STATE as exc:
+        raise StateError(
+            f"numpy {name} state cannot be applied: {exc}. The snapshot is corrupt."
+        ) from exc
+
+
+def legacy_state(random_state: np.random.RandomState) -> State:
+    """A ``RandomState``'s state (bit generator and cached Gaussian) as a dict."""
+    state: State = random_state.get_state(legacy=False)
+    # The cached Gaussian is a float; a hex string keeps it exact through any serializer.
+    state["gauss"] = float(state["gauss"]).hex()
+    return state
+
+
+def set_legacy_state(random_state: np.random.RandomState, state: Mapping[str, Any]) -> None:
+    """Put a :func:`legacy_state` dict back into ``random_state``."""
+    fixed = _fix_arrays(state, "numpy")
+    fixed["has_gauss"] = int(require(state, "has_gauss", (int, np.integer), "numpy"))
+    gauss = require(state, "gauss", str, "numpy")
+    try:
+        fixed["gauss"] = float.fromhex(gauss)
+        random_state.set_state(fixed)
+    except _BAD_STATE as exc:
+        raise StateError(f"numpy state cannot be applied: {exc}. The snapshot is corrupt.") from exc
+
+
+class NumPy(Framework):
+    """The legacy global ``RandomState`` behind ``np.random.*``."""
+
+    name = "numpy"
+    module = "numpy"
+
+    def seed(self, seed: int) -> None:
+        np.random.seed(seed)
+
+    def get_state(self) -> State:
+        return legacy_state(np.random.mtrand._rand)
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        set_legacy_state(np.random.mtrand._rand, state)
