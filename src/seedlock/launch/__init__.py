@@ -12,9 +12,10 @@ Example:
 
 from __future__ import annotations
 
-from seedlock.launch._diff import Difference, RunDiff, diff_runs
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from seedlock.launch._log import log, log_artifact
-from seedlock.launch._run import RunResult, child_env, resolve_seed_arg, run_command
 
 __all__ = [
     "Difference",
@@ -27,3 +28,33 @@ __all__ = [
     "resolve_seed_arg",
     "run_command",
 ]
+
+# Loaded on first use: the start-up hook imports this package in every child process, and only
+# the launching side needs subprocess, sqlite3 and the store.
+_LAZY = {
+    "Difference": "seedlock.launch._diff",
+    "RunDiff": "seedlock.launch._diff",
+    "diff_runs": "seedlock.launch._diff",
+    "RunResult": "seedlock.launch._run",
+    "child_env": "seedlock.launch._run",
+    "resolve_seed_arg": "seedlock.launch._run",
+    "run_command": "seedlock.launch._run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seedlock.launch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:
+    from seedlock.launch._diff import Difference, RunDiff, diff_runs
+    from seedlock.launch._run import RunResult, child_env, resolve_seed_arg, run_command

@@ -9,12 +9,10 @@ environment fingerprint, at interpreter exit, so they describe what the script a
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from seedlock.launch._protocol import (
     BOOT_PID_VAR,
@@ -53,13 +51,6 @@ def boot() -> None:
         atexit.register(_write_reports, Path(run_dir), os.getpid())
 
 
-def _finding_dict(finding: Any) -> dict[str, Any]:
-    to_dict = getattr(finding, "to_dict", None)
-    if callable(to_dict):
-        return dict(to_dict())
-    return dataclasses.asdict(finding)
-
-
 def _write_json(path: Path, value: object) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(value, default=str), encoding="utf-8")
@@ -74,7 +65,7 @@ def _write_reports(run_dir: Path, pid: int) -> None:
         from seedlock.determinism import doctor
         from seedlock.env import fingerprint
 
-        _write_json(run_dir / DOCTOR_FILE, [_finding_dict(f) for f in doctor()])
+        _write_json(run_dir / DOCTOR_FILE, [f.to_dict() for f in doctor()])
         _write_json(run_dir / FINGERPRINT_FILE, fingerprint().to_dict())
     except Exception as exc:  # noqa: BLE001  (a report failure must not change the exit status)
         print(

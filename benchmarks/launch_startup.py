@@ -1,0 +1,51 @@
+"""Start-up cost of seedlock's start-up hook in a Python child of ``seedlock run``.
+
+Claim: the hook adds a bounded, one-off cost to interpreter start-up (it seeds before the user's
+code runs), nothing at all when no run is active, and less than a user's own ``import seedlock;
+seedlock.seed_everything(...)`` would cost plus the frameworks the script imports anyway.
+
+Run from the repo root: ``python benchmarks/launch_startup.py``. Prints the median wall time of
+``python -c pass`` over N runs in three settings and their ratios against plain Python.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from seedlock.launch import child_env
+from seedlock.launch._run import HOOK_DIR
+
+N = 15
+
+
+def _median_seconds(env: dict[str, str], code: str = "pass") -> float:
+    times = []
+    for _ in range(N):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], env=env, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SEEDLOCK_")}
+    plain = _median_seconds(base)
+    idle_hook = _median_seconds({**base, "PYTHONPATH": HOOK_DIR})
+    active = _median_seconds(child_env(seed=42))
+    manual = _median_seconds(base, "import seedlock; seedlock.seed_everything(42)")
+    numpy_only = _median_seconds(base, "import numpy")
+    print(f"python -c pass, median of {N} (ms):")
+    print(f"  plain python                      {plain * 1e3:7.1f}  1.00x")
+    print(f"  hook on path, no run active       {idle_hook * 1e3:7.1f}  {idle_hook / plain:.2f}x")
+    print(f"  hook seeding (seedlock run child) {active * 1e3:7.1f}  {active / plain:.2f}x")
+    print(f"  manual import + seed_everything   {manual * 1e3:7.1f}  {manual / plain:.2f}x")
+    print(f"  import numpy alone                {numpy_only * 1e3:7.1f}  {numpy_only / plain:.2f}x")
+    print(f"hook seeding vs manual seeding: {active / manual:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
