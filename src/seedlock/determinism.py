@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import sys
 import warnings
@@ -746,6 +745,8 @@ _JAX_GPU_PLUGINS = ("jax-cuda12-plugin", "jax-cuda13-plugin", "jax-rocm60-plugin
 
 
 def _jax_gpu_possible() -> bool:
+    import importlib.metadata
+
     if jax_backend_started():
         bridge = sys.modules["jax._src.xla_bridge"]
         return any(name in ("cuda", "gpu", "rocm") for name in getattr(bridge, "_backends", {}))

@@ -1,0 +1,489 @@
+"""Collect a fingerprint of the environment a run executes in, and save and load it.
+
+Determinism contract: collecting a fingerprint reads versions, hardware, flags and environment
+variables but changes nothing and imports no framework: package versions come from installed
+metadata, CUDA/cuDNN versions and framework flags only from frameworks already imported. The
+persisted form is a versioned JSON dict read back by a validating loader.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from seedlock._errors import StateError
+
+__all__ = ["ENV_VARS", "FORMAT", "PACKAGES", "THREAD_VARS", "Fingerprint", "collect"]
+
+#: Version of the persisted fingerprint format.
+FORMAT = 1
+
+#: Distributions whose versions are recorded when installed (never imported).
+PACKAGES = (
+    "numpy",
+    "scipy",
+    "torch",
+    "torchvision",
+    "torchaudio",
+    "triton",
+    "tensorflow",
+    "tensorflow-cpu",
+    "keras",
+    "jax",
+    "jaxlib",
+    "jax-cuda12-plugin",
+    "jax-cuda13-plugin",
+    "flax",
+    "optax",
+    "cupy",
+    "cupy-cuda11x",
+    "cupy-cuda12x",
+    "cupy-cuda13x",
+    "scikit-learn",
+    "pandas",
+    "lightning",
+    "pytorch-lightning",
+    "transformers",
+    "accelerate",
+    "datasets",
+    "xgboost",
+    "lightgbm",
+    "numba",
+    "mkl",
+    "threadpoolctl",
+    "nvidia-cudnn-cu12",
+    "nvidia-cublas-cu12",
+    "seedlock",
+)
+
+#: Thread-count environment variables, recorded under ``threads``.
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+)
+
+#: Other environment variables that change results (or the seed), recorded under ``env``.
+ENV_VARS = (
+    "PYTHONHASHSEED",
+    "CUBLAS_WORKSPACE_CONFIG",
+    "CUDA_VISIBLE_DEVICES",
+    "NVIDIA_TF32_OVERRIDE",
+    "MKL_CBWR",
+    "XLA_FLAGS",
+    "JAX_PLATFORMS",
+    "JAX_ENABLE_X64",
+    "JAX_DEFAULT_MATMUL_PRECISION",
+    "TF_DETERMINISTIC_OPS",
+    "TF_CUDNN_DETERMINISTIC",
+    "TF_ENABLE_ONEDNN_OPTS",
+    "KERAS_BACKEND",
+)
+
+_SECTIONS = ("python", "platform", "cpu", "cuda", "packages", "threads", "flags", "env")
+_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a run's results may depend on besides its code, data and seed.
+
+    Every section is a flat dict of JSON scalars; ``gpus`` is ``None`` when GPUs could not be
+    queried (no ``nvidia-smi``), else a list of dicts; ``git`` is ``None`` outside a repository.
+
+    Attributes:
+        python: version, implementation, executable.
+        platform: system, release, machine, platform string, hostname.
+        cpu: model, logical count, usable count (affinity, container limits).
+        gpus: one dict per GPU (name, driver, memory), ``[]`` for none, ``None`` for unknown.
+        cuda: CUDA and cuDNN versions (from an already-imported torch or TensorFlow).
+        packages: installed versions of ML packages (absent packages are left out).
+        threads: thread-count variables (``None`` when unset) and the intra-op threads of an
+            imported torch or TensorFlow.
+        flags: determinism flags of imported frameworks and whether the hash seed is fixed.
+        env: the relevant environment variables that are set (``SEEDLOCK_*`` included).
+        git: commit, branch and dirty state of the working directory's repository.
+        created: UTC time of collection (ISO 8601); not compared by ``diff``.
+        format: format version of the persisted dict.
+
+    Example:
+        >>> import seedlock
+        >>> fp = seedlock.fingerprint()
+        >>> type(fp).from_dict(fp.to_dict()) == fp
+        True
+    """
+
+    python: dict[str, Any]
+    platform: dict[str, Any]
+    cpu: dict[str, Any]
+    gpus: list[dict[str, Any]] | None
+    cuda: dict[str, Any]
+    packages: dict[str, Any]
+    threads: dict[str, Any]
+    flags: dict[str, Any]
+    env: dict[str, Any]
+    git: dict[str, Any] | None
+    created: str = ""
+    format: int = field(default=FORMAT)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what :meth:`save` writes)."""
+        return {
+            "format": self.format,
+            "created": self.created,
+            **{name: dict(getattr(self, name)) for name in _SECTIONS},
+            "gpus": None if self.gpus is None else [dict(gpu) for gpu in self.gpus],
+            "git": None if self.git is None else dict(self.git),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> Fingerprint:
+        """Rebuild a fingerprint from :meth:`to_dict` output, checking every field.
+
+        Raises:
+            StateError: when ``data`` is not a fingerprint dict, is corrupt, or has a newer
+                format than this seedlock reads.
+        """
+        if not isinstance(data, dict):
+            raise StateError(
+                f"a fingerprint must be a dict, got {type(data).__name__}. "
+                "Pass the dict that Fingerprint.to_dict() produced."
+            )
+        version = data.get("format")
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise StateError(
+                f"not a seedlock fingerprint: 'format' is {version!r}, expected the int {FORMAT}. "
+                "Pass a file written by `seedlock env --json` or Fingerprint.save()."
+            )
+        if version > FORMAT:
+            raise StateError(
+                f"fingerprint format {version} is newer than this seedlock reads ({FORMAT}). "
+                "Upgrade seedlock to read it."
+            )
+        if version < 1:
+            raise StateError(f"fingerprint format {version} is invalid; formats start at 1.")
+        sections = {name: _flat_section(data, name) for name in _SECTIONS}
+        created = data.get("created", "")
+        if not isinstance(created, str):
+            raise StateError(f"fingerprint 'created' must be a str, got {created!r}.")
+        gpus = data.get("gpus")
+        if gpus is not None:
+            if not isinstance(gpus, list) or not all(isinstance(g, dict) for g in gpus):
+                raise StateError(
+                    f"fingerprint 'gpus' must be null or a list of dicts, got {gpus!r}."
+                )
+            gpus = [_flat_section({"gpu": g}, "gpu") for g in gpus]
+        git = None if data.get("git") is None else _flat_section(data, "git")
+        return cls(gpus=gpus, git=git, created=created, format=FORMAT, **sections)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the fingerprint as JSON to ``path``.
+
+        Example:
+            >>> import seedlock, tempfile, os
+            >>> path = os.path.join(tempfile.mkdtemp(), "env.json")
+            >>> seedlock.fingerprint().save(path)
+        """
+        text = json.dumps(self.to_dict(), indent=2, sort_keys=True)
+        Path(path).write_text(text + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Fingerprint:
+        """Read a fingerprint written by :meth:`save` or ``seedlock env --json``.
+
+        Raises:
+            StateError: when the file is missing, not JSON, or not a valid fingerprint.
+        """
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise StateError(
+                f"cannot read fingerprint file {str(path)!r}: {exc.strerror}."
+            ) from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StateError(
+                f"fingerprint file {str(path)!r} is not valid JSON ({exc}). "
+                "It is truncated or not a fingerprint; write one with `seedlock env --json`."
+            ) from exc
+        return cls.from_dict(data)
+
+    def flat(self) -> dict[str, Any]:
+        """Every value under a dotted key (``"packages.torch"``, ``"gpus.0.name"``).
+
+        Example:
+            >>> import seedlock
+            >>> "python.version" in seedlock.fingerprint().flat()
+            True
+        """
+        out: dict[str, Any] = {}
+        for name in _SECTIONS:
+            for key, value in getattr(self, name).items():
+                out[f"{name}.{key}"] = value
+        out["gpus.count"] = None if self.gpus is None else len(self.gpus)
+        for index, gpu in enumerate(self.gpus or []):
+            for key, value in gpu.items():
+                out[f"gpus.{index}.{key}"] = value
+        if self.git is not None:
+            for key, value in self.git.items():
+                out[f"git.{key}"] = value
+        return out
+
+
+def _flat_section(data: dict[str, Any], name: str) -> dict[str, Any]:
+    section = data.get(name)
+    if not isinstance(section, dict):
+        raise StateError(
+            f"fingerprint section {name!r} must be a dict, got {type(section).__name__}. "
+            "The file is corrupt or not a seedlock fingerprint."
+        )
+    for key, value in section.items():
+        if not isinstance(key, str) or not (
+            value is None or isinstance(value, (str, int, float, bool))
+        ):
+            raise StateError(
+                f"fingerprint section {name!r} has {key!r}: {value!r}; values must be strings, "
+                "numbers, booleans or null. The file is corrupt or not a seedlock fingerprint."
+            )
+    return dict(section)
+
+
+def _run(argv: list[str]) -> str | None:
+    try:
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT_S,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _cpu_model() -> str | None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith(("model name", "Hardware", "Processor")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    if sys.platform == "darwin":
+        out = _run(["sysctl", "-n", "machdep.cpu.brand_string"])
+        if out:
+            return out.strip()
+    return platform.processor() or None
+
+
+def _usable_cpus() -> int | None:
+    getaffinity = getattr(os, "sched_getaffinity", None)
+    if getaffinity is None:
+        return os.cpu_count()
+    return len(getaffinity(0))
+
+
+def _gpus() -> list[dict[str, Any]] | None:
+    if shutil.which("nvidia-smi"):
+        out = _run(
+            [
+                "nvidia-smi",
+                "--query-gpu=name,driver_version,memory.total",
+                "--format=csv,noheader",
+            ]
+        )
+        if out is not None:
+            gpus = []
+            for line in out.strip().splitlines():
+                name, driver, memory = ([*line.split(","), "", ""])[:3]
+                gpus.append(
+                    {"name": name.strip(), "driver": driver.strip(), "memory": memory.strip()}
+                )
+            return gpus
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        return [
+            {"name": torch.cuda.get_device_name(i), "driver": None, "memory": None}
+            for i in range(torch.cuda.device_count())
+        ]
+    return None
+
+
+def _cuda() -> dict[str, Any]:
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
+        return {
+            "cuda": torch.version.cuda,
+            "cudnn": None if cudnn is None else str(cudnn),
+            "hip": getattr(torch.version, "hip", None),
+            "source": "torch",
+        }
+    tf = sys.modules.get("tensorflow")
+    if tf is not None:
+        info = tf.sysconfig.get_build_info()
+        return {
+            "cuda": info.get("cuda_version"),
+            "cudnn": info.get("cudnn_version"),
+            "hip": None,
+            "source": "tensorflow",
+        }
+    return {"cuda": None, "cudnn": None, "hip": None, "source": None}
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _metadata_version(path: str) -> str | None:
+    for filename in ("METADATA", "PKG-INFO"):
+        try:
+            with open(os.path.join(path, filename), encoding="utf-8", errors="replace") as meta:
+                for line in meta:
+                    if line.startswith("Version:"):
+                        return line.split(":", 1)[1].strip()
+                    if not line.strip():
+                        break
+        except OSError:
+            continue
+    return None
+
+
+def _packages() -> dict[str, Any]:
+    # One directory scan of sys.path instead of importlib.metadata, which costs tens of
+    # milliseconds to import and searches the whole path once per package; the first match on
+    # sys.path wins, as with importlib.metadata.
+    wanted = {_canonical(name): name for name in PACKAGES}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as it:
+                names = [e.name for e in it if e.name.endswith((".dist-info", ".egg-info"))]
+        except OSError:
+            continue
+        for dirname in names:
+            stem, _, version = dirname.rpartition(".")[0].partition("-")
+            name = wanted.get(_canonical(stem))
+            if name is None or name in found:
+                continue
+            path = os.path.join(entry or ".", dirname)
+            found[name] = _metadata_version(path) or version.split("-")[0]
+    return {name: found[name] for name in PACKAGES if name in found}
+
+
+def _threads() -> dict[str, Any]:
+    threads: dict[str, Any] = {name: os.environ.get(name) for name in THREAD_VARS}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        threads["torch"] = torch.get_num_threads()
+    tf = sys.modules.get("tensorflow")
+    if tf is not None:
+        threading = tf.config.threading
+        threads["tensorflow_intra_op"] = threading.get_intra_op_parallelism_threads()
+        threads["tensorflow_inter_op"] = threading.get_inter_op_parallelism_threads()
+    return threads
+
+
+def _flags() -> dict[str, Any]:
+    from seedlock.determinism import hash_seed_fixed
+
+    flags: dict[str, Any] = {"python.hash_seed_fixed": hash_seed_fixed()}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        with warnings.catch_warnings():
+            # Newer torch deprecates the allow_tf32 attributes; reading them must not fail.
+            warnings.simplefilter("ignore")
+            flags.update(
+                {
+                    "torch.deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
+                    "torch.deterministic_warn_only": (
+                        torch.is_deterministic_algorithms_warn_only_enabled()
+                    ),
+                    "torch.cudnn.deterministic": bool(torch.backends.cudnn.deterministic),
+                    "torch.cudnn.benchmark": bool(torch.backends.cudnn.benchmark),
+                    "torch.cuda.matmul.allow_tf32": bool(torch.backends.cuda.matmul.allow_tf32),
+                    "torch.cudnn.allow_tf32": bool(torch.backends.cudnn.allow_tf32),
+                    "torch.float32_matmul_precision": torch.get_float32_matmul_precision(),
+                }
+            )
+    config = sys.modules.get("tensorflow.python.framework.config")
+    is_enabled = getattr(config, "is_op_determinism_enabled", None)
+    if callable(is_enabled):
+        flags["tensorflow.op_determinism"] = bool(is_enabled())
+    return flags
+
+
+def _env() -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in sorted(os.environ.items())
+        if name in ENV_VARS or name.startswith("SEEDLOCK_")
+    }
+
+
+def _git(cwd: str) -> dict[str, Any] | None:
+    if shutil.which("git") is None:
+        return None
+    out = _run(["git", "-C", cwd, "status", "--porcelain=v2", "--branch", "--untracked-files=no"])
+    if out is None:
+        return None
+    commit = branch = None
+    dirty = False
+    for line in out.splitlines():
+        if line.startswith("# branch.oid "):
+            commit = line.split()[2]
+        elif line.startswith("# branch.head "):
+            branch = line.split(maxsplit=2)[2]
+        elif line and not line.startswith("#"):
+            dirty = True
+    if commit == "(initial)":
+        commit = None
+    return {"commit": commit, "branch": None if branch == "(detached)" else branch, "dirty": dirty}
+
+
+def collect(cwd: str | os.PathLike[str] | None = None) -> Fingerprint:
+    """Fingerprint the current process and machine (see :class:`Fingerprint`).
+
+    Args:
+        cwd: the directory whose git state is recorded; the working directory by default.
+    """
+    return Fingerprint(
+        python={
+            "version": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "executable": sys.executable,
+        },
+        platform={
+            "system": platform.system(),
+            "release": platform.release(),
+            "machine": platform.machine(),
+            "platform": platform.platform(),
+            "hostname": platform.node(),
+        },
+        cpu={"model": _cpu_model(), "count": os.cpu_count(), "usable": _usable_cpus()},
+        gpus=_gpus(),
+        cuda=_cuda(),
+        packages=_packages(),
+        threads=_threads(),
+        flags=_flags(),
+        env=_env(),
+        git=_git(os.fspath(cwd) if cwd is not None else os.getcwd()),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
