@@ -74,3 +74,32 @@ def test_cli_diff_of_an_unknown_run_exits_2(
     a = _record(store, 1, {})
     assert _main(["diff", a.id, "abcdef", "--store", str(store.path)]) == 2
     assert "no run with id 'abcdef'" in capsys.readouterr().err
+
+
+def test_environment_differences_come_before_effects_without_per_run_noise(
+    tmp_path: Path,
+) -> None:
+    import seedlock
+
+    store = Store(tmp_path / "runs.db")
+    base = seedlock.fingerprint().to_dict()
+    prints = []
+    for run_id, numpy_version in (("r1", "1.0.0"), ("r2", "2.0.0")):
+        fp = json.loads(json.dumps(base))
+        fp["packages"]["numpy"] = numpy_version
+        fp["env"]["SEEDLOCK_RUN_ID"] = run_id
+        prints.append(fp)
+    records = []
+    for seed, fp, metric in ((1, prints[0], 0.9), (1, prints[1], 0.8)):
+        rec = store.start_run(name=None, command=["t"], cwd="/", seed=seed)
+        records.append(
+            store.finish_run(
+                rec.id, exit_code=0, status="finished", metrics={"acc": metric}, fingerprint=fp
+            )
+        )
+    differences = diff_runs(*records).differences
+    assert [(d.kind, d.key) for d in differences] == [
+        ("environment", "packages.numpy"),
+        ("metric", "acc"),
+    ]
+    assert differences[0].note.startswith("high impact")

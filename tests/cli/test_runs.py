@@ -34,7 +34,7 @@ def db(tmp_path: Path) -> str:
             status="finished",
             metrics={"acc": 0.5},
             stdout_tail="the end\n",
-            doctor=[{"severity": "warning", "code": "hash", "message": "PYTHONHASHSEED unset"}],
+            doctor=[{"severity": "warning", "id": "hash", "title": "PYTHONHASHSEED unset"}],
         )
     return str(store.path)
 

@@ -128,8 +128,8 @@ def format_record(rec: Any) -> str:
 
 
 def _finding_line(finding: dict[str, Any]) -> str:
-    head = " ".join(str(finding[k]) for k in ("severity", "code") if k in finding)
-    message = finding.get("message", finding)
+    head = " ".join(str(finding[k]) for k in ("severity", "id") if k in finding)
+    message = finding.get("title", finding)
     return f"{head}: {message}" if head else str(message)
 
 

@@ -11,9 +11,18 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from seedlock._errors import StateError
+from seedlock.launch._protocol import BOOT_PID_VAR, RUN_DIR_VAR, RUN_ID_VAR, SEED_VAR, TRACE_VAR
 from seedlock.store import RunRecord
 
 __all__ = ["Difference", "RunDiff", "diff_runs"]
+
+# Fingerprint keys that name the run itself (its id, its directory, its trace file), so they
+# differ between any two runs and explain nothing.
+_PER_RUN_KEYS = frozenset(
+    f"env.{var}" for var in (BOOT_PID_VAR, RUN_DIR_VAR, RUN_ID_VAR, TRACE_VAR)
+)
+_SEED_KEYS = frozenset((f"env.{SEED_VAR}", "env.PYTHONHASHSEED"))
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,7 @@ def _metric_differences(a: RunRecord, b: RunRecord) -> list[Difference]:
 
 
 def _environment_differences(a: RunRecord, b: RunRecord) -> list[Difference]:
+    """Fingerprint differences, highest impact first, minus what differs in every pair of runs."""
     if a.fingerprint is None or b.fingerprint is None:
         if (a.fingerprint is None) != (b.fingerprint is None):
             return [
@@ -128,25 +138,33 @@ def _environment_differences(a: RunRecord, b: RunRecord) -> list[Difference]:
                 )
             ]
         return []
-    from seedlock.env import Fingerprint, diff
+    from seedlock.env import diff
 
-    changes = diff(Fingerprint.from_dict(a.fingerprint), Fingerprint.from_dict(b.fingerprint))
+    try:
+        changes = diff(a.fingerprint, b.fingerprint)
+    except StateError as exc:
+        return [Difference("environment", "fingerprint", None, None, f"unreadable: {exc}")]
+    # With different seeds, the seed variables differ as a consequence; the seed is reported.
+    skip = _PER_RUN_KEYS | (_SEED_KEYS if a.seed != b.seed else frozenset())
     return [
-        Difference("environment", str(c.key), c.a, c.b, str(getattr(c, "note", "") or ""))
+        Difference("environment", c.key, c.a, c.b, f"{c.impact} impact: {c.reason}")
         for c in changes
+        if c.key not in skip
     ]
 
 
 def diff_runs(a: RunRecord, b: RunRecord) -> RunDiff:
     """Compare two run records: causes first (seed, command, flags, environment), then effects.
 
-    Example:
-        >>> from seedlock.store import RunRecord
-        >>> base = dict(name=None, cwd="/", status="finished", exit_code=0, started=0.0, ended=1.0)
-        >>> a = RunRecord(id="a1", command=["t"], seed=1, metrics={"acc": 0.9}, **base)
-        >>> b = RunRecord(id="b2", command=["t"], seed=2, metrics={"acc": 0.8}, **base)
-        >>> [d.kind for d in diff_runs(a, b).differences]
-        ['seed', 'metric']
+        Example:
+            >>> from seedlock._errors import StateError
+    from seedlock.launch._protocol import BOOT_PID_VAR, RUN_DIR_VAR, RUN_ID_VAR, SEED_VAR, TRACE_VAR
+    from seedlock.store import RunRecord
+            >>> base = dict(name=None, cwd="/", status="finished", exit_code=0, started=0, ended=1)
+            >>> a = RunRecord(id="a1", command=["t"], seed=1, metrics={"acc": 0.9}, **base)
+            >>> b = RunRecord(id="b2", command=["t"], seed=2, metrics={"acc": 0.8}, **base)
+            >>> [d.kind for d in diff_runs(a, b).differences]
+            ['seed', 'metric']
     """
     found: list[Difference] = []
     if a.seed != b.seed:
@@ -159,7 +177,9 @@ def diff_runs(a: RunRecord, b: RunRecord) -> RunDiff:
         va, vb = getattr(a, key), getattr(b, key)
         if va != vb:
             found.append(Difference("flags", key, va, vb))
-    found.extend(_environment_differences(a, b))
+    environment = _environment_differences(a, b)
+    low = [d for d in environment if d.note.startswith("low impact")]
+    found.extend(d for d in environment if d not in low)
     if (a.status, a.exit_code) != (b.status, b.exit_code):
         found.append(
             Difference(
@@ -179,4 +199,5 @@ def diff_runs(a: RunRecord, b: RunRecord) -> RunDiff:
                     "sha256 differs" if ha and hb else "",
                 )
             )
+    found.extend(low)
     return RunDiff(a=a.id, b=b.id, differences=found)
