@@ -66,7 +66,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the sweep result as JSON")
     parser.add_argument(
-        "command", nargs=argparse.REMAINDER, metavar="-- COMMAND ...", help="the command to run"
+        "command_args",
+        nargs=argparse.REMAINDER,
+        metavar="-- COMMAND ...",
+        help="the command to run",
     )
     parser.set_defaults(handler=_handle)
 
@@ -92,7 +95,7 @@ def _handle(args: argparse.Namespace) -> int:
     )
     from seedlock.sweep._progress import SweepProgress
 
-    command = _command(list(args.command))
+    command = _command(list(args.command_args))
     if command is None and not args.resume:
         raise SeedlockError(
             "no command given. Put it after '--', e.g. `seedlock sweep --seeds 0-9 --name base "
