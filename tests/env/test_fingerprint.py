@@ -74,7 +74,6 @@ def test_an_imported_torch_adds_its_flags_threads_and_cuda_versions() -> None:
 
 
 def test_gpus_are_read_from_nvidia_smi(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(collector.shutil, "which", lambda name: f"/usr/bin/{name}")
     monkeypatch.setattr(
         collector,
         "_run",
@@ -93,7 +92,7 @@ def test_gpus_are_read_from_nvidia_smi(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_gpus_are_unknown_without_nvidia_smi_or_torch_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(collector.shutil, "which", lambda name: None)
+    monkeypatch.setattr(collector, "_run", lambda argv: None)
     fake_torch = types.SimpleNamespace(cuda=types.SimpleNamespace(is_available=lambda: False))
     monkeypatch.setitem(sys.modules, "torch", fake_torch)
     assert collector._gpus() is None
@@ -172,6 +171,10 @@ def test_load_gives_a_clear_error_for_missing_truncated_or_foreign_files(tmp_pat
     truncated.write_text(json.dumps(_valid())[:50])
     with pytest.raises(StateError, match="not valid JSON"):
         Fingerprint.load(truncated)
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\x80\xff\x00")
+    with pytest.raises(StateError, match="not UTF-8 text"):
+        Fingerprint.load(binary)
     foreign = tmp_path / "foreign.json"
     foreign.write_text('{"name": "not a fingerprint"}')
     with pytest.raises(StateError, match="not a seedlock fingerprint"):

@@ -12,13 +12,11 @@ import json
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from seedlock._errors import StateError
@@ -199,7 +197,8 @@ class Fingerprint:
             >>> seedlock.fingerprint().save(path)
         """
         text = json.dumps(self.to_dict(), indent=2, sort_keys=True)
-        Path(path).write_text(text + "\n", encoding="utf-8")
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(text + "\n")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Fingerprint:
@@ -209,16 +208,22 @@ class Fingerprint:
             StateError: when the file is missing, not JSON, or not a valid fingerprint.
         """
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            with open(path, encoding="utf-8") as file:
+                text = file.read()
         except OSError as exc:
             raise StateError(
-                f"cannot read fingerprint file {str(path)!r}: {exc.strerror}."
+                f"cannot read fingerprint file {os.fspath(path)!r}: {exc.strerror or exc}."
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise StateError(
+                f"fingerprint file {os.fspath(path)!r} is not UTF-8 text: it is not a "
+                "fingerprint; write one with `seedlock env --json`."
             ) from exc
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise StateError(
-                f"fingerprint file {str(path)!r} is not valid JSON ({exc}). "
+                f"fingerprint file {os.fspath(path)!r} is not valid JSON ({exc}). "
                 "It is truncated or not a fingerprint; write one with `seedlock env --json`."
             ) from exc
         return cls.from_dict(data)
@@ -301,22 +306,16 @@ def _usable_cpus() -> int | None:
 
 
 def _gpus() -> list[dict[str, Any]] | None:
-    if shutil.which("nvidia-smi"):
-        out = _run(
-            [
-                "nvidia-smi",
-                "--query-gpu=name,driver_version,memory.total",
-                "--format=csv,noheader",
-            ]
-        )
-        if out is not None:
-            gpus = []
-            for line in out.strip().splitlines():
-                name, driver, memory = ([*line.split(","), "", ""])[:3]
-                gpus.append(
-                    {"name": name.strip(), "driver": driver.strip(), "memory": memory.strip()}
-                )
-            return gpus
+    # No shutil.which first: a missing binary is just an OSError in _run, and it saves an import.
+    out = _run(
+        ["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"]
+    )
+    if out is not None:
+        gpus = []
+        for line in out.strip().splitlines():
+            name, driver, memory = ([*line.split(","), "", ""])[:3]
+            gpus.append({"name": name.strip(), "driver": driver.strip(), "memory": memory.strip()})
+        return gpus
     torch = sys.modules.get("torch")
     if torch is not None and torch.cuda.is_available():
         return [
@@ -439,8 +438,6 @@ def _env() -> dict[str, Any]:
 
 
 def _git(cwd: str) -> dict[str, Any] | None:
-    if shutil.which("git") is None:
-        return None
     out = _run(["git", "-C", cwd, "status", "--porcelain=v2", "--branch", "--untracked-files=no"])
     if out is None:
         return None
