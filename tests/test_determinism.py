@@ -414,3 +414,17 @@ def test_doctor_flags_jax_without_deterministic_gpu_ops_when_a_gpu_backend_exist
     bridge._backends = {"cpu": object()}  # type: ignore[attr-defined]
     monkeypatch.setenv("XLA_FLAGS", "")
     assert "jax-deterministic-ops" not in _ids()
+
+
+@pytest.mark.gpu
+@pytest.mark.torch
+def test_cublas_variable_is_too_late_after_real_cuda_initialisation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    torch = pytest.importorskip("torch")
+    torch.zeros(1, device="cuda")
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    assert "cublas-workspace" in _ids()
+    change = {c.target: c for c in enable_env()}["env:CUBLAS_WORKSPACE_CONFIG"]
+    assert not change.effective
+    assert "before the first CUDA call" in change.note

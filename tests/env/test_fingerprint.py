@@ -195,3 +195,14 @@ def test_import_doctor_and_fingerprint_import_no_framework() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.gpu
+@pytest.mark.torch
+def test_a_cuda_machine_records_its_gpus_and_cuda_version() -> None:
+    torch = pytest.importorskip("torch")
+    fp = fingerprint()
+    assert fp.gpus is not None
+    assert len(fp.gpus) >= torch.cuda.device_count() >= 1
+    assert fp.cuda["cuda"] == torch.version.cuda
+    assert fp.cuda["cudnn"] == str(torch.backends.cudnn.version())
