@@ -105,3 +105,17 @@ def test_a_missing_output_exits_2_and_keeps_the_record(
 def test_a_child_killed_by_a_signal_exits_like_a_shell_would(tmp_path: Path) -> None:
     code = "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"
     assert _main(["run", "--store", str(tmp_path / "r.db"), "--", PY, "-c", code]) == 128 + 15
+
+
+def test_track_hands_the_finished_record_to_the_tracker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    logged: list[tuple[str, str]] = []
+    fake = types.ModuleType("seedlock.trackers")
+    fake.log_run = lambda record, backend: logged.append((record.status, backend))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "seedlock.trackers", fake)
+    db = str(tmp_path / "runs.db")
+    assert _main(["run", "--track", "mlflow", "--store", db, "--", "true"]) == 0
+    assert logged == [("finished", "mlflow")]

@@ -310,3 +310,80 @@ def test_the_hook_costs_nothing_when_no_run_is_active(tmp_path: Path) -> None:
     code = "import sys; print('seedlock' in sys.modules, 'numpy' in sys.modules)"
     out = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+_TERM_PARENT = """
+import sys
+from seedlock.launch import run_command
+from seedlock.store import Store
+code = (
+    "import os, time; open(os.environ['SEEDLOCK_RUN_DIR'] + '/../../started', 'w').close(); "
+    "time.sleep(60)"
+)
+result = run_command([sys.executable, "-c", code], seed=5, store=Store(sys.argv[1]), echo=False)
+print(result.record.status, result.record.exit_code)
+"""
+
+
+def test_sigterm_to_the_launcher_is_forwarded_and_the_run_recorded_as_killed(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "runs.db"
+    parent = subprocess.Popen(
+        [PY, "-c", _TERM_PARENT, str(db)], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "started").exists():
+            assert parent.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        parent.send_signal(signal.SIGTERM)
+        out, _ = parent.communicate(timeout=60)
+    finally:
+        if parent.poll() is None:
+            os.killpg(parent.pid, signal.SIGKILL)
+    assert parent.returncode == 0
+    assert out.split() == ["killed", str(-signal.SIGTERM)]
+    assert Store(db).list()[0].status == "killed"
+
+
+def test_a_seeding_failure_is_reported_once_and_the_program_still_runs(tmp_path: Path) -> None:
+    from seedlock.launch._run import HOOK_DIR
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDLOCK_")}
+    env.update(PYTHONPATH=HOOK_DIR, SEEDLOCK_SEED="not-a-number")
+    out = subprocess.run(
+        [PY, "-c", "print('alive')"], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout == "alive\n"
+    assert out.stderr.count("seeding failed, the program runs unseeded") == 1
+
+
+def test_log_outside_a_run_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import seedlock
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w.bin").write_bytes(b"x")
+    seedlock.log(step=1, loss=0.5)
+    seedlock.log_artifact("w.bin")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.bin"]
+
+
+def test_log_accepts_numbers_strings_and_scalar_arrays_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    import seedlock
+    from seedlock import SeedlockTypeError
+
+    monkeypatch.setenv("SEEDLOCK_RUN_DIR", str(tmp_path))
+    seedlock.log(a=1, b=0.5, c="x", d=np.float32(0.25), e=np.array([3]))
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    assert json.loads(lines[0]) == {"metrics": {"a": 1, "b": 0.5, "c": "x", "d": 0.25, "e": 3}}
+    with pytest.raises(SeedlockTypeError, match=r"seedlock.log\(v=...\)"):
+        seedlock.log(v=np.zeros(3))
+    with pytest.raises(SeedlockTypeError, match="step must be an int"):
+        seedlock.log(step=1.5, v=1)  # type: ignore[arg-type]
+    with pytest.raises(SeedlockError, match="needs an existing file"):
+        seedlock.log_artifact(tmp_path / "missing.bin")

@@ -59,12 +59,16 @@ def _metric_value(key: str, value: object) -> float | int | str:
 
 def _append(run_dir: str, filename: str, entry: dict[str, Any]) -> None:
     line = json.dumps(entry, allow_nan=True) + "\n"
-    # One write on an O_APPEND descriptor keeps lines whole when several processes log at once.
-    fd = os.open(Path(run_dir) / filename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, line.encode("utf-8"))
-    finally:
-        os.close(fd)
+        # One write on an O_APPEND descriptor keeps lines whole when several processes log at once.
+        fd = os.open(Path(run_dir) / filename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        # Losing a record must not stop a training run; the run's report shows it as absent.
+        _log.warning("seedlock could not record into %s (%s): %s", run_dir, filename, exc)
 
 
 def log(step: int | None = None, **metrics: float | int | str) -> None:

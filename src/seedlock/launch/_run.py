@@ -252,6 +252,41 @@ def _hash_outputs(paths: Sequence[str], cwd: str) -> tuple[dict[str, str], list[
     return hashes, missing
 
 
+@dataclass(frozen=True)
+class _Collected:
+    metrics: dict[str, float | int | str]
+    history: list[dict[str, Any]]
+    outputs: dict[str, str]
+    missing: list[str]
+    fingerprint: dict[str, Any] | None
+    doctor: list[dict[str, Any]]
+
+
+def _collect(run_dir: Path, outputs: Sequence[str], workdir: str) -> _Collected:
+    """What the run left behind (metrics, outputs, reports) and the outputs that are missing."""
+    history = [e for e in _read_jsonl(run_dir / METRICS_FILE) if isinstance(e.get("metrics"), dict)]
+    metrics: dict[str, float | int | str] = {}
+    for entry in history:
+        metrics.update(entry["metrics"])
+    hashes, missing = _hash_outputs(outputs, workdir)
+    for entry in _read_jsonl(run_dir / ARTIFACTS_FILE):
+        path = str(entry.get("path", ""))
+        if path and path not in hashes:
+            hashes[path] = file_sha256(path) if os.path.isfile(path) else str(entry.get("sha256"))
+    fingerprint = _read_json(run_dir / FINGERPRINT_FILE)
+    if not isinstance(fingerprint, dict):
+        fingerprint = _parent_fingerprint()
+    doctor = _read_json(run_dir / DOCTOR_FILE)
+    return _Collected(
+        metrics=metrics,
+        history=history,
+        outputs=hashes,
+        missing=missing,
+        fingerprint=fingerprint,
+        doctor=[d for d in doctor if isinstance(d, dict)] if isinstance(doctor, list) else [],
+    )
+
+
 def _parent_fingerprint() -> dict[str, Any] | None:
     """The launcher's own fingerprint, for children that wrote none (non-Python commands)."""
     try:
@@ -369,31 +404,33 @@ def run_command(
             pump.join()
     stdout, stderr = (pump.text() for pump in pumps)
 
-    history = list(_read_jsonl(run_dir / METRICS_FILE))
-    metrics: dict[str, float | int | str] = {}
-    for entry in history:
-        metrics.update(entry.get("metrics", {}))
-    hashes, missing = _hash_outputs(outputs, workdir)
-    for entry in _read_jsonl(run_dir / ARTIFACTS_FILE):
-        path = str(entry.get("path", ""))
-        if path and path not in hashes:
-            hashes[path] = file_sha256(path) if os.path.isfile(path) else str(entry.get("sha256"))
-    fingerprint = _read_json(run_dir / FINGERPRINT_FILE)
-    if not isinstance(fingerprint, dict):
-        fingerprint = _parent_fingerprint()
-    doctor = _read_json(run_dir / DOCTOR_FILE)
+    status = _status(returncode)
+    out_tail, err_tail = stdout[-_TAIL_CHARS:], stderr[-_TAIL_CHARS:]
+    try:
+        found = _collect(run_dir, outputs, workdir)
+    except BaseException:
+        # Whatever went wrong reading the results, the run itself is over: record how it ended.
+        store.finish_run(
+            record.id,
+            exit_code=returncode,
+            status=status,
+            stdout_tail=out_tail,
+            stderr_tail=err_tail,
+        )
+        raise
     final = store.finish_run(
         record.id,
         exit_code=returncode,
-        status=_status(returncode),
-        metrics=metrics,
-        metric_history=history,
-        outputs=hashes,
-        stdout_tail=stdout[-_TAIL_CHARS:],
-        stderr_tail=stderr[-_TAIL_CHARS:],
-        fingerprint=fingerprint,
-        doctor=[d for d in doctor if isinstance(d, dict)] if isinstance(doctor, list) else [],
+        status=status,
+        metrics=found.metrics,
+        metric_history=found.history,
+        outputs=found.outputs,
+        stdout_tail=out_tail,
+        stderr_tail=err_tail,
+        fingerprint=found.fingerprint,
+        doctor=found.doctor,
     )
+    missing = found.missing
     if missing:
         raise SeedlockError(
             f"output {'path' if len(missing) == 1 else 'paths'} {', '.join(map(repr, missing))} "
