@@ -156,15 +156,13 @@ def _environment_differences(a: RunRecord, b: RunRecord) -> list[Difference]:
 def diff_runs(a: RunRecord, b: RunRecord) -> RunDiff:
     """Compare two run records: causes first (seed, command, flags, environment), then effects.
 
-        Example:
-            >>> from seedlock._errors import StateError
-    from seedlock.launch._protocol import BOOT_PID_VAR, RUN_DIR_VAR, RUN_ID_VAR, SEED_VAR, TRACE_VAR
-    from seedlock.store import RunRecord
-            >>> base = dict(name=None, cwd="/", status="finished", exit_code=0, started=0, ended=1)
-            >>> a = RunRecord(id="a1", command=["t"], seed=1, metrics={"acc": 0.9}, **base)
-            >>> b = RunRecord(id="b2", command=["t"], seed=2, metrics={"acc": 0.8}, **base)
-            >>> [d.kind for d in diff_runs(a, b).differences]
-            ['seed', 'metric']
+    Example:
+        >>> from seedlock.store import RunRecord
+        >>> base = dict(name=None, cwd="/", status="finished", exit_code=0, started=0, ended=1)
+        >>> a = RunRecord(id="a1", command=["t"], seed=1, metrics={"acc": 0.9}, **base)
+        >>> b = RunRecord(id="b2", command=["t"], seed=2, metrics={"acc": 0.8}, **base)
+        >>> [d.kind for d in diff_runs(a, b).differences]
+        ['seed', 'metric']
     """
     found: list[Difference] = []
     if a.seed != b.seed:
