@@ -49,7 +49,8 @@ def test_doctor_json_is_the_list_of_findings_of_this_process(
 ) -> None:
     code = _run("--json")
     data = json.loads(capsys.readouterr().out)
-    assert [item["id"] for item in data] == [f.id for f in determinism.doctor()]
+    expected = [f.id for f in determinism.doctor() if f.id != "unseeded-frameworks"]
+    assert [item["id"] for item in data] == expected
     assert "no-root-seed" in {item["id"] for item in data}
     assert code == 1
 
@@ -57,3 +58,12 @@ def test_doctor_json_is_the_list_of_findings_of_this_process(
 def test_doctor_with_an_unknown_module_is_a_usage_error() -> None:
     with pytest.raises(SeedlockError, match="--with no_such_module_xyz: cannot import it"):
         _run("--with", "no_such_module_xyz")
+
+
+def test_doctor_does_not_report_its_own_process_as_unseeded(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unseeded = Finding("unseeded-frameworks", "warning", "loaded but not seeded", "why", "fix")
+    monkeypatch.setattr(determinism, "doctor", lambda: [unseeded, _NOTE])
+    assert _run() == 0
+    assert "loaded but not seeded" not in capsys.readouterr().out
