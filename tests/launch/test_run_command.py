@@ -387,3 +387,26 @@ def test_log_accepts_numbers_strings_and_scalar_arrays_only(
         seedlock.log(step=1.5, v=1)  # type: ignore[arg-type]
     with pytest.raises(SeedlockError, match="needs an existing file"):
         seedlock.log_artifact(tmp_path / "missing.bin")
+
+
+def test_importing_the_launcher_and_store_imports_no_framework() -> None:
+    code = (
+        "import sys, seedlock, seedlock.launch, seedlock.store, seedlock.cli.run, "
+        "seedlock.cli.runs, seedlock.cli.diff; seedlock.log(x=1); "
+        "print(sorted(m for m in ('torch', 'tensorflow', 'jax', 'mlflow') if m in sys.modules))"
+    )
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "[]\n"
+
+
+@pytest.mark.torch
+def test_deterministic_and_threads_flags_configure_torch_in_the_child(store: Store) -> None:
+    pytest.importorskip("torch")
+    code = (
+        "import torch; print(torch.are_deterministic_algorithms_enabled(), torch.get_num_threads())"
+    )
+    result = run_command(
+        [PY, "-c", code], seed=1, deterministic=True, threads=2, store=store, echo=False
+    )
+    assert result.stdout.split() == ["True", "2"], result.stderr
+    assert result.record.deterministic and result.record.threads == 2
