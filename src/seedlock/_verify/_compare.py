@@ -78,9 +78,7 @@ class Difference:
         tail = f" ({', '.join(extra)})" if extra else ""
         if self.kind == "stdout":
             return (
-                f"stdout {self.where}{tail}:\n"
-                f"  run 1: {self.first}\n"
-                f"  run {self.run}: {self.other}"
+                f"stdout {self.where}{tail}:\n  run 1: {self.first}\n  run {self.run}: {self.other}"
             )
         return f"{self.kind} {self.where}: run 1 {self.first}, run {self.run} {self.other}{tail}"
 
@@ -189,7 +187,9 @@ def compare_metric_history(
 
 _NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 _NUMBER_RE = re.compile(_NUMBER)
-_TIMING_WORD = re.compile(r"(?<![A-Za-z])(?:time|elapsed|eta|took|duration)(?![A-Za-z])", re.I)
+_TIMING_WORD = re.compile(
+    r"((?<![A-Za-z])(?:time|elapsed|eta|took|duration)(?![A-Za-z])\W{0,3})" + _NUMBER, re.I
+)
 _TIMING_VALUE = re.compile(
     _NUMBER + r"\s*(?:ms|us|µs|ns|s|sec|secs|seconds?|mins?|minutes?|it/s|s/it|steps?/s|samples/s"
     r"|examples/s|img/s|images/s|tokens/s|batches/s)(?![A-Za-z])"
@@ -205,7 +205,7 @@ def normalize_stdout(
     """The lines of ``text`` to compare: ``(line number, original line, normalized line)``.
 
     Matches of ``ignore`` are removed; unless ``timings`` is true, timing-like values are masked
-    (numbers followed by a time or rate unit, clock times, dates, every number on a line that says
+    (numbers followed by a time or rate unit, clock times, dates, a number right after the words
     time/elapsed/ETA/took/duration) and so are memory addresses. Lines left empty are dropped.
 
     Example:
@@ -222,8 +222,7 @@ def normalize_stdout(
             norm = _DATE.sub("<date>", norm)
             norm = _CLOCK.sub("<t>", norm)
             norm = _TIMING_VALUE.sub("<t>", norm)
-            if _TIMING_WORD.search(norm):
-                norm = _NUMBER_RE.sub("<t>", norm)
+            norm = _TIMING_WORD.sub(r"\1<t>", norm)
         norm = norm.rstrip()
         if norm.strip():
             lines.append((number, line.rstrip(), norm))
@@ -312,17 +311,21 @@ def _flatten(value: object, prefix: str, leaves: _Leaves) -> None:
         leaves.values[prefix] = value
 
 
-def load_tensors(path: str | os.PathLike[str]) -> _Leaves:
+def load_tensors(path: str | os.PathLike[str], *, suffix: str | None = None) -> _Leaves:
     """Every tensor (as a NumPy array) and other value stored in a tensor file, by name.
 
     ``.npy``/``.npz`` load with ``allow_pickle=False``; ``.pt``/``.pth`` with
     ``torch.load(weights_only=True)``; ``.safetensors`` with the safetensors reader. Nothing is
     unpickled beyond what those safe loaders allow.
 
+    Args:
+        path: the file.
+        suffix: the format, when the file's own name does not end with it (a copy).
+
     Raises:
         SeedlockError: the suffix is not a tensor format or the file cannot be read safely.
     """
-    suffix = Path(path).suffix.lower()
+    suffix = (suffix or Path(path).suffix).lower()
     leaves = _Leaves()
     try:
         if suffix == ".npy":
@@ -414,15 +417,17 @@ def compare_files(
         compared (0 for plain files).
     """
     hash_a, hash_b = file_sha256(first), file_sha256(other)
-    if Path(label).suffix.lower() not in TENSOR_SUFFIXES:
+    suffix = Path(label).suffix.lower()
+    if suffix not in TENSOR_SUFFIXES:
         if hash_a == hash_b:
             return [], 0
         return [Difference("file", label, f"sha256 {hash_a[:12]}", f"sha256 {hash_b[:12]}", run)], 0
     if hash_a == hash_b:
-        return [], len(load_tensors(first).tensors)
+        return [], len(load_tensors(first, suffix=suffix).tensors)
     file_diff = Difference("file", label, f"sha256 {hash_a[:12]}", f"sha256 {hash_b[:12]}", run)
     try:
-        leaves_a, leaves_b = load_tensors(first), load_tensors(other)
+        leaves_a = load_tensors(first, suffix=suffix)
+        leaves_b = load_tensors(other, suffix=suffix)
     except SeedlockError as exc:
         return [dataclasses.replace(file_diff, detail=str(exc))], 0
     diffs = [file_diff]
@@ -475,7 +480,7 @@ def to_portable(value: object, *, path: str = "result") -> object:
         return np.array(np.asarray(value), copy=True)
     raise SeedlockTypeError(
         f"verify compares numbers, strings, arrays, tensors and dicts/lists/tuples of them, but "
-        f"{path} is a {type(value).__name__}. Return plain values (e.g. float(x), "
+        f"{path} has type {type(value).__name__}. Return plain values (e.g. float(x), "
         "model.state_dict()) from the verified function."
     )
 
