@@ -1,0 +1,233 @@
+"""Every rule fires on its positive cases and stays quiet on its negative cases."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from seedlock.lint import RULES, lint_source
+from seedlock.lint._checker import check_source
+
+# (rule, source) pairs: each source must produce exactly one finding of that rule.
+POSITIVES = [
+    ("SL001", "import os\nfiles = os.listdir('data')\n"),
+    ("SL001", "from glob import glob\nfor f in glob('*.png'):\n    load(f)\n"),
+    ("SL001", "from pathlib import Path\nimages = list(Path('d').rglob('*.jpg'))\n"),
+    ("SL001", "import os as o\nwith o.scandir('.') as it:\n    names = [e.name for e in it]\n"),
+    ("SL001", "from os import listdir as ls\nnames = [n for n in ls('.') if n.endswith('.py')]\n"),
+    ("SL002", "import random, time\nrandom.seed(time.time())\n"),
+    ("SL002", "import numpy as np\nimport os\nrng = np.random.default_rng(seed=os.getpid())\n"),
+    ("SL002", "import torch, uuid\ntorch.manual_seed(uuid.uuid4().int % 2**32)\n"),
+    (
+        "SL002",
+        "from datetime import datetime\nmodel.fit(random_state=int(datetime.now().timestamp()))\n",
+    ),
+    ("SL003", "import random\nrandom.seed()\n"),
+    ("SL003", "import numpy as np\nnp.random.seed(None)\n"),
+    ("SL003", "from random import seed\nseed()\n"),
+    ("SL003", "import torch\ntorch.seed()\n"),
+    ("SL004", "import numpy as np\nrng = np.random.default_rng()\n"),
+    ("SL004", "from numpy.random import RandomState\nrs = RandomState(None)\n"),
+    ("SL004", "import random\nr = random.Random()\n"),
+    ("SL004", "import torch\ndef f():\n    g = torch.Generator()\n    return g\n"),
+    (
+        "SL005",
+        "from torch.utils.data import DataLoader\nDataLoader(ds, batch_size=8, shuffle=True)\n",
+    ),
+    ("SL005", "import torch\nloader = torch.utils.data.DataLoader(ds, num_workers=4)\n"),
+    ("SL005", "from torch.utils.data import DataLoader as DL\nDL(ds, 32, True)\n"),
+    ("SL006", "import torch\ntorch.backends.cudnn.benchmark = True\n"),
+    ("SL006", "from torch.backends import cudnn\ncudnn.benchmark = True\n"),
+    ("SL007", "from sklearn.model_selection import train_test_split\na, b = train_test_split(x)\n"),
+    (
+        "SL007",
+        "from sklearn.ensemble import RandomForestClassifier as RF\nm = RF(n_estimators=5)\n",
+    ),
+    ("SL007", "import sklearn.model_selection as ms\ncv = ms.KFold(5, shuffle=True)\n"),
+    ("SL008", "for name in {'weight', 'bias'}:\n    print(name)\n"),
+    ("SL008", "KEYS = frozenset(['a', 'b', 'c'])\nordered = list(KEYS)\n"),
+    ("SL008", "cols = ','.join({'x', 'y'})\n"),
+    ("SL008", "NAMES = {'a', 'b'}\ndef f():\n    return [n.upper() for n in NAMES]\n"),
+    ("SL008", "first, second = {'a', 'b'}\n"),
+    ("SL008", "args = [*{'p', 'q'}]\n"),
+    ("SL009", "import os\nos.environ['PYTHONHASHSEED'] = '0'\n"),
+    ("SL009", "import os\nos.environ.setdefault('PYTHONHASHSEED', '0')\n"),
+    ("SL009", "from os import environ\nenviron.update(PYTHONHASHSEED='0')\n"),
+    (
+        "SL010",
+        """
+        import numpy as np
+        from torch.utils.data import Dataset
+        class Aug(Dataset):
+            def __getitem__(self, i):
+                return self.x[i] * np.random.rand()
+        """,
+    ),
+    (
+        "SL010",
+        """
+        import random
+        class Pairs:
+            def __len__(self):
+                return 10
+            def __getitem__(self, i):
+                return random.choice(self.items)
+        """,
+    ),
+    ("SL011", "import torch\ntorch.use_deterministic_algorithms(True)\n"),
+    (
+        "SL011",
+        "import os, torch\ntorch.use_deterministic_algorithms(mode=True)\n"
+        "os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'\n",
+    ),
+    ("SL012", "import tensorflow as tf\ntf.random.set_seed(0)\n"),
+    ("SL012", "from tensorflow import random as tfr\ntfr.set_seed(1)\n"),
+]
+
+# (rule, source) pairs that must produce no finding of that rule.
+NEGATIVES = [
+    ("SL001", "import os\nfiles = sorted(os.listdir('data'))\n"),
+    ("SL001", "import os\nfiles = os.listdir('d')\nfiles.sort()\n"),
+    ("SL001", "import os\nif 'x.txt' in os.listdir('.'):\n    pass\n"),
+    ("SL001", "import glob\nn = len(glob.glob('*.py'))\n"),
+    (
+        "SL001",
+        "from pathlib import Path\nfiles = sorted(p for p in Path('.').iterdir() if p.is_file())\n",
+    ),
+    ("SL001", "def listdir(p):\n    return []\nx = listdir('.')\n"),
+    ("SL002", "import random\nrandom.seed(1234)\n"),
+    ("SL002", "import time\nstart = time.time()\nrun(timeout=time.time() - start)\n"),
+    ("SL003", "import random\nrandom.seed(0)\n"),
+    ("SL003", "import numpy as np\nnp.random.seed(seed)\n"),
+    ("SL003", "def seed():\n    pass\nseed()\n"),
+    ("SL004", "import numpy as np\nrng = np.random.default_rng(42)\n"),
+    ("SL004", "import torch\ng = torch.Generator()\ng.manual_seed(0)\n"),
+    ("SL004", "import torch\ng = torch.Generator().manual_seed(0)\n"),
+    ("SL004", "import random\nr = random.Random(seed)\n"),
+    (
+        "SL005",
+        "from torch.utils.data import DataLoader\nDataLoader(ds, shuffle=True, generator=g)\n",
+    ),
+    ("SL005", "from torch.utils.data import DataLoader\nDataLoader(ds, batch_size=4)\n"),
+    (
+        "SL005",
+        "import seedlock.torch\nseedlock.torch.dataloader(ds, shuffle=True, num_workers=4)\n",
+    ),
+    ("SL005", "from torch.utils.data import DataLoader\nDataLoader(ds, shuffle=True, **kw)\n"),
+    ("SL006", "import torch\ntorch.backends.cudnn.benchmark = False\n"),
+    ("SL006", "import torch\ntorch.backends.cudnn.deterministic = True\n"),
+    (
+        "SL007",
+        "from sklearn.model_selection import train_test_split\n"
+        "train_test_split(x, random_state=0)\n",
+    ),
+    ("SL007", "from sklearn.model_selection import KFold\ncv = KFold(5)\n"),
+    ("SL007", "from sklearn.linear_model import LinearRegression\nLinearRegression()\n"),
+    ("SL007", "from mylib import RandomForestClassifier\nRandomForestClassifier()\n"),
+    ("SL008", "for name in sorted({'weight', 'bias'}):\n    print(name)\n"),
+    ("SL008", "if x in {'a', 'b'}:\n    pass\n"),
+    ("SL008", "for name in ('weight', 'bias'):\n    print(name)\n"),
+    ("SL008", "s = {1, 2, 3}\nfor i in s:\n    print(i)\n"),
+    ("SL008", "n = len({'a', 'b'})\nu = {k.upper() for k in {'a', 'b'}}\n"),
+    ("SL008", "for k in {'only'}:\n    pass\n"),
+    (
+        "SL009",
+        "import os\nenv = dict(os.environ, PYTHONHASHSEED='0')\nsubprocess.run(cmd, env=env)\n",
+    ),
+    ("SL009", "import os\nprint(os.environ['PYTHONHASHSEED'])\n"),
+    (
+        "SL010",
+        """
+        import numpy as np
+        from torch.utils.data import Dataset
+        class Aug(Dataset):
+            def __getitem__(self, i):
+                rng = np.random.default_rng(i)
+                return self.x[i] * rng.random()
+        """,
+    ),
+    (
+        "SL010",
+        """
+        import random
+        class Sampler:
+            def __getitem__(self, i):
+                return random.random()
+        def __getitem__(i):
+            return random.random()
+        """,
+    ),
+    (
+        "SL011",
+        "import os, torch\nos.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'\n"
+        "torch.use_deterministic_algorithms(True)\n",
+    ),
+    ("SL011", "import torch\ntorch.use_deterministic_algorithms(False)\n"),
+    (
+        "SL011",
+        "import os, torch\nos.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':16:8')\n"
+        "torch.use_deterministic_algorithms(True, warn_only=True)\n",
+    ),
+    (
+        "SL012",
+        "import tensorflow as tf\ntf.random.set_seed(0)\n"
+        "tf.config.experimental.enable_op_determinism()\n",
+    ),
+    ("SL012", "import tensorflow as tf\ntf.keras.utils.set_random_seed(0)\n"),
+]
+
+
+def _codes(source: str) -> list[str]:
+    return [d.code for d in lint_source(textwrap.dedent(source))]
+
+
+@pytest.mark.parametrize(("rule", "source"), POSITIVES)
+def test_rule_fires_once_on_its_positive_case(rule: str, source: str) -> None:
+    assert _codes(source).count(rule) == 1
+
+
+@pytest.mark.parametrize(("rule", "source"), NEGATIVES)
+def test_rule_stays_quiet_on_its_negative_case(rule: str, source: str) -> None:
+    assert rule not in _codes(source)
+
+
+def test_every_rule_has_two_positive_and_two_negative_cases() -> None:
+    for rule in RULES:
+        if rule == "SL000":
+            continue
+        assert sum(r == rule for r, _ in POSITIVES) >= 2, rule
+        assert sum(r == rule for r, _ in NEGATIVES) >= 2, rule
+
+
+@pytest.mark.parametrize(("rule", "source"), POSITIVES + NEGATIVES)
+def test_prefilter_finds_what_a_walk_of_every_line_finds(rule: str, source: str) -> None:
+    text = textwrap.dedent(source)
+    assert check_source(text) == check_source(text, every_line=True)
+
+
+def test_messages_name_the_fix_on_one_line() -> None:
+    for _, source in POSITIVES:
+        for finding in lint_source(textwrap.dedent(source)):
+            assert "\n" not in finding.message
+            assert ";" in finding.message
+
+
+def test_findings_point_at_the_offending_expression() -> None:
+    findings = lint_source("import os\n\nx = 1; names = os.listdir('.')\n")
+    assert [(d.line, d.column) for d in findings] == [(3, 16)]
+
+
+def test_a_syntax_error_is_reported_as_sl000_not_raised() -> None:
+    findings = lint_source("def broken(:\n    pass\n", "bad.py")
+    assert [(d.path, d.line, d.code) for d in findings] == [("bad.py", 1, "SL000")]
+
+
+def test_the_checker_never_imports_the_code() -> None:
+    findings = lint_source("raise SystemExit('imported!')\nimport os\nos.listdir('.')\n")
+    assert [d.code for d in findings] == ["SL001"]
+
+
+def test_the_checker_walks_deep_expressions_without_recursion() -> None:
+    source = "x = " + "+".join(["f()"] * 900) + "\nimport os\nos.listdir('.')\n"
+    assert [d.code for d in check_source(source, every_line=True)] == ["SL001"]
