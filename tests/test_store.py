@@ -7,6 +7,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,38 @@ def test_a_running_record_whose_process_is_gone_reads_as_unfinished(tmp_path: Pa
     assert store.get(run_id).status == "unfinished"
     assert [r.id for r in store.list(status="unfinished")] == [run_id]
     assert store.get(run_id).host == socket.gethostname()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_run_whose_process_is_a_zombie_or_whose_pid_was_reused_reads_as_unfinished(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "runs.db")
+    zombie_id = store.start_run(name=None, command=["x"], cwd="/", seed=1).id
+    reused_id = store.start_run(name=None, command=["x"], cwd="/", seed=1).id
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    later = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 30
+        # Not reaped (no poll/wait) until the end, so the exited child stays a zombie.
+        while Path(f"/proc/{zombie.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        with sqlite3.connect(store.path) as conn:
+            # The record claims a process that started before it; `later` started after.
+            conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (zombie.pid, zombie_id))
+            conn.execute(
+                "UPDATE runs SET pid = ?, started = started - 30 WHERE id = ?",
+                (later.pid, reused_id),
+            )
+        assert store.get(zombie_id).status == "unfinished"
+        assert store.get(reused_id).status == "unfinished"
+        alive_id = store.start_run(name=None, command=["x"], cwd="/", seed=1).id
+        assert store.get(alive_id).status == "running"
+    finally:
+        later.kill()
+        later.wait()
+        zombie.wait()
 
 
 def test_the_store_uses_wal_and_a_versioned_meta_table(tmp_path: Path) -> None:

@@ -169,14 +169,32 @@ def _json_or_none(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def _pid_alive(pid: int) -> bool:
+def _proc_state(pid: int) -> tuple[str, float] | None:
+    """State letter and start time (epoch seconds) of a process, from Linux's /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat", encoding="ascii") as fh:
+            boot = next(float(line.split()[1]) for line in fh if line.startswith("btime "))
+        return fields[0], boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError, StopIteration):
+        return None
+
+
+def _process_gone(pid: int, since: float) -> bool:
+    """Whether the process that started a run at ``since`` ended (gone, zombie, pid reused)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
-    except PermissionError:
         return True
-    return True
+    except PermissionError:
+        pass
+    state = _proc_state(pid)
+    if state is None:
+        return False
+    letter, start = state
+    # A process that started after the run did is another one that got the same pid.
+    return letter in ("Z", "X") or start > since + 1.0
 
 
 class Store:
@@ -345,7 +363,13 @@ class Store:
             if status not in STATUSES:
                 raise ValueError(f"unknown status {status!r}")
             pid = values["pid"]
-            if status == "running" and values["host"] == _HOST and pid and not _pid_alive(pid):
+            started = float(values["started"])
+            if (
+                status == "running"
+                and values["host"] == _HOST
+                and pid
+                and _process_gone(pid, started)
+            ):
                 status = "unfinished"
             return RunRecord(
                 id=values["id"],
@@ -355,7 +379,7 @@ class Store:
                 seed=int(values["seed"]),
                 status=status,
                 exit_code=values["exit_code"],
-                started=float(values["started"]),
+                started=started,
                 ended=None if values["ended"] is None else float(values["ended"]),
                 deterministic=bool(values["deterministic"]),
                 threads=values["threads"],
