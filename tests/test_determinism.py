@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from seedlock import SeedlockError, determinism
+from seedlock import SeedlockError, _seed, determinism
 from seedlock.determinism import (
     Change,
     Finding,
@@ -320,6 +320,8 @@ def test_doctor_flags_hash_randomisation_only_when_it_is_on(
 def test_doctor_flags_a_missing_root_seed_until_one_is_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(_seed, "_root", None)
+    monkeypatch.delenv("SEEDLOCK_SEED", raising=False)
     assert "no-root-seed" in _ids()
     monkeypatch.setenv("SEEDLOCK_SEED", "7")
     assert "no-root-seed" not in _ids()
