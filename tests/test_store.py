@@ -267,6 +267,15 @@ def test_eight_processes_recording_at_once_lose_nothing(tmp_path: Path) -> None:
         assert sorted(r.metrics["i"] for r in records if r.name == f"w{k}") == list(range(15))  # type: ignore[type-var]
 
 
+def test_a_store_deleted_while_in_use_is_created_afresh(tmp_path: Path) -> None:
+    store = Store(tmp_path / ".seedlock" / "runs.db")
+    _finished(store)
+    for leftover in store.path.parent.iterdir():
+        leftover.unlink()
+    _finished(store)
+    assert len(store.list()) == 1
+
+
 def test_an_empty_file_becomes_a_new_store(tmp_path: Path) -> None:
     path = tmp_path / "runs.db"
     path.touch()

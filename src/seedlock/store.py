@@ -301,7 +301,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._connect()
         try:
-            if not self._ready:
+            # A store deleted since we prepared it is created afresh.
+            if not self._ready or not exists:
                 self._prepare(conn)
             return conn
         except BaseException:

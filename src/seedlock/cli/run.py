@@ -39,7 +39,11 @@ def register(subparsers: Any) -> None:
         default=[],
         help="also log the run to this experiment tracker (repeatable)",
     )
-    parser.add_argument("--json", action="store_true", help="print the run record as JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the run record as JSON (the command's own output is then only captured)",
+    )
     parser.add_argument(
         "command", nargs=argparse.REMAINDER, metavar="-- COMMAND ...", help="the command to run"
     )
