@@ -3,7 +3,8 @@
 Determinism contract: ``seed_everything`` seeds every loaded framework and leaves a
 ``sys.meta_path`` finder for the others; when one of them (torch, tensorflow, keras, cupy, jax)
 finishes importing, the finder seeds it with the pending seed and applies the pending
-deterministic/thread settings, so the draws do not depend on import order. The hook never imports
+deterministic/thread settings, and puts back any Python/NumPy draws the import itself made, so the
+draws do not depend on import order. The hook never imports
 anything itself and lets every error of the framework's own import through unchanged.
 """
 
@@ -58,6 +59,8 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Jax(),
 )
 _BY_NAME = {fw.name: fw for fw in FRAMEWORKS}
+_PYTHON = _BY_NAME["python"]
+_NUMPY = _BY_NAME["numpy"]
 #: Frameworks that may be imported after seed_everything (Python and NumPy always are loaded).
 _HOOKABLE = {fw.module: fw for fw in FRAMEWORKS if fw.module not in ("random", "numpy")}
 
@@ -230,7 +233,14 @@ class _SeededLoader(importlib.abc.Loader):
         if spec is not None:
             spec.loader = self._inner
         module.__loader__ = self._inner
-        self._inner.exec_module(module)
+        # Some frameworks draw from Python's or NumPy's global RNG while importing; putting them
+        # back keeps `seed_everything(); import x` drawing what `import x; seed_everything()` draws.
+        python, numpy = _PYTHON.get_state(), _NUMPY.get_state()
+        try:
+            self._inner.exec_module(module)
+        finally:
+            _PYTHON.set_state(python)
+            _NUMPY.set_state(numpy)
         _on_import(self._module)
 
     def __getattr__(self, name: str) -> Any:

@@ -49,9 +49,7 @@ class Keras(Framework):
         generator = global_state.get_global_attribute(_GENERATOR_ATTR)
         words = None
         if generator is not None:
-            from keras import ops
-
-            words = [int(v) for v in ops.convert_to_numpy(generator.state.value).tolist()]
+            words = [int(v) for v in generator.state.numpy().tolist()]
         return {"seed": global_state.get_global_attribute(_SEED_ATTR), "generator": words}
 
     def set_state(self, state: Mapping[str, Any]) -> None:
@@ -70,11 +68,11 @@ class Keras(Framework):
         if words is None:
             global_state.set_global_attribute(_GENERATOR_ATTR, None)
             return
-        from keras import backend
+        from keras import ops
         from keras.random import SeedGenerator
 
         generator = global_state.get_global_attribute(_GENERATOR_ATTR)
         if generator is None:
             generator = SeedGenerator(seed=words[0])
             global_state.set_global_attribute(_GENERATOR_ATTR, generator)
-        generator.state.assign(backend.convert_to_tensor(words, dtype=generator.state.dtype))
+        generator.state.assign(ops.convert_to_tensor(words, dtype=generator.state.dtype))
