@@ -410,3 +410,25 @@ def test_deterministic_and_threads_flags_configure_torch_in_the_child(store: Sto
     )
     assert result.stdout.split() == ["True", "2"], result.stderr
     assert result.record.deterministic and result.record.threads == 2
+
+
+def test_an_interpreter_without_seedlock_installed_is_still_seeded(
+    tmp_path: Path, store: Store
+) -> None:
+    import random
+    import venv
+
+    import numpy
+
+    # A bare venv of the same Python that sees our NumPy but not our seedlock install.
+    env_dir = tmp_path / "bare"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    bare_python = str(env_dir / "bin" / "python")
+    site_packages = next(env_dir.glob("lib/python*/site-packages"))
+    (site_packages / "numpy_only.pth").write_text(str(Path(numpy.__file__).parent.parent) + "\n")
+    check = subprocess.run([bare_python, "-c", "import seedlock"], capture_output=True, text=True)
+    assert "No module named 'seedlock'" in check.stderr
+    code = "import random; print(random.random())"
+    result = run_command([bare_python, "-c", code], seed=9, store=store, echo=False)
+    assert result.record.exit_code == 0 and "seeding failed" not in result.stderr, result.stderr
+    assert result.stdout == f"{random.Random(9).random()}\n"
