@@ -184,46 +184,47 @@ def _tf_context_started() -> bool:
     return ctx is not None and getattr(ctx, "_context_handle", None) is not None
 
 
+def _too_late(name: str, value: str) -> str:
+    """Why setting ``name`` now does not reach this process ("" if it still does)."""
+    if name == _CUBLAS_VAR and _torch_cuda_initialized():
+        return (
+            "CUDA (and possibly cuBLAS) is already initialised in this process: set "
+            f"{name}={value} before the first CUDA call; {_RUN_HINT}"
+        )
+    if name == "XLA_FLAGS" and jax_backend_started():
+        return (
+            "a JAX backend has already started and read XLA_FLAGS: set it before the first "
+            f"JAX computation; {_RUN_HINT}"
+        )
+    if name == "TF_DETERMINISTIC_OPS" and _tf_context_started():
+        return (
+            "TensorFlow's context is already running: "
+            "tf.config.experimental.enable_op_determinism() (done by "
+            "seed_everything(..., deterministic=True)) covers this process"
+        )
+    return ""
+
+
 def enable_env() -> list[Change]:
     """Put :func:`deterministic_env` into ``os.environ`` and report what is too late.
 
     ``CUBLAS_WORKSPACE_CONFIG`` is too late once torch has initialised CUDA, ``XLA_FLAGS`` once
     a JAX backend exists and ``TF_DETERMINISTIC_OPS`` once TensorFlow's context is up; each
-    such change says so (child processes still get the value).
+    such change says so (child processes still get the value). A variable that already held
+    its value is effective.
 
     Example:
         >>> import os
-        >>> changes = enable_env()
-        >>> os.environ["TF_DETERMINISTIC_OPS"]
-        '1'
+        >>> saved = dict(os.environ)
+        >>> [c.target for c in enable_env()]
+        ['env:CUBLAS_WORKSPACE_CONFIG', 'env:TF_DETERMINISTIC_OPS', 'env:XLA_FLAGS']
+        >>> os.environ.clear(); os.environ.update(saved)
     """
     changes = []
     for name, value in deterministic_env().items():
-        already = os.environ.get(name) == value
+        note = "" if os.environ.get(name) == value else _too_late(name, value)
         os.environ[name] = value
-        effective, note = True, ""
-        if already:
-            pass
-        elif name == _CUBLAS_VAR and _torch_cuda_initialized():
-            effective = False
-            note = (
-                "CUDA (and possibly cuBLAS) is already initialised in this process: set "
-                f"{name}={value} before the first CUDA call; {_RUN_HINT}"
-            )
-        elif name == "XLA_FLAGS" and jax_backend_started():
-            effective = False
-            note = (
-                "a JAX backend has already started and read XLA_FLAGS: set it before the first "
-                f"JAX computation; {_RUN_HINT}"
-            )
-        elif name == "TF_DETERMINISTIC_OPS" and _tf_context_started():
-            effective = False
-            note = (
-                "TensorFlow's context is already running: "
-                "tf.config.experimental.enable_op_determinism() (done by "
-                "seed_everything(..., deterministic=True)) covers this process"
-            )
-        changes.append(Change(f"env:{name}", value, effective, note))
+        changes.append(Change(f"env:{name}", value, effective=not note, note=note))
     return changes
 
 
@@ -323,8 +324,11 @@ def pin_threads(threads: int, framework: str | None = None) -> list[Change]:
         SeedlockError: for a non-positive or non-int ``threads`` or an unknown framework name.
 
     Example:
+        >>> import os
+        >>> saved = dict(os.environ)
         >>> [c.target for c in pin_threads(2)][:1]
         ['env:OMP_NUM_THREADS']
+        >>> os.environ.clear(); os.environ.update(saved)
     """
     threads = _check_threads(threads, "pin_threads")
     if framework is None:
