@@ -48,6 +48,8 @@ def test_run_in_sqlite_store_has_seed_policy_tags_and_metric_history(
     from mlflow.tracking import MlflowClient
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    monkeypatch.setenv("DO_NOT_TRACK", "true")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     log_run(_record(), "mlflow", tracking_uri=uri, experiment="sweeps")
     client = MlflowClient(tracking_uri=uri)
