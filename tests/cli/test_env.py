@@ -50,7 +50,7 @@ def test_env_diff_ranks_differences_and_exits_1_on_a_high_impact_one(
     b = _save(tmp_path / "b.json", torch="2.2.0")
     assert _run("--diff", a, b) == 1
     out = capsys.readouterr().out
-    assert "1 differences (1 high)" in out
+    assert "1 difference (1 high)" in out
     assert "packages.torch" in out
     assert "2.1.0 -> 2.2.0" in out
     assert _run("--diff", a, b, "--json") == 1

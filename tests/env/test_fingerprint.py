@@ -73,6 +73,13 @@ def test_an_imported_torch_adds_its_flags_threads_and_cuda_versions() -> None:
     assert fp.cuda["cuda"] == torch.version.cuda
 
 
+@pytest.mark.jax
+def test_a_started_jax_backend_is_recorded() -> None:
+    jax = pytest.importorskip("jax")
+    jax.numpy.zeros(1).block_until_ready()
+    assert "cpu" in fingerprint().flags["jax.backends"].split(",")
+
+
 def test_gpus_are_read_from_nvidia_smi(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         collector,

@@ -90,7 +90,8 @@ def _print_differences(differences: list[Any], paths: list[str]) -> None:
         return
     counts = {i: sum(d.impact == i for d in differences) for i in ("high", "medium", "low")}
     summary = ", ".join(f"{n} {impact}" for impact, n in counts.items() if n)
-    print(f"{len(differences)} differences ({summary}): A={paths[0]}  B={paths[1]}")
+    noun = "difference" if len(differences) == 1 else "differences"
+    print(f"{len(differences)} {noun} ({summary}): A={paths[0]}  B={paths[1]}")
     width = max(len(d.key) for d in differences)
     for d in differences:
         print(f"  {d.impact:<6}  {d.key:<{width}}  {_text(d.a)} -> {_text(d.b)}")

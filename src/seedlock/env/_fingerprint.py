@@ -422,6 +422,10 @@ def _flags() -> dict[str, Any]:
                     "torch.float32_matmul_precision": torch.get_float32_matmul_precision(),
                 }
             )
+    bridge = sys.modules.get("jax._src.xla_bridge")
+    backends = getattr(bridge, "_backends", None)
+    if backends:
+        flags["jax.backends"] = ",".join(sorted(backends))
     config = sys.modules.get("tensorflow.python.framework.config")
     is_enabled = getattr(config, "is_op_determinism_enabled", None)
     if callable(is_enabled):
