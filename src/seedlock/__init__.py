@@ -70,10 +70,22 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from seedlock._everything import SeedReport, seed_everything
-    from seedlock._generators import jax_key, numpy_rng, python_rng, tf_generator, torch_generator
-    from seedlock._verify import verify
-    from seedlock.determinism import Finding, doctor
-    from seedlock.env import fingerprint
-    from seedlock.launch import log, log_artifact
-    from seedlock.state import Snapshot, isolate, restore, snapshot, track, untrack
+    from seedlock._everything import SeedReport as SeedReport
+    from seedlock._everything import seed_everything as seed_everything
+    from seedlock._generators import jax_key as jax_key
+    from seedlock._generators import numpy_rng as numpy_rng
+    from seedlock._generators import python_rng as python_rng
+    from seedlock._generators import tf_generator as tf_generator
+    from seedlock._generators import torch_generator as torch_generator
+    from seedlock._verify import verify as verify
+    from seedlock.determinism import Finding as Finding
+    from seedlock.determinism import doctor as doctor
+    from seedlock.env import fingerprint as fingerprint
+    from seedlock.launch import log as log
+    from seedlock.launch import log_artifact as log_artifact
+    from seedlock.state import Snapshot as Snapshot
+    from seedlock.state import isolate as isolate
+    from seedlock.state import restore as restore
+    from seedlock.state import snapshot as snapshot
+    from seedlock.state import track as track
+    from seedlock.state import untrack as untrack

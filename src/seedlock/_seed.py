@@ -8,16 +8,17 @@ on every machine and in every seedlock version; golden-value tests pin it.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import os
-import secrets
 from collections.abc import Sequence
-from typing import Union
 
 import numpy as np
 
 from seedlock._errors import SeedlockError, SeedlockTypeError
+
+try:  # the builtin module: hashlib would also load OpenSSL, which costs ~20 ms of import time
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - interpreters without the _blake2 builtin
+    from hashlib import blake2b
 
 __all__ = [
     "MAX_SEED",
@@ -32,8 +33,6 @@ __all__ = [
     "seed_sequence",
 ]
 
-log = logging.getLogger("seedlock")
-
 #: Root seeds are ints in ``[0, MAX_SEED)``.
 MAX_SEED = 2**128
 #: Derived seeds are ints in ``[0, 2**63)`` so that every framework (int64 seeds) accepts them.
@@ -41,8 +40,8 @@ _DERIVED_MASK = 2**63 - 1
 _COMPAT_LIMIT = 2**32
 ENV_VAR = "SEEDLOCK_SEED"
 
-SeedLike = Union[int, str]
-PathItem = Union[int, str]
+SeedLike = int | str
+PathItem = int | str
 
 _TAG_INT = 0
 _TAG_STR = 1
@@ -103,7 +102,7 @@ def normalize_seed(seed: object, *, name: str = "seed") -> int:
                 f"{name} must be an int in [0, 2**128) or a non-empty str, got '' (empty str). "
                 "Pass a name such as 'baseline' or an int."
             )
-        digest = hashlib.blake2b(seed.encode("utf-8"), digest_size=16, person=b"seedlock-root").digest()
+        digest = blake2b(seed.encode("utf-8"), digest_size=16, person=b"seedlock-root").digest()
         return int.from_bytes(digest, "little")
     value = int(seed)
     if value < 0:
@@ -172,6 +171,8 @@ def resolve_seed(seed: SeedLike | None, *, caller: str = "derive") -> int:
 
 def draw_entropy_seed() -> int:
     """A fresh root seed from OS entropy (128 bits)."""
+    import secrets
+
     return secrets.randbits(128)
 
 
@@ -195,7 +196,7 @@ def _encode_item(item: object, position: int) -> list[int]:
             f"{position}. Convert it with int(...) or str(...)."
         )
     if isinstance(item, str):
-        digest = hashlib.blake2b(item.encode("utf-8"), digest_size=8, person=b"seedlock-path").digest()
+        digest = blake2b(item.encode("utf-8"), digest_size=8, person=b"seedlock-path").digest()
         value = int.from_bytes(digest, "little")
         return [_TAG_STR, value & _M32, value >> 32]
     value = int(item)
