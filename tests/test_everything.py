@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import seedlock
-from seedlock import _seed, determinism
+from seedlock import _everything, _seed, determinism
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock.frameworks import _registry
 
@@ -154,8 +154,10 @@ def test_the_report_lists_seed_frameworks_and_reads_well() -> None:
 
 
 def test_hash_randomisation_is_reported_only_when_active(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_everything, "_hash_checked", {})
     monkeypatch.setattr(determinism, "hash_seed_fixed", lambda: False)
     assert any("PYTHONHASHSEED" in w for w in seedlock.seed_everything(1).warnings)
+    monkeypatch.setattr(_everything, "_hash_checked", {})
     monkeypatch.setattr(determinism, "hash_seed_fixed", lambda: True)
     assert seedlock.seed_everything(1).warnings == []
 

@@ -108,13 +108,21 @@ def _check_threads(threads: object) -> int | None:
     return threads
 
 
+_hash_checked: dict[str | None, bool] = {}
+
+
 def _hash_randomised() -> bool:
     if not sys.flags.hash_randomization:
         return False
-    from seedlock.determinism import hash_seed_fixed
+    # The answer is fixed at interpreter start; only the variable's current text can change it.
+    text = os.environ.get("PYTHONHASHSEED")
+    known = _hash_checked.get(text)
+    if known is None:
+        from seedlock.determinism import hash_seed_fixed
 
-    # hash_seed_fixed also catches PYTHONHASHSEED exported too late, inside this process.
-    return not hash_seed_fixed()
+        # hash_seed_fixed also catches PYTHONHASHSEED exported too late, inside this process.
+        known = _hash_checked[text] = not hash_seed_fixed()
+    return known
 
 
 def _resolve_root(seed: object, warnings: list[str]) -> tuple[int, str]:
@@ -208,8 +216,12 @@ def seed_everything(
     frameworks: dict[str, int] = {}
     for framework in _registry.FRAMEWORKS:
         if framework.is_loaded():
-            changes += _registry.apply(framework, settings)
+            # Seeded here rather than through _registry.apply: torch's lazy CUDA seeding formats
+            # the whole call stack, so every extra frame costs time.
+            framework.seed(settings.seed)
             frameworks[framework.name] = settings.seed
+            changes += _registry.configure(framework, settings)
+    _registry.record_seeded(frameworks)
     pending = _registry.install_hook(settings, _registry.FRAMEWORKS)
     if _hash_randomised():
         warnings.append(_HASH_WARNING)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -86,21 +86,28 @@ def require(state: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], 
 def as_int_list(value: object) -> list[int]:
     """A list of Python ints from a list, tuple, NumPy array or torch tensor."""
     if isinstance(value, np.ndarray):
-        return [int(v) for v in value.tolist()]
+        if not np.issubdtype(value.dtype, np.integer):
+            raise StateError(
+                f"expected integer words in an RNG state, got an array of {value.dtype}. "
+                "The snapshot is corrupt."
+            )
+        words: list[int] = value.tolist()
+        return words
     tolist = getattr(value, "tolist", None)
     if callable(tolist) and not isinstance(value, (list, tuple)):
         value = tolist()
-    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
+    if not isinstance(value, (list, tuple)):
         raise StateError(
             f"expected a list of ints in an RNG state, got {type(value).__name__}. "
             "The snapshot is corrupt or was written by another program."
         )
-    out = []
+    # One C-level pass for the common case; the slow loop only runs to name the bad item.
+    if all(type(item) is int for item in value):
+        return list(value)
     for item in value:
         if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
             raise StateError(
                 f"expected a list of ints in an RNG state, found {item!r} "
                 f"({type(item).__name__}). The snapshot is corrupt."
             )
-        out.append(int(item))
-    return out
+    return [int(item) for item in value]

@@ -16,7 +16,7 @@ import importlib.util
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -38,10 +38,12 @@ __all__ = [
     "FRAMEWORKS",
     "Settings",
     "apply",
+    "configure",
     "get",
     "install_hook",
     "loaded",
     "pending",
+    "record_seeded",
     "seeded",
 ]
 
@@ -143,22 +145,33 @@ def _is_installed(module: str) -> bool:
 
 
 def apply(framework: Framework, settings: Settings) -> list[Change]:
-    """Seed ``framework`` and apply the deterministic/thread settings to it.
+    """Seed ``framework``, record it, and apply the deterministic/thread settings to it.
 
     Returns:
         The determinism changes made (empty unless ``deterministic`` or ``threads``).
     """
     framework.seed(settings.seed)
-    with _lock:
-        _seeded[framework.name] = settings.seed
-    changes: list[Change] = []
-    if settings.deterministic or settings.threads:
-        from seedlock import determinism
+    record_seeded({framework.name: settings.seed})
+    return configure(framework, settings)
 
-        if settings.deterministic:
-            changes += determinism.enable_for(framework.name, warn_only=settings.warn_only)
-        if settings.threads:
-            changes += determinism.pin_threads(settings.threads, framework.name)
+
+def record_seeded(seeds: Mapping[str, int]) -> None:
+    """Remember that seedlock gave these frameworks these seeds (see :func:`seeded`)."""
+    with _lock:
+        _seeded.update(seeds)
+
+
+def configure(framework: Framework, settings: Settings) -> list[Change]:
+    """Apply the deterministic/thread settings of ``settings`` to ``framework`` (not its seed)."""
+    if not (settings.deterministic or settings.threads):
+        return []
+    from seedlock import determinism
+
+    changes: list[Change] = []
+    if settings.deterministic:
+        changes += determinism.enable_for(framework.name, warn_only=settings.warn_only)
+    if settings.threads:
+        changes += determinism.pin_threads(settings.threads, framework.name)
     return changes
 
 

@@ -49,7 +49,11 @@ def _fix_arrays(state: Mapping[str, Any], owner: str) -> dict[str, Any]:
     field = _ARRAY_FIELDS.get(name)
     if field is not None:
         key, dtype, size = field
-        words = as_int_list(require(inner, key, (list, tuple, np.ndarray), owner))
+        raw = require(inner, key, (list, tuple, np.ndarray), owner)
+        if isinstance(raw, np.ndarray) and raw.dtype == dtype and raw.shape == (size,):
+            fixed["state"] = {**inner, key: raw}
+            return fixed
+        words = as_int_list(raw)
         if len(words) != size:
             raise StateError(
                 f"{owner} {name} state[{key!r}] must hold {size} words, got {len(words)}. "

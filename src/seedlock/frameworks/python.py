@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from seedlock._errors import StateError
-from seedlock.frameworks._base import Framework, State, as_int_list, require
+from seedlock.frameworks._base import Framework, State, require
 
 __all__ = ["PythonRandom", "random_state", "set_random_state"]
 
@@ -38,7 +38,8 @@ def random_state(rng: random.Random) -> State:
 def set_random_state(rng: random.Random, state: Mapping[str, Any]) -> None:
     """Put a :func:`random_state` dict back into ``rng``."""
     version = require(state, "version", int, "random")
-    internal = as_int_list(require(state, "internal", (list, tuple), "random"))
+    # random.setstate checks every word itself (type and range); no second pass here.
+    internal = tuple(require(state, "internal", (list, tuple), "random"))
     gauss = state.get("gauss_next")
     if gauss is not None and not isinstance(gauss, str):
         raise StateError(
@@ -47,8 +48,8 @@ def set_random_state(rng: random.Random, state: Mapping[str, Any]) -> None:
         )
     try:
         gauss_next = None if gauss is None else float.fromhex(gauss)
-        rng.setstate((version, tuple(internal), gauss_next))
-    except (ValueError, TypeError) as exc:
+        rng.setstate((version, internal, gauss_next))
+    except (ValueError, TypeError, OverflowError) as exc:
         raise StateError(
             f"random state cannot be applied: {exc}. The snapshot is corrupt."
         ) from exc

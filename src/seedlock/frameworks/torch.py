@@ -1,7 +1,8 @@
 """PyTorch's default generators: CPU, every initialised CUDA device, and MPS.
 
 Determinism contract: ``seed(s)`` is ``torch.manual_seed(s)``, which seeds the CPU generator and
-every CUDA/MPS/XPU device (lazily for CUDA devices not yet initialised). The state holds the CPU
+every CUDA/MPS/XPU device (lazily for CUDA devices not yet initialised); on a machine without any
+accelerator only the CPU generator exists and is seeded directly. The state holds the CPU
 generator and, once CUDA is initialised, every CUDA device's generator; CUDA generators of a
 process that never initialised CUDA are still at their seeded start and need no saving.
 """
@@ -42,7 +43,13 @@ class Torch(Framework):
     def seed(self, seed: int) -> None:
         import torch
 
-        torch.manual_seed(seed)
+        if _cpu_only(torch):
+            # torch.manual_seed would also queue lazy seeding for CUDA/XPU/MTIA devices this
+            # process cannot have, formatting the whole call stack for each (about 0.5 ms);
+            # the CPU generator ends up exactly as torch.manual_seed leaves it.
+            torch.default_generator.manual_seed(seed)
+        else:
+            torch.manual_seed(seed)
 
     def get_state(self) -> State:
         import torch
@@ -91,6 +98,24 @@ class Torch(Framework):
                 )
         if mps_state is not None and _mps_available(torch):
             torch.mps.set_rng_state(mps_state)
+
+
+_no_accelerator: bool | None = None
+
+
+def _cpu_only(torch: Any) -> bool:
+    """Whether this process can have no device generator besides the CPU one (cached)."""
+    global _no_accelerator
+    if _no_accelerator is None:
+        custom = torch._C._get_privateuse1_backend_name()
+        _no_accelerator = not (
+            torch.cuda.is_available()
+            or _mps_available(torch)
+            or torch.xpu.is_available()
+            or torch.mtia.is_available()
+            or hasattr(torch, custom)
+        )
+    return _no_accelerator
 
 
 def _mps_available(torch: Any) -> bool:
