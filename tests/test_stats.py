@@ -204,3 +204,22 @@ def test_importing_stats_does_not_import_scipy_or_matplotlib() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_bootstrap_poi_statistic_equals_the_pairwise_definition_on_every_resample() -> None:
+    from seedlock.stats import _poi_of_indices
+
+    statistic = _poi_of_indices(TIES_A, TIES_B)
+    b_sorted = np.sort(TIES_B)
+    rng = np.random.default_rng(0)
+    ia = rng.integers(0, TIES_A.size, (20, TIES_A.size))
+    ib = rng.integers(0, TIES_B.size, (20, TIES_B.size))
+    got = statistic(ia.astype(float), ib.astype(float))
+    expected = [_pairwise_poi(TIES_A[ia[k]], b_sorted[ib[k]]) for k in range(20)]
+    assert got == pytest.approx(expected, abs=1e-12)
+    # Jackknife-shaped input, as scipy's BCa passes it: (n, n - 1) against the whole of B.
+    jack = np.array([np.delete(np.arange(TIES_A.size), i) for i in range(TIES_A.size)])
+    whole_b = np.arange(TIES_B.size, dtype=float)[None, :]
+    got = statistic(jack.astype(float), whole_b)
+    expected = [_pairwise_poi(TIES_A[row], TIES_B) for row in jack]
+    assert got == pytest.approx(expected, abs=1e-12)
