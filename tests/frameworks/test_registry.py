@@ -126,6 +126,29 @@ def test_a_failure_to_seed_is_logged_and_never_breaks_the_import(
     assert "could not seed fakefw" in caplog.text
 
 
+def test_deterministic_and_thread_settings_reach_a_framework_at_its_import(
+    fake: _Fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedlock import determinism
+
+    calls: list[tuple[object, ...]] = []
+    monkeypatch.setattr(
+        determinism,
+        "enable_for",
+        lambda name, *, warn_only=False: calls.append(("enable", name, warn_only)) or [],
+    )
+    monkeypatch.setattr(
+        determinism, "pin_threads", lambda n, name=None: calls.append(("pin", n, name)) or []
+    )
+    _registry.install_hook(
+        _registry.Settings(7, deterministic=True, warn_only=True, threads=3), [fake]
+    )
+    import seedlock_fakefw  # noqa: F401
+
+    assert fake.seeds == [7]
+    assert calls == [("enable", "fakefw", True), ("pin", 3, "fakefw")]
+
+
 def test_nothing_is_hooked_when_every_framework_is_loaded_or_missing() -> None:
     pending = _registry.install_hook(_registry.Settings(1), [_registry.get("python")])
     assert pending == []
