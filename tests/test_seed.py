@@ -58,7 +58,9 @@ def test_derive_many_equals_derive_for_every_index() -> None:
     idx = np.array([0, 1, 2**32, 2**40 + 3, 2**63 + 11], dtype=np.uint64)
     for root in (0, 42, 2**40, 2**127 + 5, "name"):
         many = derive_many(("data", "sample", 5), idx, seed=root)
-        assert [int(v) for v in many] == [derive("data", "sample", 5, int(i), seed=root) for i in idx]
+        assert [int(v) for v in many] == [
+            derive("data", "sample", 5, int(i), seed=root) for i in idx
+        ]
 
 
 def test_derive_many_keeps_the_shape_of_its_indices() -> None:

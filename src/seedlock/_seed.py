@@ -273,7 +273,7 @@ def _hashmix(value: np.ndarray, hash_const: int) -> tuple[np.ndarray, int]:
 
 
 def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    result = np.uint32(_MIX_MULT_L) * x - np.uint32(_MIX_MULT_R) * y
+    result: np.ndarray = np.uint32(_MIX_MULT_L) * x - np.uint32(_MIX_MULT_R) * y
     result ^= result >> np.uint32(_XSHIFT)
     return result
 
@@ -354,4 +354,5 @@ def derive_many(
     out = (low.astype(np.uint64) | (high.astype(np.uint64) << np.uint64(32))) & np.uint64(
         _DERIVED_MASK
     )
-    return out.astype(np.int64).reshape(idx.shape)
+    derived: np.ndarray = out.astype(np.int64).reshape(idx.shape)
+    return derived
