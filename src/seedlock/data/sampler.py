@@ -138,6 +138,32 @@ class EpochShuffle:
             self._start = 0
             self._perm = None
 
+    def seek(self, epoch: int, position: int = 0) -> None:
+        """Select ``epoch`` and make the next iteration start at global ``position``.
+
+        Example:
+            >>> s = EpochShuffle(10, seed=1, rank=0, world=1)
+            >>> s.seek(2, 8)
+            >>> len(list(s))
+            2
+        """
+        if self._token is not None:
+            raise StateError(
+                "EpochShuffle.seek was called while an iteration is in progress. "
+                "Seek before iterating (or exhaust/discard the running iterator first)."
+            )
+        self._restart(epoch, position)
+
+    def _restart(self, epoch: int, position: int) -> None:
+        """``seek`` for loaders that own the iteration (an abandoned iterator is theirs)."""
+        epoch = check_epoch(epoch)
+        position = _check_int(position, "position", 0, "Positions count from 0.")
+        self._token = None
+        if epoch != self.epoch:
+            self.epoch = epoch
+            self._perm = None
+        self._start = min(position, self.n)
+
     def order(self, epoch: int | None = None) -> Permutation | None:
         """The global order of ``epoch`` (default: the current one); ``None`` when unshuffled."""
         epoch = self.epoch if epoch is None else check_epoch(epoch)
@@ -260,9 +286,7 @@ class EpochShuffle:
                 f"{state.get('seed_id')!r}, this sampler has {self._seed_id}). Resume with the "
                 "same seed as the saved run (seed_everything(...) or seed=...)."
             )
-        self.epoch = epoch
-        self._perm = None
-        self._start = min(consumed, self.n)
+        self.seek(epoch, consumed)
 
 
 def validate_state(state: object, *, n: int, algorithm: str) -> tuple[int, int]:

@@ -1,0 +1,303 @@
+"""Per-sample randomness: generators and global reseeding keyed by (root, epoch, index).
+
+Determinism contract: the stream of sample ``i`` in epoch ``e`` is a pure function of
+``(root, e, i)`` and of nothing else (not the worker, the worker count, the rank or earlier draws),
+so an augmentation drawn from it is the same wherever and whenever the sample is loaded.
+
+The streams, precisely (``STREAM = "sfc64-splitmix-sample/1"``; all arithmetic modulo 2**64,
+``mix(z)`` is the SplitMix64 finaliser ``z ^= z >> 30; z *= 0xBF58476D1CE4E5B9; z ^= z >> 27;
+z *= 0x94D049BB133111EB; z ^= z >> 31`` and ``G = 0x9E3779B97F4A7C15``):
+
+* Epoch words: ``W = seed_sequence("data", "sample", e, seed=root).generate_state(9, uint64)``,
+  computed once per epoch and cached (so the per-sample path costs a few microseconds, not a
+  ``SeedSequence``).
+* :func:`sample_rng`: NumPy's ``SFC64`` seeded with the words ``(W[0], W[1], mix(i ^ W[2]))``
+  (NumPy discards its first 12 outputs), wrapped in a ``Generator``. ``mix`` is a bijection, so
+  distinct indices get distinct seeds.
+* Seeds for purpose ``p`` (1: :func:`reseed`/:func:`seeded`, 2: :func:`sample_python_rng`,
+  3: :func:`sample_torch_generator`): SplitMix64 outputs ``mix(s + j * G)`` for ``j = 1, 2, 3``
+  from ``s = W[2p + 1] ^ mix(i ^ W[2p + 2])``.
+* :func:`reseed` calls ``random.seed(a)``, ``np.random.seed(b >> 32)`` and
+  ``torch.default_generator.manual_seed(c)`` with the three seeds ``a, b, c`` of purpose 1 (torch
+  only if it is already imported); ``sample_python_rng`` is ``random.Random(a)`` and
+  ``sample_torch_generator`` a CPU ``torch.Generator`` seeded with ``a`` of their purposes.
+  Seeding ``torch.default_generator`` rather than calling ``torch.manual_seed`` keeps the cost at
+  a few microseconds: ``manual_seed`` also seeds every accelerator, and sample loading
+  (augmentation) runs on the CPU generator.
+
+``reseed``/``seeded`` change global RNG state on purpose: they are the documented exception to
+"only ``seed_everything`` touches global state", for augmentation code that uses the globals.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+import numpy as np
+from numpy.random.bit_generator import ISeedSequence
+
+from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock._seed import SeedLike, normalize_seed, resolve_seed, seed_sequence
+from seedlock.data.sampler import check_epoch
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = [
+    "STREAM",
+    "EpochIndex",
+    "SeededDataset",
+    "reseed",
+    "sample_python_rng",
+    "sample_rng",
+    "sample_torch_generator",
+    "seeded",
+]
+
+#: Identifies the per-sample stream definition above.
+STREAM = "sfc64-splitmix-sample/1"
+_GLOBALS, _PYTHON, _TORCH = 1, 2, 3
+_M64 = 2**64 - 1
+_GAMMA = 0x9E3779B97F4A7C15
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _MapDataset(Protocol[T_co]):
+    def __getitem__(self, index: int, /) -> T_co: ...
+    def __len__(self) -> int: ...
+
+
+class _Key(ISeedSequence):
+    """Hands SFC64 ready seed words, skipping ``SeedSequence`` (the costly part of seeding)."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: np.ndarray) -> None:
+        self.words = words
+
+    def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
+        if n_words != 3 or np.dtype(dtype) != np.uint64:
+            raise SeedlockError(
+                f"seedlock's per-sample SFC64 seeding expects a request for 3 uint64 words, got "
+                f"{n_words} {np.dtype(dtype)}. This NumPy version changed SFC64 seeding."
+            )
+        return self.words
+
+
+@lru_cache(maxsize=64)
+def _epoch_words(root: int, epoch: int) -> tuple[int, ...]:
+    words = seed_sequence("data", "sample", epoch, seed=root).generate_state(9, np.uint64)
+    return tuple(int(w) for w in words)
+
+
+def _mix(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def _check_index(index: object) -> int:
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise SeedlockTypeError(
+            f"index must be an int in [0, 2**64), got {index!r} ({type(index).__name__}). "
+            "Pass the dataset index of the sample."
+        )
+    value = int(index)
+    if not 0 <= value <= _M64:
+        raise SeedlockError(
+            f"index must be an int in [0, 2**64), got {value}. Dataset indices are non-negative."
+        )
+    return value
+
+
+def _root(seed: SeedLike | None, caller: str) -> int:
+    return resolve_seed(seed, caller=caller) if seed is None else normalize_seed(seed)
+
+
+def _seeds(root: int, epoch: int, index: int, purpose: int) -> tuple[int, int, int]:
+    words = _epoch_words(root, epoch)
+    state = words[2 * purpose - 1] ^ _mix(index ^ words[2 * purpose])
+    return (
+        _mix((state + _GAMMA) & _M64),
+        _mix((state + 2 * _GAMMA) & _M64),
+        _mix((state + 3 * _GAMMA) & _M64),
+    )
+
+
+def sample_rng(index: int, epoch: int, *, seed: SeedLike | None = None) -> np.random.Generator:
+    """A NumPy ``Generator`` for sample ``index`` in ``epoch``: the same in every process.
+
+    Args:
+        index: the dataset index, an int in ``[0, 2**64)``.
+        epoch: the epoch, an int ``>= 0``.
+        seed: the root seed; ``None`` uses the process's root seed.
+
+    Example:
+        >>> a = sample_rng(5, 0, seed=42).random()
+        >>> b = sample_rng(5, 0, seed=42).random()
+        >>> a == b, a != sample_rng(6, 0, seed=42).random()
+        (True, True)
+    """
+    words = _epoch_words(_root(seed, "sample_rng"), check_epoch(epoch))
+    key = np.array((words[0], words[1], _mix(_check_index(index) ^ words[2])), dtype=np.uint64)
+    return np.random.Generator(np.random.SFC64(_Key(key)))  # type: ignore[arg-type]
+
+
+def sample_python_rng(index: int, epoch: int, *, seed: SeedLike | None = None) -> random.Random:
+    """A ``random.Random`` for sample ``index`` in ``epoch``.
+
+    Example:
+        >>> sample_python_rng(5, 0, seed=42).random() == sample_python_rng(5, 0, seed=42).random()
+        True
+    """
+    root = _root(seed, "sample_python_rng")
+    return random.Random(_seeds(root, check_epoch(epoch), _check_index(index), _PYTHON)[0])
+
+
+def sample_torch_generator(
+    index: int, epoch: int, *, seed: SeedLike | None = None
+) -> torch.Generator:
+    """A CPU ``torch.Generator`` for sample ``index`` in ``epoch`` (needs torch).
+
+    Example:
+        >>> import torch
+        >>> g = sample_torch_generator(5, 0, seed=42)
+        >>> torch.rand(1, generator=g).item() == torch.rand(
+        ...     1, generator=sample_torch_generator(5, 0, seed=42)
+        ... ).item()
+        True
+    """
+    import torch
+
+    root = _root(seed, "sample_torch_generator")
+    generator = torch.Generator()
+    generator.manual_seed(_seeds(root, check_epoch(epoch), _check_index(index), _TORCH)[0])
+    return generator
+
+
+def _reseed_root(root: int, epoch: int, index: int) -> None:
+    a, b, c = _seeds(root, epoch, index, _GLOBALS)
+    random.seed(a)
+    # The one sanctioned write to NumPy's legacy global state outside seed_everything (see above).
+    np.random.seed(b >> 32)  # noqa: NPY002
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.default_generator.manual_seed(c)
+
+
+def reseed(index: int, epoch: int, *, seed: SeedLike | None = None) -> None:
+    """Reseed Python's ``random``, NumPy's legacy global RNG and torch's CPU default generator.
+
+    The values are a pure function of ``(root, epoch, index)``; torch is reseeded only if it is
+    already imported. This changes global state on purpose (see the module docstring).
+
+    Example:
+        >>> import random
+        >>> reseed(3, 0, seed=42); a = random.random()
+        >>> reseed(3, 0, seed=42); a == random.random()
+        True
+    """
+    _reseed_root(_root(seed, "reseed"), check_epoch(epoch), _check_index(index))
+
+
+class EpochIndex(int):
+    """A dataset index that carries its epoch, so that worker processes know it.
+
+    ``seedlock.torch`` samplers yield these; it is an ``int`` everywhere else, so datasets that
+    know nothing of epochs index with it as usual.
+
+    Example:
+        >>> i = EpochIndex(7, 2)
+        >>> i + 1, i.epoch
+        (8, 2)
+    """
+
+    epoch: int
+
+    def __new__(cls, index: int, epoch: int) -> EpochIndex:
+        self = super().__new__(cls, index)
+        self.epoch = epoch
+        return self
+
+    def __reduce__(self) -> tuple[type[EpochIndex], tuple[int, int]]:
+        return (EpochIndex, (int(self), self.epoch))
+
+    def __repr__(self) -> str:
+        return f"EpochIndex({int(self)}, epoch={self.epoch})"
+
+
+T = TypeVar("T")
+
+
+class SeededDataset(Generic[T]):
+    """A map-style dataset whose ``__getitem__`` first reseeds the global RNGs (see :func:`seeded`).
+
+    The epoch comes with the index when it is an :class:`EpochIndex` (what ``seedlock.torch``
+    samplers yield, so it survives worker processes, persistent ones included); plain int
+    indices use :attr:`epoch`, set with :meth:`set_epoch`.
+    """
+
+    def __init__(self, dataset: _MapDataset[T], root: int, epoch: int = 0) -> None:
+        self.dataset = dataset
+        self.root = root
+        self.epoch = epoch
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch used for plain int indices."""
+        self.epoch = check_epoch(epoch)
+
+    def __getitem__(self, index: int) -> T:
+        if type(index) is EpochIndex:
+            epoch, plain = index.epoch, int(index)
+        else:
+            epoch, plain = self.epoch, _check_index(index)
+        _reseed_root(self.root, epoch, plain)
+        return self.dataset[plain]
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __iter__(self) -> Iterator[T]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __repr__(self) -> str:
+        return f"seeded({self.dataset!r})"
+
+
+def seeded(
+    dataset: _MapDataset[T], *, seed: SeedLike | None = None, epoch: int = 0
+) -> SeededDataset[T]:
+    """Wrap a map-style dataset so each ``dataset[i]`` first calls ``reseed(i, epoch)``.
+
+    Augmentation code that draws from the global RNGs (torchvision transforms use torch's,
+    albumentations uses ``random`` and NumPy's) then gives sample ``i`` of epoch ``e`` the same
+    augmentation in any worker, with any worker count or world size.
+
+    Args:
+        dataset: anything with ``__getitem__(int)`` and ``__len__``.
+        seed: the root seed; ``None`` reads the process's root seed now, so the wrapper carries
+            it into worker processes started with spawn or forkserver.
+        epoch: the epoch for plain int indices (``EpochIndex`` indices carry their own).
+
+    Example:
+        >>> import random
+        >>> class Noisy:
+        ...     def __getitem__(self, i): return i + random.random()
+        ...     def __len__(self): return 3
+        >>> data = seeded(Noisy(), seed=42)
+        >>> data[1] == data[1]
+        True
+    """
+    if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
+        raise SeedlockTypeError(
+            f"seeded() needs a map-style dataset with __getitem__ and __len__, got "
+            f"{type(dataset).__name__}. For an IterableDataset use seedlock.torch.shard() and "
+            "sample_rng() inside its __iter__."
+        )
+    return SeededDataset(dataset, _root(seed, "seeded"), check_epoch(epoch))

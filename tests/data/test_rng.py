@@ -1,0 +1,149 @@
+"""Per-sample streams: golden values, purity, independence, reseeding of the globals, errors."""
+
+from __future__ import annotations
+
+import pickle
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from seedlock import _seed
+from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock.data import (
+    STREAM,
+    EpochIndex,
+    reseed,
+    sample_python_rng,
+    sample_rng,
+    seeded,
+)
+
+
+def test_golden_values_pin_the_streams() -> None:
+    assert STREAM == "sfc64-splitmix-sample/1"
+    assert sample_rng(5, 0, seed=42).integers(0, 2**32, 3).tolist() == [
+        1754606991,
+        378410906,
+        2518192923,
+    ]
+    assert sample_rng(2**63, 7, seed="x").integers(0, 2**32, 2).tolist() == [
+        3684323852,
+        4227538126,
+    ]
+    assert sample_python_rng(5, 0, seed=42).getrandbits(32) == 2644749133
+    reseed(5, 0, seed=42)
+    assert random.getrandbits(32) == 1704285695
+    assert np.random.randint(0, 2**31) == 1075009649  # noqa: NPY002
+
+
+def test_streams_are_pure_functions_of_root_epoch_and_index() -> None:
+    first = sample_rng(3, 1, seed=9).random(4)
+    sample_rng(4, 1, seed=9).random(100)  # other draws in between change nothing
+    assert np.array_equal(first, sample_rng(3, 1, seed=9).random(4))
+    _seed._set_root(9)
+    assert np.array_equal(first, sample_rng(3, 1).random(4))
+
+
+def test_index_epoch_and_seed_each_change_the_stream() -> None:
+    base = sample_rng(3, 1, seed=9).random(4)
+    for other in (sample_rng(4, 1, seed=9), sample_rng(3, 2, seed=9), sample_rng(3, 1, seed=10)):
+        assert not np.array_equal(base, other.random(4))
+
+
+def test_first_draws_across_indices_look_uniform() -> None:
+    stats = pytest.importorskip("scipy.stats")
+    draws = np.array([sample_rng(i, 0, seed=1).random() for i in range(4000)])
+    assert stats.kstest(draws, "uniform").pvalue > 1e-3
+    neighbours = np.corrcoef(draws[1:], draws[:-1])[0, 1]
+    assert abs(neighbours) < 4 / np.sqrt(len(draws))
+
+
+def test_torch_generator_stream_is_reproducible() -> None:
+    torch = pytest.importorskip("torch")
+    from seedlock.data import sample_torch_generator
+
+    a = torch.rand(3, generator=sample_torch_generator(5, 0, seed=42))
+    b = torch.rand(3, generator=sample_torch_generator(5, 0, seed=42))
+    c = torch.rand(3, generator=sample_torch_generator(6, 0, seed=42))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert torch.randint(
+        0, 2**31, (2,), generator=sample_torch_generator(5, 0, seed=42)
+    ).tolist() == [
+        858430761,
+        1790128664,
+    ]
+
+
+class Noisy:
+    def __len__(self) -> int:
+        return 5
+
+    def __getitem__(self, i: int) -> tuple[int, float, float]:
+        return i, random.random(), float(np.random.random())  # noqa: NPY002
+
+
+def test_seeded_dataset_gives_each_index_and_epoch_its_own_fixed_draws() -> None:
+    data = seeded(Noisy(), seed=3)
+    random.random()  # global draws before an item change nothing
+    assert data[2] == data[2]
+    assert data[2] != data[3]
+    assert data[EpochIndex(2, 0)] == data[2]
+    assert data[EpochIndex(2, 1)] != data[2]
+    data.set_epoch(1)
+    assert data[2] == data[EpochIndex(2, 1)]
+    assert list(data)[4] == data[4]
+    assert len(data) == 5
+
+
+def test_reseeding_torch_uses_the_default_generator_only_when_torch_is_imported() -> None:
+    torch = pytest.importorskip("torch")
+    reseed(1, 0, seed=5)
+    a = torch.rand(2)
+    reseed(1, 0, seed=5)
+    assert torch.equal(a, torch.rand(2))
+
+
+def test_importing_seedlock_data_imports_no_framework() -> None:
+    code = (
+        "import sys, seedlock.data\n"
+        "bad = [m for m in ('torch', 'tensorflow', 'jax', 'scipy') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_epoch_index_is_an_int_that_keeps_its_epoch_through_pickle() -> None:
+    index = EpochIndex(7, 3)
+    copy = pickle.loads(pickle.dumps(index))
+    assert copy == 7 and copy.epoch == 3 and type(copy) is EpochIndex
+    assert [10, 20, 30, 40, 50, 60, 70, 80][index] == 80
+    assert repr(index) == "EpochIndex(7, epoch=3)"
+
+
+@pytest.mark.parametrize(
+    ("index", "epoch", "error"),
+    [
+        (-1, 0, SeedlockError),
+        (2**64, 0, SeedlockError),
+        (1.5, 0, SeedlockTypeError),
+        (1, -1, SeedlockError),
+    ],
+)
+def test_bad_indices_and_epochs_are_errors(index: object, epoch: int, error: type) -> None:
+    with pytest.raises(error):
+        sample_rng(index, epoch, seed=1)  # type: ignore[arg-type]
+
+
+def test_missing_root_seed_is_an_error() -> None:
+    with pytest.raises(SeedlockError, match="seed_everything"):
+        sample_rng(1, 0)
+    with pytest.raises(SeedlockError, match="seed_everything"):
+        seeded(Noisy())
+
+
+def test_seeded_rejects_non_map_datasets() -> None:
+    with pytest.raises(SeedlockTypeError, match="map-style"):
+        seeded(iter([1, 2]), seed=1)  # type: ignore[arg-type]
