@@ -1,0 +1,393 @@
+"""PyTorch glue: DataLoaders whose order and augmentation ignore workers, ranks and restarts.
+
+Determinism contract: a loader from :func:`dataloader` yields, in epoch ``e``, the samples of
+``EpochShuffle`` order ``e`` for this rank, each loaded after ``seedlock.data.reseed(i, e)``; the
+worker processes' own seeds come from a generator reseeded per (rank, epoch). So batches are the
+same for any ``num_workers``, worker start method, persistent or not, and resume mid-epoch exactly.
+
+How the epoch reaches worker processes: the sampler yields :class:`~seedlock.data.EpochIndex`
+values (ints that carry their epoch), which travel to workers with each batch's indices; the
+:func:`~seedlock.data.seeded` wrapper reads the epoch from them. This also works with persistent
+workers, whose dataset copy never sees ``set_epoch``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, IterableDataset, Sampler, get_worker_info
+
+from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
+from seedlock._seed import PathItem, SeedLike, derive, resolve_seed
+from seedlock.data.rng import EpochIndex, SeededDataset
+from seedlock.data.sampler import EpochShuffle, check_epoch, resolve_rank_world
+
+__all__ = [
+    "EpochSampler",
+    "SeedlockDataLoader",
+    "dataloader",
+    "make_generator",
+    "shard",
+    "worker_init_fn",
+]
+
+
+class EpochSampler(Sampler[int]):
+    """A ``torch.utils.data.Sampler`` over :class:`~seedlock.data.EpochShuffle` (distributed-aware).
+
+    Yields :class:`~seedlock.data.EpochIndex` values: ints that carry the epoch to the dataset
+    wrapper in worker processes. Use it in place of ``DistributedSampler``; remember
+    ``set_epoch`` (or use :func:`dataloader`, which advances it for you).
+
+    Example:
+        >>> sampler = EpochSampler(10, seed=42, rank=0, world=2)
+        >>> sampler.set_epoch(1)
+        >>> len(list(sampler))
+        5
+    """
+
+    def __init__(
+        self,
+        n: int,
+        *,
+        shuffle: bool = True,
+        drop_last: bool = False,
+        rank: int | None = None,
+        world: int | None = None,
+        seed: SeedLike | None = None,
+    ) -> None:
+        super().__init__()
+        self.order = EpochShuffle(
+            n, shuffle=shuffle, drop_last=drop_last, rank=rank, world=world, seed=seed
+        )
+
+    @property
+    def epoch(self) -> int:
+        """The epoch that iteration yields."""
+        return self.order.epoch
+
+    def set_epoch(self, epoch: int) -> None:
+        """Select the epoch (see :meth:`EpochShuffle.set_epoch`)."""
+        self.order.set_epoch(epoch)
+
+    def __iter__(self) -> Iterator[int]:
+        epoch = self.order.epoch
+        return (EpochIndex(index, epoch) for index in self.order)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The position this sampler has handed out (see :meth:`EpochShuffle.state_dict`)."""
+        return self.order.state_dict()
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Resume at a saved position (see :meth:`EpochShuffle.load_state_dict`)."""
+        self.order.load_state_dict(state)
+
+
+def _seed_worker_globals(worker_seed: int) -> None:
+    a, b = np.random.SeedSequence(worker_seed).generate_state(2, np.uint64).tolist()
+    random.seed(a)
+    # Worker start-up is where PyTorch itself seeds worker RNGs; NumPy's global is left unseeded
+    # (identical in every forked worker) unless someone does this.
+    np.random.seed(b >> 32)  # noqa: NPY002
+
+
+def worker_init_fn(worker_id: int) -> None:
+    """Seed Python's ``random`` and NumPy's global RNG in a DataLoader worker.
+
+    PyTorch seeds each worker's torch RNG with ``base_seed + worker_id``, where ``base_seed`` is
+    drawn from the loader's ``generator``; this function derives Python's and NumPy's seeds from
+    that value (through ``SeedSequence``), so with ``generator=make_generator(...)`` every
+    (generator seed, worker) pair has its own reproducible streams. Pass it as
+    ``DataLoader(..., worker_init_fn=worker_init_fn, generator=make_generator("data", epoch))``.
+
+    Example:
+        >>> from torch.utils.data import DataLoader
+        >>> loader = DataLoader(range(4), num_workers=0, worker_init_fn=worker_init_fn)
+    """
+    del worker_id  # torch.initial_seed() already includes it
+    _seed_worker_globals(torch.initial_seed())
+
+
+class _ChainedWorkerInit:
+    """Picklable worker init: seedlock's seeding, then the user's own ``worker_init_fn``."""
+
+    def __init__(self, user_fn: Callable[[int], None] | None) -> None:
+        self.user_fn = user_fn
+
+    def __call__(self, worker_id: int) -> None:
+        worker_init_fn(worker_id)
+        if self.user_fn is not None:
+            self.user_fn(worker_id)
+
+
+def make_generator(*path: PathItem, seed: SeedLike | None = None) -> torch.Generator:
+    """A CPU ``torch.Generator`` seeded with ``derive(*path)``, by default ``("data", "loader")``.
+
+    Giving a DataLoader its own generator keeps its worker seeds (and ``RandomSampler``) away
+    from the global torch RNG, so an extra random call elsewhere changes nothing.
+
+    Example:
+        >>> g = make_generator("data", "loader", 0, seed=42)
+        >>> g.initial_seed() == derive("data", "loader", 0, seed=42)
+        True
+    """
+    generator = torch.Generator()
+    generator.manual_seed(derive(*(path or ("data", "loader")), seed=seed))
+    return generator
+
+
+class _Sharded(IterableDataset):  # type: ignore[type-arg]
+    def __init__(self, dataset: Any, rank: int, world: int) -> None:
+        self.dataset = dataset
+        self.rank = rank
+        self.world = world
+
+    def __iter__(self) -> Iterator[Any]:
+        info = get_worker_info()
+        workers, worker = (1, 0) if info is None else (info.num_workers, info.id)
+        shard_id = self.rank * workers + worker
+        return itertools.islice(iter(self.dataset), shard_id, None, self.world * workers)
+
+
+def shard(dataset: Any, *, rank: int | None = None, world: int | None = None) -> IterableDataset:  # type: ignore[type-arg]
+    """Split an iterable dataset so each (rank, worker) reads every ``world * workers``-th item.
+
+    Item ``k`` of ``dataset`` goes to shard ``k % (world * num_workers)``, shard
+    ``rank * num_workers + worker_id``; each item is read by exactly one worker of one rank.
+
+    Example:
+        >>> list(shard(range(10), rank=1, world=3))
+        [1, 4, 7]
+    """
+    if not hasattr(dataset, "__iter__"):
+        raise SeedlockTypeError(
+            f"shard() needs an iterable dataset, got {type(dataset).__name__}. "
+            "Map-style datasets are split by EpochSampler instead."
+        )
+    rank, world = resolve_rank_world(rank, world)
+    return _Sharded(dataset, rank, world)
+
+
+_RESERVED = ("sampler", "batch_sampler", "generator")
+
+
+class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
+    """A real ``torch.utils.data.DataLoader`` with seedlock's order, seeding and resume.
+
+    Build it with :func:`dataloader`. Each ``iter(loader)`` starts the next epoch (the first
+    starts epoch 0, or the loaded position); :meth:`state_dict` counts batches delivered to the
+    training loop, not those prefetched by workers.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        *,
+        batch_size: int | None = 1,
+        shuffle: bool = True,
+        num_workers: int = 0,
+        drop_last: bool = False,
+        seed: SeedLike | None = None,
+        rank: int | None = None,
+        world: int | None = None,
+        seeded: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        for name in _RESERVED:
+            if name in kwargs:
+                raise SeedlockError(
+                    f"dataloader() sets {name}= itself, got {name}={kwargs[name]!r}. Drop it "
+                    "(pass shuffle/rank/world/seed instead) or build a plain DataLoader with "
+                    "seedlock.torch.EpochSampler and make_generator()."
+                )
+        if isinstance(dataset, IterableDataset):
+            raise SeedlockTypeError(
+                f"dataloader() needs a map-style dataset, got the IterableDataset "
+                f"{type(dataset).__name__}. Use DataLoader(shard(dataset), ...) for iterables."
+            )
+        root = resolve_seed(seed, caller="dataloader")
+        sampler = EpochSampler(
+            len(dataset), shuffle=shuffle, drop_last=False, rank=rank, world=world, seed=root
+        )
+        wrapped: Any = SeededDataset(dataset, root) if seeded else dataset
+        super().__init__(
+            wrapped,
+            batch_size=batch_size,
+            sampler=sampler,
+            num_workers=num_workers,
+            drop_last=drop_last,
+            generator=torch.Generator(),
+            worker_init_fn=_ChainedWorkerInit(kwargs.pop("worker_init_fn", None)),
+            **kwargs,
+        )
+        self.root = root
+        self.epoch_sampler = sampler
+        self._next_epoch = 0
+        self._resume = False
+        self._token: object | None = None
+        self._delivered = 0
+        self._finished = False
+        self._local = 0
+
+    @property
+    def epoch(self) -> int:
+        """The epoch of the running (or last) iteration, or the next one before any."""
+        return self.epoch_sampler.epoch if self._token is not None else self._next_epoch
+
+    def set_epoch(self, epoch: int) -> None:
+        """Make the next ``iter(loader)`` start ``epoch`` from its beginning."""
+        self._next_epoch = check_epoch(epoch)
+        self._resume = False
+
+    def __iter__(self) -> Any:
+        order = self.epoch_sampler.order
+        if self._resume:
+            epoch, position = order.epoch, order.start
+            self._resume = False
+        else:
+            epoch, position = self._next_epoch, 0
+        order._restart(epoch, position)
+        self._next_epoch = epoch + 1
+        if self.generator is not None:
+            self.generator.manual_seed(derive("data", "loader", order.rank, epoch, seed=self.root))
+        if isinstance(self.dataset, SeededDataset):
+            self.dataset.epoch = epoch
+        token = object()
+        self._token = token
+        self._delivered = 0
+        self._finished = False
+        self._local = len(order)
+        return _Delivered(self, super().__iter__(), token)
+
+    def _per_batch(self) -> int:
+        return 1 if self.batch_size is None else int(self.batch_size)
+
+    def state_dict(self) -> dict[str, Any]:
+        """A JSON-able dict to resume exactly after the batches delivered so far.
+
+        Example:
+            >>> loader = dataloader(list(range(10)), batch_size=4, seed=1, rank=0, world=1)
+            >>> it = iter(loader); _ = next(it)
+            >>> loader.state_dict()["consumed"]
+            4
+        """
+        order = self.epoch_sampler.order
+        if self._token is None:
+            if not self._resume:
+                order._restart(self._next_epoch, 0)
+            return order.state_dict(consumed=order.start)
+        if self._finished:
+            consumed = order.total()
+        else:
+            local = min(self._delivered * self._per_batch(), self._local)
+            consumed = min(order.total(), order.start + local * order.world)
+        return order.state_dict(consumed=consumed)
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Resume from :meth:`state_dict` (any world size or ``num_workers``; O(1)).
+
+        Raises:
+            StateError: when an iteration of this loader is in progress, or the state is foreign.
+        """
+        if self._token is not None and not self._finished:
+            raise StateError(
+                "load_state_dict was called on a loader that is mid-iteration; it would silently "
+                "restart. Load the state into a fresh loader before iterating it."
+            )
+        order = self.epoch_sampler.order
+        order.load_state_dict(state)
+        self._token = None
+        if len(order) == 0:
+            self._next_epoch = order.epoch + 1
+            self._resume = False
+        else:
+            self._next_epoch = order.epoch
+            self._resume = True
+
+
+class _Delivered:
+    """Wraps the DataLoader iterator and counts the batches handed to the training loop."""
+
+    def __init__(self, loader: SeedlockDataLoader, inner: Any, token: object) -> None:
+        self.loader = loader
+        self.inner = inner
+        self.token = token
+
+    def __iter__(self) -> _Delivered:
+        return self
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+    def __next__(self) -> Any:
+        try:
+            batch = next(self.inner)
+        except StopIteration:
+            if self.loader._token is self.token:
+                self.loader._finished = True
+            raise
+        if self.loader._token is self.token:
+            self.loader._delivered += 1
+        return batch
+
+
+def dataloader(
+    dataset: Any,
+    *,
+    batch_size: int | None = 1,
+    shuffle: bool = True,
+    num_workers: int = 0,
+    drop_last: bool = False,
+    seed: SeedLike | None = None,
+    rank: int | None = None,
+    world: int | None = None,
+    seeded: bool = True,
+    **kwargs: Any,
+) -> SeedlockDataLoader:
+    """A DataLoader whose batches do not depend on workers, ranks, prefetching or restarts.
+
+    It is wired with an :class:`EpochSampler` (rank and world discovered unless given), the
+    :func:`~seedlock.data.seeded` wrapper (per-sample reseeding of the global RNGs), a generator
+    reseeded per (rank, epoch) and :func:`worker_init_fn`. The epoch advances on each
+    ``iter(loader)``; ``state_dict()``/``load_state_dict()`` resume mid-epoch exactly, also with
+    ``persistent_workers=True`` and a different world size (with the global batch fixed).
+
+    Args:
+        dataset: a map-style dataset (``__getitem__`` and ``__len__``).
+        batch_size: samples per batch on this rank.
+        shuffle: ``False`` keeps index order (still split by rank and resumable).
+        num_workers: worker processes, as for ``DataLoader``.
+        drop_last: drop this rank's last incomplete batch, as for ``DataLoader``.
+        seed: the root seed; ``None`` reads the process's root seed now.
+        rank: this process's rank; ``None`` discovers it.
+        world: the number of ranks; ``None`` discovers it.
+        seeded: wrap the dataset with :func:`~seedlock.data.seeded` (reseed before each item).
+        **kwargs: passed to ``DataLoader`` (``collate_fn``, ``pin_memory``,
+            ``persistent_workers``, ``multiprocessing_context``, ``worker_init_fn`` (run after
+            seedlock's) ...); ``sampler``, ``batch_sampler`` and ``generator`` are set here.
+
+    Example:
+        >>> loader = dataloader(list(range(10)), batch_size=4, seed=42, rank=0, world=1)
+        >>> [batch.tolist() for batch in loader]
+        [[8, 6, 7, 9], [2, 4, 1, 3], [0, 5]]
+    """
+    return SeedlockDataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        num_workers=num_workers,
+        drop_last=drop_last,
+        seed=seed,
+        rank=rank,
+        world=world,
+        seeded=seeded,
+        **kwargs,
+    )
