@@ -1,1 +1,231 @@
-"""seedlock's pytest plugin (registered under the ``pytest11`` entry point)."""
+"""seedlock's pytest plugin: each test starts from its own seed; a failure says how to replay it.
+
+Determinism contract: a test's seed is the low 32 bits of
+``derive("pytest", nodeid, seed=session_seed)`` (or the value of its ``@pytest.mark.seed``), a
+pure function of the session seed and the test's node id, so its random draws do not depend on
+which tests ran before it, on their order or on how pytest-xdist spreads them over workers.
+Global RNGs are seeded with ``seed_everything`` before the test's fixtures are set up and again
+right before the test body; the process's root seed and ``$SEEDLOCK_SEED`` are put back after the
+test. Turn it off with ``-p no:seedlock``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from seedlock import _seed
+from seedlock._errors import SeedlockError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["rng", "seedlock_seed"]
+
+_CACHE_KEY = "seedlock/session-seed"
+_WORKER_KEY = "seedlock_session_seed"
+_SESSION_SEED = pytest.StashKey[int]()
+_TEST_SEED = pytest.StashKey[int]()
+_SAVED = pytest.StashKey[tuple[int | None, str | None]]()
+_ERROR = pytest.StashKey[str]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("seedlock", "per-test seeding (seedlock)")
+    group.addoption(
+        "--seedlock-seed",
+        action="store",
+        default="random",
+        metavar="N|last|random",
+        help=(
+            "session seed from which every test's seed is derived: an int, 'last' (the previous "
+            "session's seed, from pytest's cache) or 'random' (default, drawn and printed)."
+        ),
+    )
+
+
+def _session_seed(config: pytest.Config) -> int:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and _WORKER_KEY in workerinput:
+        return int(workerinput[_WORKER_KEY])
+    value = str(config.getoption("seedlock_seed")).strip()
+    cache = getattr(config, "cache", None)
+    if value == "random":
+        return secrets.randbits(32)
+    if value == "last":
+        last = cache.get(_CACHE_KEY, None) if cache is not None else None
+        if not isinstance(last, int):
+            raise pytest.UsageError(
+                "--seedlock-seed=last needs the seed of a previous session in pytest's cache, "
+                "but there is none"
+                + (" (the cacheprovider plugin is disabled)" if cache is None else "")
+                + ". Pass the seed printed in that session's header, e.g. --seedlock-seed=1234."
+            )
+        return last
+    try:
+        return _seed.normalize_seed(int(value, 0), name="--seedlock-seed")
+    except ValueError as exc:
+        raise pytest.UsageError(
+            f"--seedlock-seed accepts an int in [0, 2**128), 'last' or 'random', got {value!r}. "
+            "Pass e.g. --seedlock-seed=1234."
+        ) from exc
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "seed(value): run this test from the seedlock seed `value` (int or str)"
+    )
+    seed = _session_seed(config)
+    config.stash[_SESSION_SEED] = seed
+    cache = getattr(config, "cache", None)
+    if cache is not None and getattr(config, "workerinput", None) is None:
+        cache.set(_CACHE_KEY, seed)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: hand the controller's session seed to each worker."""
+    node.workerinput[_WORKER_KEY] = node.config.stash[_SESSION_SEED]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = config.stash[_SESSION_SEED]
+    return f"seedlock: session seed {seed} (replay with --seedlock-seed={seed})"
+
+
+def _test_seed(item: pytest.Item) -> int:
+    marker = item.get_closest_marker("seed")
+    if marker is None:
+        # 32 bits: short enough to read and type, and frameworks take it as it is.
+        session = item.config.stash[_SESSION_SEED]
+        return _seed.derive("pytest", item.nodeid, seed=session) & 0xFFFFFFFF
+    if len(marker.args) != 1 or marker.kwargs:
+        raise SeedlockError(
+            f"@pytest.mark.seed takes one seed, got args={marker.args!r} kwargs={marker.kwargs!r} "
+            f"on {item.nodeid}. Write @pytest.mark.seed(123)."
+        )
+    return _seed.normalize_seed(marker.args[0], name="@pytest.mark.seed")
+
+
+def _seed_everything(item: pytest.Item, seed: int) -> None:
+    from seedlock._everything import seed_everything
+
+    try:
+        seed_everything(seed)
+    except Exception as exc:  # a seeding bug must show in the report, not fail the session
+        item.stash[_ERROR] = f"{type(exc).__name__}: {exc}"
+
+
+def _restore(saved: tuple[int | None, str | None]) -> None:
+    root, env = saved
+    _seed._set_root(root)
+    if env is None:
+        os.environ.pop(_seed.ENV_VAR, None)
+    else:
+        os.environ[_seed.ENV_VAR] = env
+
+
+def _current() -> tuple[int | None, str | None]:
+    return _seed._root, os.environ.get(_seed.ENV_VAR)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_SAVED] = _current()
+    seed = _test_seed(item)
+    item.stash[_TEST_SEED] = seed
+    item.user_properties.append(("seedlock_seed", seed))
+    _seed_everything(item, seed)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    # Higher-scoped fixtures are set up by whichever test needs them first; seeding again here
+    # keeps their draws out of the test body's stream. Fixtures may have changed the root seed
+    # (or cleared it), and that is what the body sees.
+    seed = item.stash.get(_TEST_SEED, None)
+    if seed is not None:
+        before = _current()
+        _seed_everything(item, seed)
+        _restore(before)
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    yield
+    saved = item.stash.get(_SAVED, None)
+    if saved is not None:
+        _restore(saved)
+
+
+def _replay_command(item: pytest.Item) -> str:
+    session = item.config.stash[_SESSION_SEED]
+    args = list(item.config.invocation_params.args)
+    plugins = []
+    for i, arg in enumerate(args):
+        if arg == "-p" and i + 1 < len(args):
+            plugins += ["-p", args[i + 1]]
+        elif arg.startswith("-p") and len(arg) > 2:
+            plugins.append(arg)
+    words = ["pytest", item.nodeid, f"--seedlock-seed={session}", *plugins]
+    return " ".join(shlex.quote(word) for word in words)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    seed = item.stash.get(_TEST_SEED, None)
+    error = item.stash.get(_ERROR, None)
+    if report.failed and seed is not None:
+        session = item.config.stash[_SESSION_SEED]
+        text = (
+            f"test seed {seed} (session seed {session}); replay just this test with:\n"
+            f"  {_replay_command(item)}\n"
+        )
+        if error is not None:
+            text += f"seeding failed: {error}\n"
+        report.sections.append(("seedlock", text))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if terminalreporter.stats.get("failed") or terminalreporter.stats.get("error"):
+        seed = config.stash[_SESSION_SEED]
+        terminalreporter.write_line(
+            f"seedlock: session seed {seed}; replay this session with --seedlock-seed={seed}"
+        )
+
+
+@pytest.fixture
+def seedlock_seed(request: pytest.FixtureRequest) -> int:
+    """The seed this test was started from (derived from the session seed, or its mark).
+
+    Example:
+        >>> def test_noise(seedlock_seed):  # doctest: +SKIP
+        ...     data = make_data(seed=seedlock_seed)
+    """
+    seed = request.node.stash.get(_TEST_SEED, None)
+    if seed is None:
+        raise pytest.UsageError("the seedlock_seed fixture only works in test functions")
+    return int(seed)
+
+
+@pytest.fixture
+def rng(seedlock_seed: int) -> np.random.Generator:
+    """A NumPy ``Generator`` on this test's own stream, independent of the global RNGs.
+
+    Example:
+        >>> def test_mean(rng):  # doctest: +SKIP
+        ...     assert abs(rng.normal(size=10_000).mean()) < 0.05
+    """
+    from seedlock._generators import numpy_rng
+
+    return numpy_rng("pytest", "rng", seed=seedlock_seed)

@@ -1,0 +1,239 @@
+"""The pytest plugin, black-box with pytester: per-test seeds replay alone, reversed, in xdist."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import seedlock
+from seedlock import _seed
+from seedlock._generators import numpy_rng
+
+pytest_plugins = ["pytester"]
+
+CONFTEST = """
+import json, os
+from pathlib import Path
+
+from seedlock import _seed
+
+def pytest_collection_modifyitems(items):
+    if os.environ.get("SEEDLOCK_TEST_REVERSE"):
+        items.reverse()
+
+def pytest_runtest_logfinish(nodeid):
+    leaked = {"root": _seed._root, "env": os.environ.get("SEEDLOCK_SEED")}
+    out = Path(os.environ["SEEDLOCK_TEST_OUT"]) / "leaks.jsonl"
+    with out.open("a") as handle:
+        handle.write(json.dumps(leaked) + "\\n")
+"""
+
+DRAWS = """
+import json, os, random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+def record(request, **values):
+    name = request.node.nodeid.replace("/", "_").replace(":", "_")
+    out = Path(os.environ["SEEDLOCK_TEST_OUT"]) / f"{name}.json"
+    out.write_text(json.dumps(values))
+
+@pytest.fixture(scope="module")
+def shared():
+    return random.random()
+
+def draws(rng):
+    return {"random": random.random(), "numpy": float(np.random.random()), "rng": rng.random()}
+
+def test_one(request, rng, seedlock_seed):
+    record(request, seed=seedlock_seed, **draws(rng))
+
+def test_two(request, rng, seedlock_seed, shared):
+    record(request, seed=seedlock_seed, **draws(rng))
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_three(request, rng, seedlock_seed, k):
+    record(request, seed=seedlock_seed, **draws(rng))
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_draws=DRAWS)
+    monkeypatch.setenv("SEEDLOCK_TEST_OUT", str(pytester.path))
+    return pytester
+
+
+def _collect(path: Path) -> dict[str, dict[str, float]]:
+    found = {p.stem: json.loads(p.read_text()) for p in path.glob("test_draws*.json")}
+    for p in path.glob("test_draws*.json"):
+        p.unlink()
+    return found
+
+
+def _session_seed(output: str) -> int:
+    match = re.search(r"seedlock: session seed (\d+) \(replay with --seedlock-seed=\1\)", output)
+    assert match is not None, output
+    return int(match.group(1))
+
+
+def test_a_test_draws_the_same_alone_in_a_full_run_reversed_and_under_xdist(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = project.runpytest("--seedlock-seed=1234")
+    full.assert_outcomes(passed=5)
+    assert _session_seed(full.stdout.str()) == 1234
+    everything = _collect(project.path)
+    assert len(everything) == 5
+    # Every test has its own stream: no two tests drew the same numbers.
+    assert len({d["random"] for d in everything.values()}) == 5
+
+    project.runpytest("--seedlock-seed=1234", "test_draws.py::test_two").assert_outcomes(passed=1)
+    alone = _collect(project.path)
+    assert alone == {"test_draws.py__test_two": everything["test_draws.py__test_two"]}
+
+    monkeypatch.setenv("SEEDLOCK_TEST_REVERSE", "1")
+    reverse = project.runpytest("--seedlock-seed=1234", "-v")
+    reverse.assert_outcomes(passed=5)
+    lines = [line for line in reverse.stdout.lines if "PASSED" in line]
+    assert "test_three[3]" in lines[0] and "test_one" in lines[-1]
+    assert _collect(project.path) == everything
+    monkeypatch.delenv("SEEDLOCK_TEST_REVERSE")
+
+    distributed = project.runpytest_subprocess("-n", "2", "--seedlock-seed=1234")
+    distributed.assert_outcomes(passed=5)
+    assert _collect(project.path) == everything
+
+    other = project.runpytest("--seedlock-seed=99")
+    other.assert_outcomes(passed=5)
+    assert all(
+        d["random"] != everything[name]["random"] for name, d in _collect(project.path).items()
+    )
+
+
+def test_the_test_seed_is_derived_from_the_session_seed_and_the_node_id(
+    project: pytest.Pytester,
+) -> None:
+    project.runpytest("--seedlock-seed=7").assert_outcomes(passed=5)
+    draws = _collect(project.path)["test_draws.py__test_one"]
+    seed = _seed.derive("pytest", "test_draws.py::test_one", seed=7) % 2**32
+    assert draws["seed"] == seed
+    assert draws["random"] == random.Random(seed).random()
+    assert draws["numpy"] == np.random.RandomState(seed).random_sample()
+    assert draws["rng"] == numpy_rng("pytest", "rng", seed=seed).random()
+
+
+def test_the_root_seed_and_env_var_do_not_leak_out_of_a_test(project: pytest.Pytester) -> None:
+    project.runpytest("--seedlock-seed=5").assert_outcomes(passed=5)
+    leaks = [json.loads(line) for line in (project.path / "leaks.jsonl").read_text().splitlines()]
+    assert leaks == [{"root": None, "env": None}] * 5
+
+
+def test_last_replays_the_previous_random_session(project: pytest.Pytester) -> None:
+    first = project.runpytest()
+    first.assert_outcomes(passed=5)
+    seed = _session_seed(first.stdout.str())
+    before = _collect(project.path)
+    again = project.runpytest("--seedlock-seed=last")
+    again.assert_outcomes(passed=5)
+    assert _session_seed(again.stdout.str()) == seed
+    assert _collect(project.path) == before
+
+
+def test_a_failure_report_shows_the_seed_and_a_command_that_replays_it(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        test_fail="""
+        import json, os, random
+        from pathlib import Path
+
+        def test_fails(seedlock_seed):
+            out = Path(os.environ["SEEDLOCK_TEST_OUT"]) / "fail.json"
+            out.write_text(json.dumps([seedlock_seed, random.random()]))
+            assert random.random() > 2
+        """
+    )
+    result = project.runpytest("--seedlock-seed=31", "-p", "no:randomly", "test_fail.py")
+    result.assert_outcomes(failed=1)
+    seed = _seed.derive("pytest", "test_fail.py::test_fails", seed=31) % 2**32
+    result.stdout.fnmatch_lines(
+        [
+            "*- seedlock -*",
+            f"test seed {seed} (session seed 31); replay just this test with:",
+            "  pytest test_fail.py::test_fails --seedlock-seed=31 -p no:randomly",
+            "seedlock: session seed 31; replay this session with --seedlock-seed=31",
+        ]
+    )
+    first = (project.path / "fail.json").read_text()
+    project.runpytest("test_fail.py::test_fails", "--seedlock-seed=31").assert_outcomes(failed=1)
+    assert (project.path / "fail.json").read_text() == first
+
+
+def test_the_seed_mark_pins_a_test_and_the_fixtures_follow_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import random
+        import numpy as np
+        import pytest
+        from seedlock._generators import numpy_rng
+
+        @pytest.mark.seed(123)
+        def test_pinned(seedlock_seed, rng):
+            assert seedlock_seed == 123
+            assert random.random() == random.Random(123).random()
+            assert np.random.random() == np.random.RandomState(123).random_sample()
+            assert rng.random() == numpy_rng("pytest", "rng", seed=123).random()
+
+        @pytest.mark.seed("experiment-a")
+        def test_pinned_by_name(seedlock_seed):
+            import seedlock
+            assert seedlock_seed == seedlock._seed.normalize_seed("experiment-a")
+
+        @pytest.mark.seed(-1)
+        def test_bad_mark():
+            pass
+        """
+    )
+    result = pytester.runpytest("--seedlock-seed=1")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*seed must be an int in [[]0, 2**128)*"])
+
+
+def test_no_seedlock_turns_the_plugin_off(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_uses_fixture(seedlock_seed):\n    pass\n")
+    result = pytester.runpytest("-p", "no:seedlock")
+    result.assert_outcomes(errors=1)
+    assert "seedlock: session seed" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*fixture 'seedlock_seed' not found*"])
+
+
+def test_a_bad_seed_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    result = pytester.runpytest("--seedlock-seed=banana")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--seedlock-seed accepts an int*'banana'*"])
+    result = pytester.runpytest("--seedlock-seed=last", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*cacheprovider plugin is disabled*"])
+
+
+def test_the_plugin_seeds_this_suite_alongside_its_clean_state_fixture(seedlock_seed: int) -> None:
+    # The project's conftest clears the root seed after the plugin seeded the global RNGs.
+    assert seedlock.root_seed() is None
+    assert random.random() == random.Random(seedlock_seed).random()
+
+
+def test_the_rng_fixture_is_a_generator_on_the_tests_own_stream(
+    rng: np.random.Generator, seedlock_seed: int
+) -> None:
+    assert isinstance(rng, np.random.Generator)
+    assert rng.random() == numpy_rng("pytest", "rng", seed=seedlock_seed).random()
