@@ -8,11 +8,12 @@ from collections.abc import Iterator
 import pytest
 
 from seedlock import _seed
+from seedlock.frameworks import _registry
 
 
 @pytest.fixture(autouse=True)
 def _clean_seedlock_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test sees a root seed or SEEDLOCK_* variable left behind by another test."""
+    """No test sees a root seed, SEEDLOCK_* variable or import hook left behind by another test."""
     saved_env = dict(os.environ)
     saved_root = _seed._root
     _seed._set_root(None)
@@ -20,6 +21,7 @@ def _clean_seedlock_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if key.startswith("SEEDLOCK_"):
             monkeypatch.delenv(key)
     yield
+    _registry._uninstall_hook()
     _seed._set_root(saved_root)
     os.environ.clear()
     os.environ.update(saved_env)
