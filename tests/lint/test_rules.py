@@ -12,10 +12,14 @@ from seedlock.lint._checker import check_source
 # (rule, source) pairs: each source must produce exactly one finding of that rule.
 POSITIVES = [
     ("SL001", "import os\nfiles = os.listdir('data')\n"),
-    ("SL001", "from glob import glob\nfor f in glob('*.png'):\n    load(f)\n"),
+    ("SL001", "from glob import glob\nfor f in glob('*.png'):\n    images.append(load(f))\n"),
     ("SL001", "from pathlib import Path\nimages = list(Path('d').rglob('*.jpg'))\n"),
     ("SL001", "import os as o\nwith o.scandir('.') as it:\n    names = [e.name for e in it]\n"),
     ("SL001", "from os import listdir as ls\nnames = [n for n in ls('.') if n.endswith('.py')]\n"),
+    (
+        "SL001",
+        "import os\nfor name in os.listdir('d'):\n    if name.endswith('.pt'):\n        break\n",
+    ),
     ("SL002", "import random, time\nrandom.seed(time.time())\n"),
     ("SL002", "import numpy as np\nimport os\nrng = np.random.default_rng(seed=os.getpid())\n"),
     ("SL002", "import torch, uuid\ntorch.manual_seed(uuid.uuid4().int % 2**32)\n"),
@@ -96,6 +100,19 @@ NEGATIVES = [
         "from pathlib import Path\nfiles = sorted(p for p in Path('.').iterdir() if p.is_file())\n",
     ),
     ("SL001", "def listdir(p):\n    return []\nx = listdir('.')\n"),
+    ("SL001", "import os\nfor name in os.listdir('tmp'):\n    os.remove(name)\n"),
+    ("SL001", "import glob\nif not glob.glob('*.ckpt'):\n    raise SystemExit(1)\n"),
+    (
+        "SL001",
+        """
+        import os
+        class Cache:
+            def __init__(self, d):
+                self.files = os.listdir(d)
+            def load(self):
+                self.files.sort()
+        """,
+    ),
     ("SL002", "import random\nrandom.seed(1234)\n"),
     ("SL002", "import time\nstart = time.time()\nrun(timeout=time.time() - start)\n"),
     ("SL003", "import random\nrandom.seed(0)\n"),
@@ -105,6 +122,17 @@ NEGATIVES = [
     ("SL004", "import torch\ng = torch.Generator()\ng.manual_seed(0)\n"),
     ("SL004", "import torch\ng = torch.Generator().manual_seed(0)\n"),
     ("SL004", "import random\nr = random.Random(seed)\n"),
+    (
+        "SL004",
+        """
+        import random
+        class Pipe:
+            def __init__(self):
+                self._rng = random.Random()
+            def reset(self, seed):
+                self._rng.seed(seed)
+        """,
+    ),
     (
         "SL005",
         "from torch.utils.data import DataLoader\nDataLoader(ds, shuffle=True, generator=g)\n",
@@ -123,6 +151,7 @@ NEGATIVES = [
         "train_test_split(x, random_state=0)\n",
     ),
     ("SL007", "from sklearn.model_selection import KFold\ncv = KFold(5)\n"),
+    ("SL007", "from sklearn.cluster import KMeans\nKMeans(2, init=centres, n_init=1)\n"),
     ("SL007", "from sklearn.linear_model import LinearRegression\nLinearRegression()\n"),
     ("SL007", "from mylib import RandomForestClassifier\nRandomForestClassifier()\n"),
     ("SL008", "for name in sorted({'weight', 'bias'}):\n    print(name)\n"),

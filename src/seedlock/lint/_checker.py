@@ -304,11 +304,14 @@ class _ScopeEnd:
 
 
 class _Scope:
-    __slots__ = ("dataset_class", "fixed", "in_getitem", "pending")
+    __slots__ = ("dataset_class", "fixed", "in_getitem", "is_class", "pending")
 
-    def __init__(self, in_getitem: bool, dataset_class: bool = False) -> None:
+    def __init__(
+        self, in_getitem: bool, dataset_class: bool = False, is_class: bool = False
+    ) -> None:
         self.in_getitem = in_getitem
         self.dataset_class = dataset_class
+        self.is_class = is_class
         # (target name, rule) -> findings waiting for a later `name.sort()` / `name.manual_seed()`.
         self.pending: dict[tuple[str, str], list[tuple[Any, str, str]]] = {}
         self.fixed: set[tuple[str, str]] = set()
@@ -414,7 +417,11 @@ class _Checker:
         if target is None:
             self.report(call, code, message)
             return
-        self.scopes[-1].pending.setdefault((target, code), []).append((call, code, message))
+        scope = self.scopes[-1]
+        if target.startswith("self."):
+            # An attribute set in one method is often sorted or seeded in another one.
+            scope = next((s for s in reversed(self.scopes) if s.is_class), scope)
+        scope.pending.setdefault((target, code), []).append((call, code, message))
 
     def mark_fixed(self, target: Any, code: str) -> None:
         name = _dotted(target)
@@ -459,8 +466,9 @@ class _Checker:
             in_getitem = False
         elif name == "__getitem__" and outer.dataset_class:
             in_getitem = True
-        dataset_class = type(node) is ast.ClassDef and self.is_dataset_class(node)
-        self.scopes.append(_Scope(in_getitem, dataset_class))
+        is_class = type(node) is ast.ClassDef
+        dataset_class = is_class and self.is_dataset_class(node)
+        self.scopes.append(_Scope(in_getitem, dataset_class, is_class))
 
     def is_dataset_class(self, node: Any) -> bool:
         for base in node.bases:
@@ -542,8 +550,15 @@ class _Checker:
             self.cublas_set.append((node.lineno, node.col_offset))
 
     def visit_for(self, node: Any) -> None:
-        if self.is_str_set(node.iter):
-            self.set_order(node.iter, "for loop over")
+        iterable = node.iter
+        if self.is_str_set(iterable):
+            self.set_order(iterable, "for loop over")
+        elif type(iterable) is ast.Call and not _order_revealing(node.body):
+            self.safe.add(id(iterable))
+
+    def visit_unary(self, node: Any) -> None:
+        if type(node.op) is ast.Not:
+            self.safe.add(id(node.operand))
 
     def visit_comprehension_owner(self, node: Any) -> None:
         order_free = type(node) is ast.SetComp or id(node) in self.safe
@@ -720,6 +735,10 @@ class _Checker:
         names = {k.arg for k in node.keywords}
         if "random_state" in names or None in names:
             return
+        if term == "KMeans" and any(
+            k.arg == "init" and not _is_str_constant(k.value) for k in node.keywords
+        ):
+            return  # explicit initial centres: nothing random is left
         if term in _SKLEARN_IF_SHUFFLE:
             shuffle = next((k.value for k in node.keywords if k.arg == "shuffle"), None)
             if not (type(shuffle) is ast.Constant and shuffle.value is True):
@@ -855,6 +874,8 @@ class _Checker:
                 if self.hit(start, last):
                     if kind is ast.For or kind is ast.AsyncFor:
                         self.visit_for(node)
+                    elif kind is ast.If or kind is ast.While:
+                        self.safe.add(id(node.test))
                     for field in header:
                         self.walk_expr(getattr(node, field))
             elif kind is ast.Match:
@@ -919,6 +940,36 @@ def _candidate_lines(source: bytes) -> set[int]:
     return lines
 
 
+_COLLECTING_METHODS = frozenset(
+    {"append", "extend", "insert", "appendleft", "write", "writelines", "put", "update"}
+)
+
+
+def _order_revealing(body: list[Any]) -> bool:
+    """Whether a loop body can make its result depend on the order of iteration.
+
+    Returning or breaking (the first match wins), yielding, collecting into a list or dict,
+    writing or printing reveal the order; removing, counting or testing every item does not.
+    """
+    for statement in body:
+        sub: Any
+        for sub in ast.walk(statement):
+            kind = type(sub)
+            if kind in (ast.Return, ast.Break, ast.Yield, ast.YieldFrom):
+                return True
+            if kind is ast.Assign and any(type(t) is ast.Subscript for t in sub.targets):
+                return True
+            if kind is ast.AugAssign and type(sub.op) is ast.Add:
+                return True
+            if kind is ast.Call:
+                func = sub.func
+                if type(func) is ast.Attribute and func.attr in _COLLECTING_METHODS:
+                    return True
+                if type(func) is ast.Name and func.id == "print":
+                    return True
+    return False
+
+
 def _is_none(node: Any) -> bool:
     return type(node) is ast.Constant and node.value is None
 
@@ -933,6 +984,7 @@ _HANDLERS: dict[type, _Handler] = {
     ast.DictComp: _Checker.visit_comprehension_owner,
     ast.GeneratorExp: _Checker.visit_comprehension_owner,
     ast.Compare: _Checker.visit_compare,
+    ast.UnaryOp: _Checker.visit_unary,
     ast.Starred: _Checker.visit_starred,
 }
 _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
