@@ -184,7 +184,8 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
 
     Build it with :func:`dataloader`. Each ``iter(loader)`` starts the next epoch (the first
     starts epoch 0, or the loaded position); :meth:`state_dict` counts batches delivered to the
-    training loop, not those prefetched by workers.
+    training loop, not those prefetched by workers; after an iteration ends it is the start of
+    the next epoch.
     """
 
     def __init__(
@@ -234,12 +235,11 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         self._resume = False
         self._token: object | None = None
         self._delivered = 0
-        self._finished = False
         self._local = 0
 
     @property
     def epoch(self) -> int:
-        """The epoch of the running (or last) iteration, or the next one before any."""
+        """The epoch of the running iteration; between iterations, the epoch the next one starts."""
         return self.epoch_sampler.epoch if self._token is not None else self._next_epoch
 
     def set_epoch(self, epoch: int) -> None:
@@ -263,7 +263,6 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         token = object()
         self._token = token
         self._delivered = 0
-        self._finished = False
         self._local = len(order)
         return _Delivered(self, super().__iter__(), token)
 
@@ -284,12 +283,8 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
             if not self._resume:
                 order._restart(self._next_epoch, 0)
             return order.state_dict(consumed=order.start)
-        if self._finished:
-            consumed = order.total()
-        else:
-            local = min(self._delivered * self._per_batch(), self._local)
-            consumed = min(order.total(), order.start + local * order.world)
-        return order.state_dict(consumed=consumed)
+        local = min(self._delivered * self._per_batch(), self._local)
+        return order.state_dict(consumed=min(order.total(), order.start + local * order.world))
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Resume from :meth:`state_dict` (any world size or ``num_workers``; O(1)).
@@ -297,20 +292,17 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         Raises:
             StateError: when an iteration of this loader is in progress, or the state is foreign.
         """
-        if self._token is not None and not self._finished:
+        if self._token is not None:
             raise StateError(
                 "load_state_dict was called on a loader that is mid-iteration; it would silently "
                 "restart. Load the state into a fresh loader before iterating it."
             )
         order = self.epoch_sampler.order
         order.load_state_dict(state)
-        self._token = None
-        if len(order) == 0:
-            self._next_epoch = order.epoch + 1
-            self._resume = False
-        else:
-            self._next_epoch = order.epoch
-            self._resume = True
+        # A state saved after the last batch but before the loop ended resumes an empty rest of
+        # its epoch, exactly as the uninterrupted loop would have finished it.
+        self._next_epoch = order.epoch
+        self._resume = True
 
 
 class _Delivered:
@@ -332,7 +324,7 @@ class _Delivered:
             batch = next(self.inner)
         except StopIteration:
             if self.loader._token is self.token:
-                self.loader._finished = True
+                self.loader._token = None
             raise
         if self.loader._token is self.token:
             self.loader._delivered += 1
