@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -76,3 +78,12 @@ def test_bad_arguments_are_refused() -> None:
         seedlock.verify(3)  # type: ignore[arg-type]
     with pytest.raises(SeedlockTypeError, match="has type object"):
         seedlock.verify(object, mode="inprocess")
+
+
+def test_importing_verify_imports_no_framework() -> None:
+    code = (
+        "import sys, seedlock._verify, seedlock._verify.trace, seedlock.cli.verify; "
+        "print([m for m in ('torch', 'tensorflow', 'jax', 'safetensors') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -498,8 +498,8 @@ def compare_values(
     """Compare two portable values (see :func:`to_portable`) exactly; at most ``limit`` diffs.
 
     Example:
-        >>> [d.where for d in compare_values({"a": [1.0, 2.0]}, {"a": [1.0, 2.5]}, run=2)]
-        ['result[\\'a\\'][1]']
+        >>> print(compare_values({"a": [1.0, 2.0]}, {"a": [1.0, 2.5]}, run=2)[0].where)
+        result['a'][1]
     """
     diffs: list[Difference] = []
     _walk(first, other, run, path, diffs, limit)

@@ -61,6 +61,8 @@ class VerifyResult:
         divergence: with tracing, where the runs first diverged.
         findings: the runs' doctor findings, most severe first.
         environment: differences between the runs' environment fingerprints.
+        metrics: run 1's last value of each ``seedlock.log`` metric.
+        last_line: run 1's last line on stdout.
         notes: anything else worth knowing (e.g. runs made sequential).
 
     Example:
@@ -80,6 +82,8 @@ class VerifyResult:
     divergence: Divergence | None = None
     findings: list[dict[str, Any]] = field(default_factory=list)
     environment: list[str] = field(default_factory=list)
+    metrics: dict[str, float | int | str] = field(default_factory=dict)
+    last_line: str | None = None
     notes: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -104,6 +108,11 @@ class VerifyResult:
             lines.append(f"seedlock verify: {what} are bit-identical")
             if compared:
                 lines.append(f"  compared: {compared}")
+            if self.metrics:
+                values = ", ".join(f"{key}={value!r}" for key, value in self.metrics.items())
+                lines.append(f"  metrics of every run: {values}")
+            elif self.last_line:
+                lines.append(f"  last line of every run: {self.last_line}")
         else:
             lines.append(f"seedlock verify: {what} are NOT reproducible")
             ordered = self.sorted_differences()
@@ -163,5 +172,7 @@ class VerifyResult:
             "divergence": self.divergence.to_dict() if self.divergence else None,
             "findings": self.findings,
             "environment": self.environment,
+            "metrics": self.metrics,
+            "last_line": self.last_line,
             "notes": self.notes,
         }

@@ -137,6 +137,7 @@ class _Runner:
         scratch: Path,
         jobs: int,
         tags: Mapping[str, str],
+        say: Callable[[str], None],
     ) -> None:
         self.command = command
         self.seed = seed
@@ -149,8 +150,9 @@ class _Runner:
         self.jobs = jobs
         self.tags = {**tags, "verify": secrets.token_hex(4)}
         self.cwd = Path.cwd()
+        self.say = say
 
-    def run(self, index: int, extra_env: dict[str, str], tag: str) -> RunResult:
+    def run(self, index: int, total: int, extra_env: dict[str, str], tag: str) -> RunResult:
         from seedlock.launch import run_command
 
         for given in self.outputs:
@@ -175,14 +177,19 @@ class _Runner:
                 shutil.copytree(source, target)
             else:
                 shutil.copy2(source, target)
+        record = result.record
+        took = f" in {record.duration:.1f} s" if record.duration is not None else ""
+        self.say(f"{tag} run {index}/{total} ({record.id}) exit {record.exit_code}{took}")
         return result
 
     def run_all(self, envs: Sequence[dict[str, str]], tag: str) -> list[RunResult]:
         # Runs writing the same output paths must not overlap; only those run one at a time.
         if self.jobs == 1 or self.outputs:
-            return [self.run(i, env, tag) for i, env in enumerate(envs, start=1)]
+            return [self.run(i, len(envs), env, tag) for i, env in enumerate(envs, start=1)]
         with ThreadPoolExecutor(max_workers=min(self.jobs, len(envs))) as pool:
-            futures = [pool.submit(self.run, i, env, tag) for i, env in enumerate(envs, start=1)]
+            futures = [
+                pool.submit(self.run, i, len(envs), env, tag) for i, env in enumerate(envs, start=1)
+            ]
             return [future.result() for future in futures]
 
 
@@ -273,7 +280,7 @@ def verify_command(
         store: the run store (default: ``.seedlock/runs.db`` or ``$SEEDLOCK_STORE``).
         tags: labels for every run's record (``verify``, ``verify_pass`` and ``verify_run`` are
             added to group the runs of this verification).
-        progress: called with a short line as each phase starts.
+        progress: called with a short line as each phase starts and each run ends.
 
     Returns:
         The :class:`VerifyResult`.
@@ -318,6 +325,7 @@ def verify_command(
             scratch=scratch,
             jobs=jobs,
             tags=tags or {},
+            say=say,
         )
         if jobs > 1 and outputs:
             notes.append("runs ran one at a time because they write the same --outputs paths")
@@ -363,6 +371,10 @@ def verify_command(
             command=command,
             run_ids=[rec.id for rec in records],
             exit_codes=codes,
+            metrics=dict(records[0].metrics),
+            last_line=results[0].stdout.strip().splitlines()[-1]
+            if results[0].stdout.strip()
+            else None,
             notes=notes,
         )
         if differences:
