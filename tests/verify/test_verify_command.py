@@ -129,3 +129,19 @@ def test_a_command_failing_in_every_run_is_an_error(store: Store) -> None:
     code = "import sys; print('broken', file=sys.stderr); sys.exit(3)"
     with pytest.raises(SeedlockError, match=r"failed in every run \(exit code 3\)[\s\S]*broken"):
         verify_command([sys.executable, "-c", code], seed=1, store=store)
+
+
+@pytest.mark.gpu
+@pytest.mark.torch
+def test_cuda_training_is_bit_identical_in_deterministic_mode(store: Store) -> None:
+    pytest.importorskip("torch")
+    result = verify_command(
+        [sys.executable, str(SCRIPTS / "cuda_train.py")],
+        seed=2,
+        deterministic=True,
+        trace=True,
+        outputs=["model.pt"],
+        store=store,
+    )
+    assert result.identical, str(result)
+    assert result.compared["tensors"] == 6
