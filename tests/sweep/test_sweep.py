@@ -109,6 +109,10 @@ def test_new_sweep_needs_a_command_and_seeds(tmp_path: Path) -> None:
         plan_sweep("x", None, [0], store=store, resume=True)
     with pytest.raises(SeedlockError, match="needs --seeds"):
         plan_sweep("x", ["python"], None, store=store)
+    with pytest.raises(SeedlockError, match="seed list is empty"):
+        plan_sweep("x", ["python"], [], store=store)
+    with pytest.raises(SeedlockError, match="non-negative ints, got -1"):
+        plan_sweep("x", ["python"], [0, -1], store=store)
     with pytest.raises(SeedlockError, match="backend must be one of"):
         run_sweep("x", ["python"], [0], store=store, backend="slurm")
 

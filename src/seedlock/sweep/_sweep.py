@@ -158,6 +158,23 @@ def _check_command(command: Sequence[str]) -> list[str]:
     return parts
 
 
+def _check_seeds(seeds: Sequence[int] | int | None) -> None:
+    if seeds is None:
+        return
+    if isinstance(seeds, bool) or (isinstance(seeds, int) and seeds < 1):
+        raise SeedlockError(f"seeds must be a count >= 1 or a list of seeds, got {seeds!r}.")
+    if isinstance(seeds, int):
+        return
+    if not seeds:
+        raise SeedlockError("the seed list is empty. Give at least one seed, e.g. [0, 1, 2].")
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise SeedlockError(
+                f"seeds must be non-negative ints, got {seed!r} ({type(seed).__name__}). "
+                "Pass e.g. list(range(20))."
+            )
+
+
 def plan_sweep(
     name: str,
     command: Sequence[str] | None,
@@ -175,6 +192,7 @@ def plan_sweep(
             different command or flags and ``resume=False``.
     """
     check_name(name)
+    _check_seeds(seeds)
     path = spec_path(store.path, name)
     old = load_spec(path)
     if old is None:
