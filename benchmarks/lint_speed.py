@@ -2,7 +2,9 @@
 
 Run from the repository root: ``python benchmarks/lint_speed.py [PATH]``. Prints lines, files,
 findings, seconds and lines per second for seedlock lint, and the same for a bare ``ast.parse``
-of every file (the floor any AST-based linter pays), on one core.
+of every file (the floor any AST-based linter pays), on one core. CPU time is printed beside wall
+time because a shared machine's wall time also counts waiting for a core; the goal is 50,000
+lines/s.
 """
 
 from __future__ import annotations
@@ -39,16 +41,20 @@ def main() -> None:
     parse_seconds = time.perf_counter() - start
     gc.enable()
     start = time.perf_counter()
+    cpu_start = time.process_time()
     result = lint_paths([target], config=LintConfig())
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     print(f"target          {target}")
     print(f"files           {result.files}")
     print(f"lines           {result.lines}")
     print(f"findings        {len(result.findings)}")
     for code, n in sorted(Counter(d.code for d in result.findings).items()):
         print(f"  {code}         {n}")
-    print(f"seconds         {seconds:.2f}")
-    print(f"lines/s         {result.lines / seconds:,.0f}  (goal >= 50,000)")
+    print(f"seconds         {seconds:.2f} wall, {cpu_seconds:.2f} cpu")
+    print(
+        f"lines/s         {result.lines / seconds:,.0f} wall, {result.lines / cpu_seconds:,.0f} cpu"
+    )
     print(f"ast.parse only  {result.lines / parse_seconds:,.0f} lines/s")
     print(f"lint / parse    {seconds / parse_seconds:.2f}x the time of parsing alone")
 
