@@ -127,10 +127,10 @@ def plot_sweep(
         _interval(ax, 1.58, s.iqm, s.iqm_ci.low, s.iqm_ci.high, _IQM)
         ax.set_xlim(0.5, 1.8)
         pct = round(s.mean_ci.level * 100)
-        ax.set_title(f"mean {s.mean:.4g} ({pct}% CI), IQM {s.iqm:.4g}", fontsize=9)
-    axes[0].plot([], [], "D", color=_MEAN, label="mean + CI")
-    axes[0].plot([], [], "D", color=_IQM, label="IQM + CI")
-    axes[0].legend(loc="best", fontsize=8)
+        ax.set_title(
+            f"mean {s.mean:.4g} (red), IQM {s.iqm:.4g} (green)\nbars: {pct}% bootstrap CI",
+            fontsize=9,
+        )
     if title:
         figure.suptitle(title)
     return _save(figure, path)
