@@ -152,6 +152,12 @@ NEGATIVES = [
     ),
     ("SL007", "from sklearn.model_selection import KFold\ncv = KFold(5)\n"),
     ("SL007", "from sklearn.cluster import KMeans\nKMeans(2, init=centres, n_init=1)\n"),
+    (
+        "SL007",
+        "from sklearn.ensemble import BaggingClassifier as B\n"
+        "from sklearn.tree import DecisionTreeClassifier as T\n"
+        "B(T(max_depth=2), random_state=0)\nB(estimator=T(), random_state=1)\n",
+    ),
     ("SL007", "from sklearn.linear_model import LinearRegression\nLinearRegression()\n"),
     ("SL007", "from mylib import RandomForestClassifier\nRandomForestClassifier()\n"),
     ("SL008", "for name in sorted({'weight', 'bias'}):\n    print(name)\n"),
@@ -204,6 +210,7 @@ NEGATIVES = [
         "tf.config.experimental.enable_op_determinism()\n",
     ),
     ("SL012", "import tensorflow as tf\ntf.keras.utils.set_random_seed(0)\n"),
+    ("SL012", "import keras\nkeras.utils.set_random_seed(0)\n"),
 ]
 
 

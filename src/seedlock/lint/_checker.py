@@ -188,6 +188,9 @@ _SKLEARN_ALWAYS = frozenset(
         "shuffle",
     }
 )
+_SKLEARN_SEEDS_ITS_ESTIMATOR = frozenset(
+    {"BaggingClassifier", "BaggingRegressor", "AdaBoostClassifier", "AdaBoostRegressor"}
+)
 # These take random_state only when shuffle=True.
 _SKLEARN_IF_SHUFFLE = frozenset({"KFold", "StratifiedKFold", "GroupKFold"})
 _NP_GENERATOR_API = frozenset(
@@ -233,12 +236,7 @@ _PY_DRAWS = frozenset(
     }
 )
 _ENV_SETTERS = frozenset({"os.environ.setdefault", "os.putenv", "os.environ.update"})
-_OP_DETERMINISM = frozenset(
-    {
-        "tensorflow.config.experimental.enable_op_determinism",
-        "keras.utils.set_random_seed",
-    }
-)
+_OP_DETERMINISM = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
 _TF_SEEDERS = frozenset({"tensorflow.random.set_seed", "tensorflow.compat.v1.set_random_seed"})
 _USE_DETERMINISTIC = "torch.use_deterministic_algorithms"
 
@@ -732,8 +730,13 @@ class _Checker:
             )
 
     def check_sklearn(self, node: Any, term: str) -> None:
+        if term in _SKLEARN_SEEDS_ITS_ESTIMATOR:
+            # The ensemble gives each copy of its estimator a random_state drawn from its own.
+            inner = [k.value for k in node.keywords if k.arg in ("estimator", "base_estimator")]
+            for sub in inner + node.args[:1]:
+                self.safe.add(id(sub))
         names = {k.arg for k in node.keywords}
-        if "random_state" in names or None in names:
+        if "random_state" in names or None in names or id(node) in self.safe:
             return
         if term == "KMeans" and any(
             k.arg == "init" and not _is_str_constant(k.value) for k in node.keywords
