@@ -119,14 +119,17 @@ def _root(seed: SeedLike | None, caller: str) -> int:
     return resolve_seed(seed, caller=caller) if seed is None else normalize_seed(seed)
 
 
-def _seeds(root: int, epoch: int, index: int, purpose: int) -> tuple[int, int, int]:
+def _seeds(root: int, epoch: int, index: int, purpose: int) -> list[int]:
     words = _epoch_words(root, epoch)
     state = words[2 * purpose - 1] ^ _mix(index ^ words[2 * purpose])
-    return (
-        _mix((state + _GAMMA) & _M64),
-        _mix((state + 2 * _GAMMA) & _M64),
-        _mix((state + 3 * _GAMMA) & _M64),
-    )
+    # _mix inlined: this runs before every item of a seeded dataset.
+    out = []
+    for step in (_GAMMA, 2 * _GAMMA, 3 * _GAMMA):
+        z = (state + step) & _M64
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+        out.append(z ^ (z >> 31))
+    return out
 
 
 def sample_rng(index: int, epoch: int, *, seed: SeedLike | None = None) -> np.random.Generator:
