@@ -2,7 +2,9 @@
 
 Sweeps the bundled example ``examples/digits.py`` (``--workers 0`` so each run is one process
 with one torch thread) over N seeds (default 8) with jobs=1 and jobs=2 and prints the speed-up.
-The result depends on the machine being otherwise idle; the load average is printed.
+The result depends on the machine being otherwise idle; the load average is printed, and so is
+the average number of runs in flight (sum of run durations / wall time), which shows whether
+the sweep kept ``jobs`` runs going even when other load slows each run down.
 
     python benchmarks/sweep_parallel.py [--runs 8] [--epochs 4]
 """
@@ -43,7 +45,11 @@ def main() -> None:
             )
             times[jobs] = time.perf_counter() - start
             assert result.ok, result.failed
-        print(f"jobs {jobs}: {args.runs} runs in {times[jobs]:7.2f} s")
+            busy = sum(o.record.duration or 0.0 for o in result.outcomes if o.record is not None)
+        print(
+            f"jobs {jobs}: {args.runs} runs in {times[jobs]:7.2f} s; runs in flight on average "
+            f"{busy / times[jobs]:.2f} (sum of run durations / wall)"
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     print(f"speed-up jobs 2 / jobs 1: {times[1] / times[2]:.2f}x (goal >= 1.7x on 2 cores)")
 
