@@ -343,3 +343,25 @@ def test_worker_init_fn_and_make_generator_make_plain_loaders_reproducible() -> 
     torch.rand(4)  # the global torch RNG does not feed the workers' seeds
     assert first == run()
     assert first[:2] != first[2:4]  # the two workers do not share a NumPy stream
+
+
+def test_public_names_are_pinned() -> None:
+    import seedlock.torch
+
+    assert sorted(seedlock.torch.__all__) == [
+        "EpochSampler",
+        "SeedlockDataLoader",
+        "dataloader",
+        "make_generator",
+        "shard",
+        "worker_init_fn",
+    ]
+
+
+def test_loader_keeps_an_already_seeded_dataset_and_its_attributes() -> None:
+    from seedlock.data import seeded
+
+    data = seeded(Augmented(6), seed=42)
+    loader = dataloader(data, batch_size=2, seed=42, rank=0, world=1)
+    assert loader.dataset is data and loader.dataset.n == 6
+    assert torch.equal(torch.cat(list(loader)), reference(6, count=1))

@@ -218,7 +218,9 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         sampler = EpochSampler(
             len(dataset), shuffle=shuffle, drop_last=False, rank=rank, world=world, seed=root
         )
-        wrapped: Any = SeededDataset(dataset, root) if seeded else dataset
+        wrapped: Any = dataset
+        if seeded and not isinstance(dataset, SeededDataset):
+            wrapped = SeededDataset(dataset, root)
         super().__init__(
             wrapped,
             batch_size=batch_size,

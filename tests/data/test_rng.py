@@ -147,3 +147,32 @@ def test_missing_root_seed_is_an_error() -> None:
 def test_seeded_rejects_non_map_datasets() -> None:
     with pytest.raises(SeedlockTypeError, match="map-style"):
         seeded(iter([1, 2]), seed=1)  # type: ignore[arg-type]
+
+
+def test_seeded_dataset_exposes_the_wrapped_attributes_and_refuses_double_wrapping() -> None:
+    inner = Noisy()
+    inner.classes = ["a", "b"]  # type: ignore[attr-defined]
+    data = seeded(inner, seed=1)
+    assert data.classes == ["a", "b"]
+    copy = pickle.loads(pickle.dumps(data))
+    assert copy[2] == data[2]
+    with pytest.raises(SeedlockTypeError, match="already seeded"):
+        seeded(data, seed=1)  # type: ignore[arg-type]
+
+
+def test_public_names_are_pinned() -> None:
+    import seedlock.data
+
+    assert sorted(seedlock.data.__all__) == [
+        "ALGORITHM",
+        "EpochIndex",
+        "EpochShuffle",
+        "Permutation",
+        "STREAM",
+        "SeededDataset",
+        "reseed",
+        "sample_python_rng",
+        "sample_rng",
+        "sample_torch_generator",
+        "seeded",
+    ]

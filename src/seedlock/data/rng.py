@@ -265,6 +265,13 @@ class SeededDataset(Generic[T]):
     def __len__(self) -> int:
         return len(self.dataset)
 
+    def __getattr__(self, name: str) -> Any:
+        # Attributes of the wrapped dataset (classes, targets, ...) stay reachable; the guard
+        # keeps unpickling in worker processes from recursing before ``dataset`` is set.
+        if name == "dataset":
+            raise AttributeError(name)
+        return getattr(self.dataset, name)
+
     def __iter__(self) -> Iterator[T]:
         for index in range(len(self)):
             yield self[index]
@@ -302,5 +309,10 @@ def seeded(
             f"seeded() needs a map-style dataset with __getitem__ and __len__, got "
             f"{type(dataset).__name__}. For an IterableDataset use seedlock.torch.shard() and "
             "sample_rng() inside its __iter__."
+        )
+    if isinstance(dataset, SeededDataset):
+        raise SeedlockTypeError(
+            "seeded() was given a dataset that is already seeded; wrapping twice would reseed "
+            "twice per item. Pass the inner dataset (seeded_dataset.dataset)."
         )
     return SeededDataset(dataset, _root(seed, "seeded"), check_epoch(epoch))
