@@ -41,7 +41,7 @@ import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
 from seedlock._errors import SeedlockError, SeedlockTypeError
-from seedlock._seed import SeedLike, normalize_seed, resolve_seed, seed_sequence
+from seedlock._seed import MAX_SEED, SeedLike, normalize_seed, resolve_seed, seed_sequence
 from seedlock.data.sampler import check_epoch
 
 if TYPE_CHECKING:
@@ -146,8 +146,14 @@ def sample_rng(index: int, epoch: int, *, seed: SeedLike | None = None) -> np.ra
         >>> a == b, a != sample_rng(6, 0, seed=42).random()
         (True, True)
     """
-    words = _epoch_words(_root(seed, "sample_rng"), check_epoch(epoch))
-    key = np.array((words[0], words[1], _mix(_check_index(index) ^ words[2])), dtype=np.uint64)
+    # Exact-type fast paths: validation would otherwise cost as much as seeding the generator.
+    root = seed if type(seed) is int and 0 <= seed < MAX_SEED else _root(seed, "sample_rng")
+    if type(epoch) is not int or epoch < 0:
+        epoch = check_epoch(epoch)
+    if type(index) is not int or not 0 <= index <= _M64:
+        index = _check_index(index)
+    words = _epoch_words(root, epoch)
+    key = np.array((words[0], words[1], _mix(index ^ words[2])), dtype=np.uint64)
     return np.random.Generator(np.random.SFC64(_Key(key)))  # type: ignore[arg-type]
 
 
