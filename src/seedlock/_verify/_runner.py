@@ -179,7 +179,8 @@ class _Runner:
                 shutil.copy2(source, target)
         record = result.record
         took = f" in {record.duration:.1f} s" if record.duration is not None else ""
-        self.say(f"{tag} run {index}/{total} ({record.id}) exit {record.exit_code}{took}")
+        label = "run" if tag == "main" else f"{tag} run"
+        self.say(f"{label} {index}/{total} ({record.id}) exit {record.exit_code}{took}")
         return result
 
     def run_all(self, envs: Sequence[dict[str, str]], tag: str) -> list[RunResult]:
@@ -386,7 +387,7 @@ def verify_command(
                     tail = results[index - 1].stderr.strip().splitlines()[-3:]
                     notes.append(f"run {index} exited with {code}; stderr: " + " | ".join(tail))
             if trace:
-                say("tracing a second pass to locate the first divergence")
+                say("reading the traces; a detail pass reruns twice to locate the divergence")
                 outcome.divergence = _diagnose_trace(runner, scratch, other, notes)
         return outcome
     finally:
