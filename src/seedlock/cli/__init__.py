@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"seedlock {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="subcommand", metavar="COMMAND")
     for name in _COMMANDS:
         importlib.import_module(f"seedlock.cli.{name}").register(subparsers)
     return parser
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args))
     except SeedlockError as exc:
-        print(f"seedlock {args.command}: error: {exc}", file=sys.stderr)
+        print(f"seedlock {args.subcommand}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
