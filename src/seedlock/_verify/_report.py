@@ -138,6 +138,8 @@ class VerifyResult:
         lines: list[str] = []
         if self.divergence is not None:
             lines.append(f"trace: {self.divergence.describe()}")
+        if self.findings:
+            lines.append("settings the doctor flagged in the runs (likely causes first):")
         for finding in self.findings[:6]:
             severity = finding.get("severity", "info")
             lines.append(f"[{severity}] {finding.get('title', finding.get('id', ''))}")
