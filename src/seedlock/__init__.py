@@ -43,6 +43,11 @@ _LAZY = {
     "verify": "seedlock._verify",
 }
 
+# subpackages reachable as attributes (`seedlock.data.EpochShuffle`) without a separate import.
+_SUBMODULES = frozenset(
+    {"data", "torch", "stats", "report", "sweep", "trackers", "lint", "env", "store", "launch"}
+)
+
 __all__ = [
     "SeedlockError",
     "SeedlockTypeError",
@@ -57,6 +62,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"seedlock.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'seedlock' has no attribute {name!r}")
@@ -66,7 +73,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
 
 
 if TYPE_CHECKING:
