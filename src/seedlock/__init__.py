@@ -45,7 +45,19 @@ _LAZY = {
 
 # subpackages reachable as attributes (`seedlock.data.EpochShuffle`) without a separate import.
 _SUBMODULES = frozenset(
-    {"data", "torch", "stats", "report", "sweep", "trackers", "lint", "env", "store", "launch"}
+    {
+        "data",
+        "torch",
+        "stats",
+        "report",
+        "sweep",
+        "trackers",
+        "lint",
+        "env",
+        "store",
+        "launch",
+        "distributed",
+    }
 )
 
 __all__ = [
