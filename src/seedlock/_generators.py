@@ -9,11 +9,12 @@ paths never share a stream, and the same path gives the same draws in every proc
 from __future__ import annotations
 
 import random
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from seedlock._seed import PathItem, SeedLike, derive, seed_sequence
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["jax_key", "numpy_rng", "python_rng", "tf_generator", "torch_generator"]
 
@@ -33,6 +34,8 @@ def numpy_rng(*path: PathItem, seed: SeedLike | None = None) -> np.random.Genera
         >>> int(rng.integers(1000)) == int(numpy_rng("augment", 0, seed=42).integers(1000))
         True
     """
+    import numpy as np
+
     return np.random.Generator(np.random.PCG64(seed_sequence(*path, seed=seed)))
 
 
@@ -85,6 +88,7 @@ def jax_key(*path: PathItem, seed: SeedLike | None = None, impl: str | None = No
         True
     """
     import jax
+    import numpy as np
 
     value = derive(*path, seed=seed)
     name = impl if impl is not None else str(getattr(jax.config, "jax_default_prng_impl"))  # noqa: B009

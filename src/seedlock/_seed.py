@@ -8,10 +8,12 @@ on every machine and in every seedlock version; golden-value tests pin it.
 
 from __future__ import annotations
 
+import functools
+import numbers
 import os
+import sys
 from collections.abc import Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from seedlock._errors import SeedlockError, SeedlockTypeError
 
@@ -19,6 +21,9 @@ try:  # the builtin module: hashlib would also load OpenSSL, which costs ~20 ms 
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - interpreters without the _blake2 builtin
     from hashlib import blake2b
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "MAX_SEED",
@@ -46,8 +51,8 @@ PathItem = int | str
 _TAG_INT = 0
 _TAG_STR = 1
 
-# The SeedSequence constants (numpy/random/bit_generator.pyx); the vectorised mixer must agree
-# with numpy bit for bit, which the golden tests check.
+# The SeedSequence constants (numpy/random/bit_generator.pyx); the scalar and the vectorised
+# mixers must agree with numpy bit for bit, which the golden and equivalence tests check.
 _INIT_A = 0x43B0D7E5
 _MULT_A = 0x931E8875
 _INIT_B = 0x8B51F9DD
@@ -87,12 +92,13 @@ def normalize_seed(seed: object, *, name: str = "seed") -> int:
         >>> normalize_seed("experiment-a") == normalize_seed("experiment-a")
         True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, str, np.integer)):
+    # numbers.Integral covers NumPy's integer scalars (NumPy registers them) without importing it.
+    if isinstance(seed, bool) or not isinstance(seed, (int, str, numbers.Integral)):
         raise SeedlockTypeError(
             f"{name} must be an int in [0, 2**128) or a non-empty str, got {_describe(seed)}. "
             + (
                 "Pass int(seed) if it is a whole number."
-                if isinstance(seed, (float, np.floating))
+                if _is_float(seed)
                 else "Pass an int or a string."
             )
         )
@@ -116,6 +122,14 @@ def normalize_seed(seed: object, *, name: str = "seed") -> int:
             f"which has {value.bit_length()} bits. Pass seed % 2**128 or a string."
         )
     return value
+
+
+def _is_float(value: object) -> bool:
+    if isinstance(value, float):
+        return True
+    # A NumPy float can only exist once NumPy is loaded; nothing is imported here.
+    np_module = sys.modules.get("numpy")
+    return np_module is not None and isinstance(value, np_module.floating)
 
 
 def _set_root(seed: int | None) -> None:
@@ -190,7 +204,7 @@ def _int_words(value: int) -> list[int]:
 def _encode_item(item: object, position: int) -> list[int]:
     # Three words per item (tag, low, high), so that no two distinct paths share an encoding:
     # SeedSequence would otherwise read the int 2**32 and the pair (0, 1) as the same words.
-    if isinstance(item, bool) or not isinstance(item, (int, str, np.integer)):
+    if isinstance(item, bool) or not isinstance(item, (int, str, numbers.Integral)):
         raise SeedlockTypeError(
             f"path items must be ints in [0, 2**64) or strs, got {_describe(item)} at position "
             f"{position}. Convert it with int(...) or str(...)."
@@ -223,6 +237,8 @@ def seed_sequence(*path: PathItem, seed: SeedLike | None = None) -> np.random.Se
         >>> ss.entropy
         42
     """
+    import numpy as np
+
     root = resolve_seed(seed, caller="seed_sequence")
     return np.random.SeedSequence(root, spawn_key=tuple(_encode_path(path)))
 
@@ -242,8 +258,9 @@ def derive(*path: PathItem, seed: SeedLike | None = None) -> int:
         >>> derive("rank", 0, seed=42) != derive("rank", 1, seed=42)
         True
     """
-    ss = seed_sequence(*path, seed=seed)
-    return int(ss.generate_state(1, np.uint64)[0]) & _DERIVED_MASK
+    root = resolve_seed(seed, caller="derive")
+    low, high = _state_words(root, _encode_path(path), 2)
+    return (low | high << 32) & _DERIVED_MASK
 
 
 def framework_seed(root: int) -> int:
@@ -261,10 +278,78 @@ def framework_seed(root: int) -> int:
     """
     if root < _COMPAT_LIMIT:
         return root
-    return int(np.random.SeedSequence(root).generate_state(1, np.uint32)[0])
+    return _state_words(root, [], 1)[0]
+
+
+def _hash_consts(count: int) -> list[int]:
+    """The first ``count`` values of SeedSequence's mixing constant (it never depends on data)."""
+    global _HASH_CONSTS
+    consts = _HASH_CONSTS
+    if len(consts) < count:
+        # A new list, bound in one step: threads growing it at once never see a half-built one.
+        consts = list(consts)
+        while len(consts) < count:
+            consts.append((consts[-1] * _MULT_A) & _M32)
+        _HASH_CONSTS = consts
+    return consts
+
+
+_HASH_CONSTS = [_INIT_A]
+#: Mixing steps that depend on the root alone: one per pool word, then every pool word into
+#: every other one.
+_ROOT_STEPS = _POOL_SIZE + _POOL_SIZE * (_POOL_SIZE - 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _root_pool(root: int) -> tuple[int, ...]:
+    """SeedSequence's pool after mixing in the root's words (at most four, for roots < 2**128)."""
+    words = _int_words(root)
+    consts = _hash_consts(_ROOT_STEPS + 1)
+    pool = []
+    for i in range(_POOL_SIZE):
+        value = (((words[i] if i < len(words) else 0) ^ consts[i]) * consts[i + 1]) & _M32
+        pool.append(value ^ (value >> _XSHIFT))
+    step = _POOL_SIZE
+    for i_src in range(_POOL_SIZE):
+        for i_dst in range(_POOL_SIZE):
+            if i_src != i_dst:
+                value = ((pool[i_src] ^ consts[step]) * consts[step + 1]) & _M32
+                step += 1
+                value ^= value >> _XSHIFT
+                mixed = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * value) & _M32
+                pool[i_dst] = mixed ^ (mixed >> _XSHIFT)
+    return tuple(pool)
+
+
+def _state_words(root: int, spawn_words: list[int], n_words: int) -> list[int]:
+    """``SeedSequence(root, spawn_key=spawn_words).generate_state(n_words, uint32)``, pure Python.
+
+    The uint32 arithmetic of numpy/random/bit_generator.pyx is spelled out with masks, so a scalar
+    derivation needs no NumPy import; the root's part of the pool is cached.
+    """
+    pool = list(_root_pool(root))
+    consts = _hash_consts(_ROOT_STEPS + _POOL_SIZE * len(spawn_words) + 1)
+    step = _ROOT_STEPS
+    for word in spawn_words:
+        for i_dst in range(_POOL_SIZE):
+            value = ((word ^ consts[step]) * consts[step + 1]) & _M32
+            step += 1
+            value ^= value >> _XSHIFT
+            mixed = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * value) & _M32
+            pool[i_dst] = mixed ^ (mixed >> _XSHIFT)
+    out = []
+    hash_b = _INIT_B
+    for i_dst in range(n_words):
+        value = pool[i_dst % _POOL_SIZE] ^ hash_b
+        hash_b = (hash_b * _MULT_B) & _M32
+        value = (value * hash_b) & _M32
+        out.append(value ^ (value >> _XSHIFT))
+    return out
 
 
 def _hashmix(value: np.ndarray, hash_const: int) -> tuple[np.ndarray, int]:
+    import numpy as np
+
     value = value ^ np.uint32(hash_const)
     hash_const = (hash_const * _MULT_A) & _M32
     value = value * np.uint32(hash_const)
@@ -273,6 +358,8 @@ def _hashmix(value: np.ndarray, hash_const: int) -> tuple[np.ndarray, int]:
 
 
 def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     result: np.ndarray = np.uint32(_MIX_MULT_L) * x - np.uint32(_MIX_MULT_R) * y
     result ^= result >> np.uint32(_XSHIFT)
     return result
@@ -280,6 +367,8 @@ def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _seed_sequence_state(entropy: list[np.ndarray], n_words: int) -> list[np.ndarray]:
     """SeedSequence's pool mixing and ``generate_state``, vectorised over columns of words."""
+    import numpy as np
+
     shape = entropy[0].shape
     hash_const = _INIT_A
     pool: list[np.ndarray] = []
@@ -325,6 +414,8 @@ def derive_many(
         >>> int(many[2]) == derive("data", "sample", 0, 2, seed=42)
         True
     """
+    import numpy as np
+
     root = resolve_seed(seed, caller="derive_many")
     idx = np.asarray(indices)
     if idx.dtype == object or not (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import numbers
 import os
 import random
 import sys
@@ -20,8 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from seedlock import _seed
 from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
@@ -44,17 +43,27 @@ _tracked: dict[str, Any] = {}
 _tracked_lock = threading.Lock()
 
 
+def _is_int_array(value: Any) -> bool:
+    # A NumPy array exists only once NumPy is loaded; nothing here imports it.
+    np = sys.modules.get("numpy")
+    return (
+        np is not None
+        and isinstance(value, np.ndarray)
+        and bool(np.issubdtype(value.dtype, np.integer))
+    )
+
+
 def _plain(value: Any, where: str) -> Any:
     """``value`` as ints, strs, lists, dicts and None only (JSON, torch weights_only)."""
     if value is None or isinstance(value, (str, int)):
         return int(value) if isinstance(value, bool) else value
-    if isinstance(value, np.integer):
+    if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, Mapping):
         return {str(k): _plain(v, f"{where}.{k}") for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v, where) for v in value]
-    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer):
+    if _is_int_array(value):
         return value.tolist()
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(value, torch.Tensor) and not value.is_floating_point():
@@ -79,7 +88,7 @@ def _check_plain(value: Any, where: str) -> None:
         for item in value:
             _check_plain(item, where)
         return
-    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer):
+    if _is_int_array(value):
         return
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(value, torch.Tensor) and not value.is_floating_point():
@@ -229,12 +238,14 @@ class Snapshot:
 
 
 def _generator_kind(generator: object) -> str | None:
-    if isinstance(generator, np.random.Generator):
-        return "numpy.Generator"
-    if isinstance(generator, np.random.BitGenerator):
-        return "numpy.BitGenerator"
-    if isinstance(generator, np.random.RandomState):
-        return "numpy.RandomState"
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if isinstance(generator, np.random.Generator):
+            return "numpy.Generator"
+        if isinstance(generator, np.random.BitGenerator):
+            return "numpy.BitGenerator"
+        if isinstance(generator, np.random.RandomState):
+            return "numpy.RandomState"
     if isinstance(generator, random.Random):
         return "python.Random"
     torch = sys.modules.get("torch")
@@ -330,9 +341,11 @@ def untrack(name: str) -> None:
 def snapshot() -> Snapshot:
     """The RNG states of every loaded framework and every tracked generator.
 
-    CuPy (cuRAND cannot be read back) and JAX (no global state) are not included.
+    CuPy (cuRAND cannot be read back) and JAX (no global state) are not included, and neither
+    is a framework not imported yet (NumPy included).
 
     Example:
+        >>> import numpy as np
         >>> snap = snapshot()
         >>> "python" in snap.frameworks and "numpy" in snap.frameworks
         True
@@ -380,6 +393,10 @@ def restore(snap: Snapshot | Mapping[str, Any], *, strict: bool = False) -> None
         except SeedlockError:
             missing.append(f"{name} (unknown to this seedlock)")
             continue
+        if framework.name == "numpy" and not framework.is_loaded():
+            # NumPy is a dependency of seedlock, present wherever a snapshot of it was taken;
+            # importing it here keeps the state for the program's later `import numpy`.
+            import numpy  # noqa: F401
         if not framework.is_loaded():
             missing.append(f"{name} (not imported in this process)")
             continue

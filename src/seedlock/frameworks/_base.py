@@ -1,19 +1,19 @@
 """The protocol every RNG owner (Python, NumPy, torch, TensorFlow, Keras, CuPy, JAX) implements.
 
 Determinism contract: an adapter touches its framework only when the framework is already in
-``sys.modules`` (``is_loaded`` never imports it). ``seed(s)`` puts the framework's global RNGs in
-the state the framework's own seeding call gives, and ``set_state(get_state())`` is exact: the
-draws after it equal the draws after the matching ``get_state``.
+``sys.modules`` (``is_loaded`` never imports it, and this module does not import NumPy).
+``seed(s)`` puts the framework's global RNGs in the state the framework's own seeding call gives,
+and ``set_state(get_state())`` is exact: the draws after it equal the draws after the matching
+``get_state``.
 """
 
 from __future__ import annotations
 
+import numbers
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
-
-import numpy as np
 
 from seedlock._errors import StateError
 
@@ -85,7 +85,9 @@ def require(state: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], 
 
 def as_int_list(value: object) -> list[int]:
     """A list of Python ints from a list, tuple, NumPy array or torch tensor."""
-    if isinstance(value, np.ndarray):
+    # An array exists only once NumPy is loaded; this never imports it.
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.ndarray):
         if not np.issubdtype(value.dtype, np.integer):
             raise StateError(
                 f"expected integer words in an RNG state, got an array of {value.dtype}. "
@@ -105,7 +107,7 @@ def as_int_list(value: object) -> list[int]:
     if all(type(item) is int for item in value):
         return list(value)
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+        if isinstance(item, bool) or not isinstance(item, numbers.Integral):
             raise StateError(
                 f"expected a list of ints in an RNG state, found {item!r} "
                 f"({type(item).__name__}). The snapshot is corrupt."

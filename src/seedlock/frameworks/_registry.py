@@ -1,8 +1,8 @@
 """Which frameworks are loaded, what seedlock seeded, and the hook that seeds later imports.
 
 Determinism contract: ``seed_everything`` seeds every loaded framework and leaves a
-``sys.meta_path`` finder for the others; when one of them (torch, tensorflow, keras, cupy, jax)
-finishes importing, the finder seeds it with the pending seed and applies the pending
+``sys.meta_path`` finder for the others; when one of them (numpy, torch, tensorflow, keras, cupy,
+jax) finishes importing, the finder seeds it with the pending seed and applies the pending
 deterministic/thread settings, and puts back any Python/NumPy draws the import itself made, so the
 draws do not depend on import order. The hook never imports
 anything itself and lets every error of the framework's own import through unchanged.
@@ -63,8 +63,8 @@ FRAMEWORKS: tuple[Framework, ...] = (
 _BY_NAME = {fw.name: fw for fw in FRAMEWORKS}
 _PYTHON = _BY_NAME["python"]
 _NUMPY = _BY_NAME["numpy"]
-#: Frameworks that may be imported after seed_everything (Python and NumPy always are loaded).
-_HOOKABLE = {fw.module: fw for fw in FRAMEWORKS if fw.module not in ("random", "numpy")}
+#: Frameworks that may be imported after seed_everything (Python's random always is loaded).
+_HOOKABLE = {fw.module: fw for fw in FRAMEWORKS if fw.module != "random"}
 
 _lock = threading.RLock()
 _seeded: dict[str, int] = {}
@@ -83,6 +83,9 @@ class Settings:
 
 _settings: Settings | None = None
 _pending: dict[str, Framework] = {}
+#: NumPy's state right after the hook seeded it at its import. A framework whose import pulled
+#: NumPy in (torch does) may draw from it afterwards; putting this back undoes those draws.
+_numpy_seeded_state: dict[str, Any] | None = None
 
 
 def get(name: str) -> Framework:
@@ -107,7 +110,7 @@ def loaded() -> list[str]:
     """Names of the frameworks imported in this process (never imports any).
 
     Example:
-        >>> "python" in loaded() and "numpy" in loaded()
+        >>> "python" in loaded()
         True
     """
     return [fw.name for fw in FRAMEWORKS if fw.is_loaded()]
@@ -119,7 +122,7 @@ def seeded() -> dict[str, int]:
     Example:
         >>> import seedlock
         >>> _ = seedlock.seed_everything(3)
-        >>> seeded()["numpy"]
+        >>> seeded()["python"]
         3
     """
     with _lock:
@@ -198,9 +201,10 @@ def install_hook(settings: Settings, frameworks: Sequence[Framework]) -> list[st
 
 def _uninstall_hook() -> None:
     """Forget pending settings and remove the finder (used by tests)."""
-    global _settings
+    global _settings, _numpy_seeded_state
     with _lock:
         _settings = None
+        _numpy_seeded_state = None
         _pending.clear()
         _seeded.clear()
         if _FINDER in sys.meta_path:
@@ -208,6 +212,7 @@ def _uninstall_hook() -> None:
 
 
 def _on_import(module: str) -> None:
+    global _numpy_seeded_state
     with _lock:
         framework = _pending.pop(module, None)
         settings = _settings
@@ -217,6 +222,8 @@ def _on_import(module: str) -> None:
         return
     try:
         changes = apply(framework, settings)
+        if framework is _NUMPY:
+            _numpy_seeded_state = _NUMPY.get_state()
     except Exception:
         # The user's import succeeded; failing it now would break code that never asked for us.
         log.warning("seedlock could not seed %s at its import", framework.name, exc_info=True)
@@ -248,12 +255,21 @@ class _SeededLoader(importlib.abc.Loader):
         module.__loader__ = self._inner
         # Some frameworks draw from Python's or NumPy's global RNG while importing; putting them
         # back keeps `seed_everything(); import x` drawing what `import x; seed_everything()` draws.
-        python, numpy = _PYTHON.get_state(), _NUMPY.get_state()
+        # NumPy, when this import is what loads it, goes back to its state just after the hook
+        # seeded it (_on_import records it), as if it had been seeded by seed_everything itself.
+        python = _PYTHON.get_state()
+        # NumPy's own module is in sys.modules, half-built, while it is the one importing.
+        numpy_ready = self._module != _NUMPY.module and _NUMPY.is_loaded()
+        numpy = _NUMPY.get_state() if numpy_ready else None
+        numpy_seeded_before = _numpy_seeded_state
         try:
             self._inner.exec_module(module)
         finally:
             _PYTHON.set_state(python)
-            _NUMPY.set_state(numpy)
+            if numpy is not None:
+                _NUMPY.set_state(numpy)
+            elif _numpy_seeded_state is not numpy_seeded_before and _numpy_seeded_state:
+                _NUMPY.set_state(_numpy_seeded_state)
         _on_import(self._module)
 
     def __getattr__(self, name: str) -> Any:

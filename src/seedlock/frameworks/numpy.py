@@ -7,13 +7,15 @@ by ``np.random.default_rng()`` have no global state; use :func:`seedlock.numpy_r
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from seedlock._errors import StateError
 from seedlock.frameworks._base import Framework, State, as_int_list, require
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "NumPy",
@@ -23,8 +25,9 @@ __all__ = [
     "set_legacy_state",
 ]
 
-# Bit generators whose state holds an array; the others hold only ints and strs.
-_ARRAY_FIELDS = {"MT19937": ("key", np.uint32, 624), "SFC64": ("state", np.uint64, 4)}
+# Bit generators whose state holds an array (field, dtype, length); the others hold only ints
+# and strs.
+_ARRAY_FIELDS = {"MT19937": ("key", "uint32", 624), "SFC64": ("state", "uint64", 4)}
 # What NumPy raises for a malformed state dict.
 _BAD_STATE = (ValueError, TypeError, KeyError, OverflowError, IndexError)
 
@@ -33,6 +36,7 @@ def bit_generator_state(bit_generator: np.random.BitGenerator) -> State:
     """A BitGenerator's state as a dict (NumPy's own layout).
 
     Example:
+        >>> import numpy as np
         >>> bg = np.random.PCG64(3)
         >>> bit_generator_state(bg)["bit_generator"]
         'PCG64'
@@ -42,6 +46,8 @@ def bit_generator_state(bit_generator: np.random.BitGenerator) -> State:
 
 def _fix_arrays(state: Mapping[str, Any], owner: str) -> dict[str, Any]:
     """NumPy's layout again after a round trip through lists (JSON, torch.load)."""
+    import numpy as np
+
     name = require(state, "bit_generator", str, owner)
     inner = require(state, "state", Mapping, owner)
     fixed: dict[str, Any] = dict(state)
@@ -104,7 +110,7 @@ def legacy_state(random_state: np.random.RandomState) -> State:
 def set_legacy_state(random_state: np.random.RandomState, state: Mapping[str, Any]) -> None:
     """Put a :func:`legacy_state` dict back into ``random_state``."""
     fixed = _fix_arrays(state, "numpy")
-    fixed["has_gauss"] = int(require(state, "has_gauss", (int, np.integer), "numpy"))
+    fixed["has_gauss"] = int(require(state, "has_gauss", numbers.Integral, "numpy"))
     gauss = require(state, "gauss", str, "numpy")
     try:
         fixed["gauss"] = float.fromhex(gauss)
@@ -120,10 +126,16 @@ class NumPy(Framework):
     module = "numpy"
 
     def seed(self, seed: int) -> None:
+        import numpy as np
+
         np.random.seed(seed)
 
     def get_state(self) -> State:
+        import numpy as np
+
         return legacy_state(np.random.mtrand._rand)
 
     def set_state(self, state: Mapping[str, Any]) -> None:
+        import numpy as np
+
         set_legacy_state(np.random.mtrand._rand, state)
