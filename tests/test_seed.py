@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from seedlock import SeedlockError, derive, derive_many, root_seed, seed_sequence
+from seedlock import SeedlockError, _seed, derive, derive_many, root_seed, seed_sequence
 from seedlock._seed import framework_seed, normalize_seed
 
 
@@ -123,3 +123,40 @@ def test_framework_seed_is_the_root_below_2_32_and_reduced_above() -> None:
     assert framework_seed(2**32 - 1) == 2**32 - 1
     assert 0 <= framework_seed(2**32) < 2**32
     assert framework_seed(2**32) != framework_seed(2**32 + 1)
+
+
+def test_pure_python_derive_equals_numpy_seed_sequence_for_random_roots_and_paths() -> None:
+    rng = np.random.default_rng(20261125)
+    for _ in range(300):
+        root = int(rng.integers(0, 2**63)) << int(rng.integers(0, 65))
+        path = tuple(
+            int(rng.integers(0, 2**63)) if rng.random() < 0.5 else f"s{int(rng.integers(1000))}"
+            for _ in range(int(rng.integers(0, 6)))
+        )
+        spawn_key = tuple(_seed._encode_path(path))
+        expected = np.random.SeedSequence(root, spawn_key=spawn_key).generate_state(1, np.uint64)
+        assert derive(*path, seed=root) == int(expected[0]) & (2**63 - 1), (root, path)
+        reduced = np.random.SeedSequence(root).generate_state(1, np.uint32)[0]
+        assert framework_seed(root) == (root if root < 2**32 else int(reduced))
+
+
+def test_numpy_integer_seeds_and_path_items_are_accepted_like_ints() -> None:
+    assert normalize_seed(np.uint64(7)) == 7
+    assert derive(np.int32(3), seed=np.int64(42)) == derive(3, seed=42)
+
+
+def test_deriving_a_seed_imports_no_numpy() -> None:
+    code = (
+        "import sys, seedlock; seedlock.seed_everything(1); seedlock.derive('x', 2); "
+        "seedlock.snapshot(); print(sorted(m for m in ('numpy', 'torch') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_float_seeds_numpy_floats_included_are_told_to_pass_an_int() -> None:
+    for bad in (2.0, np.float64(2.0)):
+        with pytest.raises(SeedlockError, match="Pass int\\(seed\\) if it is a whole number"):
+            normalize_seed(bad)

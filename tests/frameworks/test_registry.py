@@ -198,3 +198,51 @@ def test_tensorflow_and_keras_imported_later_are_seeded_without_rewinding_python
     out = json.loads(proc.stdout.splitlines()[-1])
     assert [out["second_python"], out["tf"]] == out["classic"]
     assert out["seeded"]["tensorflow"] == out["seeded"]["keras"] == 42
+
+
+_NUMPY_ORDER_SCRIPT = textwrap.dedent(
+    """
+    import json, random, sys
+    import seedlock
+    from seedlock.frameworks import _registry
+    from seedlock.frameworks.python import PythonRandom
+
+    class DrawsNumPy(PythonRandom):  # a framework that imports NumPy and draws from it
+        name = module = "seedlock_drawsnumpy"
+
+    fake = DrawsNumPy()
+    _registry.FRAMEWORKS += (fake,)
+    _registry._HOOKABLE[fake.module] = fake
+    _registry._installed[fake.module] = True
+    seedlock.seed_everything(42)
+    out = {"loaded_before": "numpy" in sys.modules}
+    if sys.argv[1] == "framework":
+        import seedlock_drawsnumpy
+    import numpy as np
+    out["draws"] = np.random.rand(4).tolist()
+    out["seeded"] = seedlock.frameworks.seeded()
+    np.random.seed(42)
+    out["classic"] = np.random.rand(4).tolist()
+    print(json.dumps(out))
+    """
+)
+
+
+@pytest.mark.parametrize("first", ["numpy", "framework"])
+def test_numpy_imported_after_seed_everything_draws_what_np_random_seed_draws(
+    first: str, tmp_path: Path
+) -> None:
+    (tmp_path / "seedlock_drawsnumpy.py").write_text("import numpy\nnumpy.random.rand(5)\n")
+    proc = subprocess.run(
+        [sys.executable, "-c", _NUMPY_ORDER_SCRIPT, first],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    out = json.loads(proc.stdout.splitlines()[-1])
+    assert out["loaded_before"] is False
+    assert out["draws"] == out["classic"]
+    assert out["seeded"]["numpy"] == 42
+    assert out["seeded"].get("seedlock_drawsnumpy") == (42 if first == "framework" else None)

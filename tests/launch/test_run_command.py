@@ -432,3 +432,10 @@ def test_an_interpreter_without_seedlock_installed_is_still_seeded(
     result = run_command([bare_python, "-c", code], seed=9, store=store, echo=False)
     assert result.record.exit_code == 0 and "seeding failed" not in result.stderr, result.stderr
     assert result.stdout == f"{random.Random(9).random()}\n"
+
+
+def test_the_start_up_hook_imports_no_numpy_into_the_child(store: Store) -> None:
+    code = "import sys; print('numpy' in sys.modules, 'seedlock' in sys.modules)"
+    result = run_command([PY, "-c", code], seed=3, store=store, echo=False)
+    assert result.stdout.split() == ["False", "True"]
+    assert result.record.exit_code == 0
