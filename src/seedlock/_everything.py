@@ -9,7 +9,6 @@ as ``$SEEDLOCK_SEED`` so that derived streams and child processes agree.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from dataclasses import dataclass, field
@@ -20,11 +19,20 @@ from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock.frameworks import _registry
 
 if TYPE_CHECKING:
+    import logging
+
     from seedlock.determinism import Change
 
 __all__ = ["SeedReport", "seed_everything"]
 
-log = logging.getLogger("seedlock")
+
+def _log() -> logging.Logger:
+    # Imported on first use: seeding from an explicit seed never logs, and the start-up hook of
+    # `seedlock run` pays for every module it imports in each Python process of a run.
+    import logging
+
+    return logging.getLogger("seedlock")
+
 
 _HASH_WARNING = (
     "PYTHONHASHSEED was not set when this interpreter started; set-iteration order of str varies "
@@ -144,7 +152,7 @@ def _resolve_root(seed: object, warnings: list[str]) -> tuple[int, str]:
             f"seed_everything(), pass a seed, or export {_seed.ENV_VAR}."
         )
         warnings.append(text)
-        log.warning("seedlock: %s", text)
+        _log().warning("seedlock: %s", text)
     return _seed.draw_entropy_seed(), "entropy"
 
 
@@ -188,7 +196,7 @@ def seed_everything(
     warnings: list[str] = []
     root, source = _resolve_root(seed, warnings)
     if seed is None:
-        log.info(
+        _log().info(
             "seedlock: root seed %d (from %s); replay with seed_everything(%d) or %s=%d",
             root,
             source,

@@ -10,16 +10,14 @@ anything itself and lets every error of the framework's own import through uncha
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import importlib.util
-import logging
 import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from seedlock._errors import SeedlockError
 from seedlock.frameworks._base import Framework
@@ -32,6 +30,9 @@ from seedlock.frameworks.tensorflow import TensorFlow
 from seedlock.frameworks.torch import Torch
 
 if TYPE_CHECKING:
+    import importlib.abc
+    import logging
+
     from seedlock.determinism import Change
 
 __all__ = [
@@ -47,7 +48,14 @@ __all__ = [
     "seeded",
 ]
 
-log = logging.getLogger("seedlock")
+
+def _log() -> logging.Logger:
+    # logging is imported on first use: the start-up hook of `seedlock run` loads this module in
+    # every Python process of a run, and nearly all of them never log.
+    import logging
+
+    return logging.getLogger("seedlock")
+
 
 #: Every RNG owner, in seeding order. Keras comes after TensorFlow (its backend) and after
 #: Python, whose seeded stream rebuilds Keras' global SeedGenerator.
@@ -226,9 +234,9 @@ def _on_import(module: str) -> None:
             _numpy_seeded_state = _NUMPY.get_state()
     except Exception:
         # The user's import succeeded; failing it now would break code that never asked for us.
-        log.warning("seedlock could not seed %s at its import", framework.name, exc_info=True)
+        _log().warning("seedlock could not seed %s at its import", framework.name, exc_info=True)
         return
-    log.info(
+    _log().info(
         "seedlock seeded %s at its import with %d%s",
         framework.name,
         settings.seed,
@@ -236,8 +244,12 @@ def _on_import(module: str) -> None:
     )
 
 
-class _SeededLoader(importlib.abc.Loader):
-    """Runs the real loader, then seeds the framework. Invisible to the framework itself."""
+class _SeededLoader:
+    """Runs the real loader, then seeds the framework. Invisible to the framework itself.
+
+    Plain classes, not ``importlib.abc`` subclasses: the import system only calls these methods,
+    and ``importlib.abc`` would cost the start-up hook an import of ``importlib.resources``.
+    """
 
     def __init__(self, inner: Any, module: str) -> None:
         self._inner = inner
@@ -276,7 +288,7 @@ class _SeededLoader(importlib.abc.Loader):
         return getattr(self._inner, name)
 
 
-class _SeedOnImport(importlib.abc.MetaPathFinder):
+class _SeedOnImport:
     """Finds specs through the other finders and wraps the loader of pending frameworks."""
 
     def __init__(self) -> None:
@@ -309,7 +321,7 @@ class _SeedOnImport(importlib.abc.MetaPathFinder):
             self._busy.active = False
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        spec.loader = _SeededLoader(spec.loader, fullname)
+        spec.loader = cast("importlib.abc.Loader", _SeededLoader(spec.loader, fullname))
         return spec
 
 

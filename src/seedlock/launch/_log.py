@@ -6,20 +6,26 @@ run`` the values are appended to the run directory in call order; outside a run 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
 import math
 import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock.launch._protocol import ARTIFACTS_FILE, METRICS_FILE, RUN_DIR_VAR
 
+if TYPE_CHECKING:
+    import logging
+
 __all__ = ["file_sha256", "log", "log_artifact"]
 
-_log = logging.getLogger("seedlock")
+# hashlib, json, logging and pathlib are imported on first use: the start-up hook imports this
+# module in every Python process of a run, most of which never log anything.
+
+
+def _logger() -> logging.Logger:
+    import logging
+
+    return logging.getLogger("seedlock")
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -32,6 +38,8 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         >>> file_sha256(fh.name)[:12]
         'ba7816bf8f01'
     """
+    import hashlib
+
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -58,17 +66,19 @@ def _metric_value(key: str, value: object) -> float | int | str:
 
 
 def _append(run_dir: str, filename: str, entry: dict[str, Any]) -> None:
+    import json
+
     line = json.dumps(entry, allow_nan=True) + "\n"
     try:
         # One write on an O_APPEND descriptor keeps lines whole when several processes log at once.
-        fd = os.open(Path(run_dir) / filename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(os.path.join(run_dir, filename), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, line.encode("utf-8"))
         finally:
             os.close(fd)
     except OSError as exc:
         # Losing a record must not stop a training run; the run's report shows it as absent.
-        _log.warning("seedlock could not record into %s (%s): %s", run_dir, filename, exc)
+        _logger().warning("seedlock could not record into %s (%s): %s", run_dir, filename, exc)
 
 
 def log(step: int | None = None, **metrics: float | int | str) -> None:
@@ -91,13 +101,13 @@ def log(step: int | None = None, **metrics: float | int | str) -> None:
     values = {key: _metric_value(key, value) for key, value in metrics.items()}
     run_dir = os.environ.get(RUN_DIR_VAR)
     if not run_dir:
-        _log.debug("seedlock.log outside a seedlock run, not recorded: %s", values)
+        _logger().debug("seedlock.log outside a seedlock run, not recorded: %s", values)
         return
     entry: dict[str, Any] = {"metrics": values}
     if step is not None:
         entry["step"] = step
     if any(isinstance(v, float) and not math.isfinite(v) for v in values.values()):
-        _log.warning("seedlock.log got a non-finite value: %s", values)
+        _logger().warning("seedlock.log got a non-finite value: %s", values)
     _append(run_dir, METRICS_FILE, entry)
 
 
@@ -115,6 +125,8 @@ def log_artifact(path: str | os.PathLike[str]) -> None:
         ...     _ = fh.write(b"weights")
         >>> seedlock.log_artifact(fh.name)
     """
+    from pathlib import Path
+
     resolved = Path(os.fspath(path)).resolve()
     if not resolved.is_file():
         raise SeedlockError(
@@ -123,6 +135,6 @@ def log_artifact(path: str | os.PathLike[str]) -> None:
         )
     run_dir = os.environ.get(RUN_DIR_VAR)
     if not run_dir:
-        _log.debug("seedlock.log_artifact outside a seedlock run, not recorded: %s", resolved)
+        _logger().debug("seedlock.log_artifact outside a seedlock run, not recorded: %s", resolved)
         return
     _append(run_dir, ARTIFACTS_FILE, {"path": str(resolved), "sha256": file_sha256(resolved)})
