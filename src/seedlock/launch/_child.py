@@ -9,10 +9,8 @@ environment fingerprint, at interpreter exit, so they describe what the script a
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import sys
-from pathlib import Path
 
 from seedlock.launch._protocol import (
     BOOT_PID_VAR,
@@ -26,6 +24,9 @@ from seedlock.launch._protocol import (
 )
 
 __all__ = ["boot"]
+
+# Only os and sys at module level: this runs before the user's code in every Python process of a
+# run, so json (and the report modules) are imported at exit, by the main process only.
 
 
 def boot() -> None:
@@ -48,16 +49,19 @@ def boot() -> None:
         install_from_env()
     run_dir = env.get(RUN_DIR_VAR)
     if is_main and run_dir:
-        atexit.register(_write_reports, Path(run_dir), os.getpid())
+        atexit.register(_write_reports, run_dir, os.getpid())
 
 
-def _write_json(path: Path, value: object) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(value, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+def _write_json(run_dir: str, name: str, value: object) -> None:
+    import json
+
+    tmp = os.path.join(run_dir, f".{name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(value, default=str))
+    os.replace(tmp, os.path.join(run_dir, name))
 
 
-def _write_reports(run_dir: Path, pid: int) -> None:
+def _write_reports(run_dir: str, pid: int) -> None:
     # A forked child inherits atexit handlers; only the process that registered them reports.
     if os.getpid() != pid:
         return
@@ -65,8 +69,8 @@ def _write_reports(run_dir: Path, pid: int) -> None:
         from seedlock.determinism import doctor
         from seedlock.env import fingerprint
 
-        _write_json(run_dir / DOCTOR_FILE, [f.to_dict() for f in doctor()])
-        _write_json(run_dir / FINGERPRINT_FILE, fingerprint().to_dict())
+        _write_json(run_dir, DOCTOR_FILE, [f.to_dict() for f in doctor()])
+        _write_json(run_dir, FINGERPRINT_FILE, fingerprint().to_dict())
     except Exception as exc:  # noqa: BLE001  (a report failure must not change the exit status)
         print(
             f"seedlock: start-up hook: could not write the run report: {type(exc).__name__}: {exc}",
