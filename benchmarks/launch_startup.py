@@ -5,7 +5,8 @@ code runs), nothing at all when no run is active, and less than a user's own ``i
 seedlock.seed_everything(...)`` would cost plus the frameworks the script imports anyway.
 
 Run from the repo root: ``python benchmarks/launch_startup.py``. Prints the median wall time of
-``python -c pass`` over N runs in three settings and their ratios against plain Python.
+``python -c pass`` over N runs in several settings (the run's main process also writes its
+reports at exit) and their ratios against plain Python.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from importlib.util import cache_from_source
 
-from seedlock.launch import child_env
+from seedlock.launch import _child, child_env
 from seedlock.launch._run import HOOK_DIR
 
 N = 15
@@ -31,20 +34,36 @@ def _median_seconds(env: dict[str, str], code: str = "pass") -> float:
     return statistics.median(times)
 
 
+def _python_prints(env: dict[str, str], code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
 def main() -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith("SEEDLOCK_")}
     plain = _median_seconds(base)
     idle_hook = _median_seconds({**base, "PYTHONPATH": HOOK_DIR})
     active = _median_seconds(child_env(seed=42))
+    with tempfile.TemporaryDirectory() as run_dir:
+        # The main process of a run also writes doctor.json and fingerprint.json at exit.
+        reporting = _median_seconds(child_env(seed=42, run_id="bench", run_dir=run_dir))
+    no_numpy = _python_prints(child_env(seed=42), "import sys; print('numpy' in sys.modules)")
     manual = _median_seconds(base, "import seedlock; seedlock.seed_everything(42)")
     numpy_only = _median_seconds(base, "import numpy")
     print(f"python -c pass, median of {N} (ms):")
     print(f"  plain python                      {plain * 1e3:7.1f}  1.00x")
     print(f"  hook on path, no run active       {idle_hook * 1e3:7.1f}  {idle_hook / plain:.2f}x")
     print(f"  hook seeding (seedlock run child) {active * 1e3:7.1f}  {active / plain:.2f}x")
+    print(f"  hook seeding + reports at exit    {reporting * 1e3:7.1f}  {reporting / plain:.2f}x")
     print(f"  manual import + seed_everything   {manual * 1e3:7.1f}  {manual / plain:.2f}x")
     print(f"  import numpy alone                {numpy_only * 1e3:7.1f}  {numpy_only / plain:.2f}x")
     print(f"hook seeding vs manual seeding: {active / manual:.2f}x")
+    print(f"numpy imported by the hook: {no_numpy}")
+    compiled = os.path.exists(cache_from_source(_child.__file__))
+    cache = "present" if compiled else "absent (PYTHONDONTWRITEBYTECODE?): compiled at each start"
+    print(f"seedlock bytecode cache: {cache}")
 
 
 if __name__ == "__main__":
