@@ -6,6 +6,8 @@ import io
 import json
 import os
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -264,3 +266,22 @@ def test_isolate_restores_on_exceptions_and_works_as_a_nested_decorator() -> Non
     with pytest.raises(KeyError):
         consume(2)
     assert random.getstate() == before
+
+
+def test_a_numpy_state_is_restored_in_a_process_that_has_not_imported_numpy_yet(
+    tmp_path: Path,
+) -> None:
+    np.random.seed(11)
+    np.random.rand(3)
+    target = tmp_path / "rng.json"
+    seedlock.snapshot().save(target)
+    expected = np.random.rand(2).tolist()
+    code = (
+        "import sys, seedlock; from seedlock.state import Snapshot; "
+        f"seedlock.restore(Snapshot.load({str(target)!r})); "
+        "import numpy as np; print(np.random.rand(2).tolist())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(done.stdout) == expected
