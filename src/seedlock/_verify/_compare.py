@@ -8,7 +8,6 @@ element on their bytes; the max abs difference is only reported, never used to d
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import os
 import re
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock.launch._log import file_sha256
 
 __all__ = [
     "TENSOR_SUFFIXES",
@@ -30,7 +30,6 @@ __all__ = [
     "compare_metric_history",
     "compare_stdout",
     "compare_values",
-    "file_sha256",
     "load_tensors",
     "normalize_stdout",
     "same_scalar",
@@ -269,15 +268,6 @@ def compare_stdout(
     if len(a) != len(b):
         diffs.append(Difference("stdout", "line count", f"{len(a)} lines", f"{len(b)} lines", run))
     return diffs, min(len(a), len(b))
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass

@@ -85,20 +85,20 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def parse_command(args: argparse.Namespace) -> list[str]:
-    """The command after ``--``, validated."""
+def parse_command(args: argparse.Namespace, subcommand: str = "run") -> list[str]:
+    """The command after ``--``, validated (shared by ``run`` and ``verify``)."""
     command = list(args.command)
     if command and command[0] == "--":
         command = command[1:]
     if not command:
         raise SeedlockError(
             "no command given. Put the command after '--', e.g. "
-            "`seedlock run --seed 42 -- python train.py`."
+            f"`seedlock {subcommand} -- python train.py`."
         )
     if command[0].startswith("-"):
         raise SeedlockError(
             f"unknown option {command[0]!r} before the command. Options go before '--' and the "
-            "command after it; see `seedlock run --help`."
+            f"command after it; see `seedlock {subcommand} --help`."
         )
     return command
 

@@ -66,30 +66,14 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def _command(args: argparse.Namespace) -> list[str]:
-    command = list(args.command)
-    if command and command[0] == "--":
-        command = command[1:]
-    if not command:
-        raise SeedlockError(
-            "no command given. Put the command after '--', e.g. "
-            "`seedlock verify -- python train.py`."
-        )
-    if command[0].startswith("-"):
-        raise SeedlockError(
-            f"unknown option {command[0]!r} before the command. Options go before '--' and the "
-            "command after it; see `seedlock verify --help`."
-        )
-    return command
-
-
 def handle(args: argparse.Namespace) -> int:
     """Verify the command; 0 when bit-identical, 1 when not."""
     from seedlock._verify import verify_command
+    from seedlock.cli.run import parse_command
     from seedlock.launch import resolve_seed_arg
     from seedlock.store import Store
 
-    command = _command(args)
+    command = parse_command(args, "verify")
     if args.threads is not None and args.threads < 1:
         raise SeedlockError(f"--threads must be a positive int, got {args.threads}.")
     store = Store(args.store)
