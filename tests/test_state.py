@@ -184,6 +184,21 @@ def test_a_corrupt_framework_state_raises_state_error() -> None:
         seedlock.restore(data)
 
 
+def test_a_restore_that_fails_half_way_changes_no_rng() -> None:
+    np.random.seed(1)
+    random.seed(1)
+    data = seedlock.snapshot().to_dict()
+    # Python's state applies before NumPy's corrupt one fails: it must be rolled back.
+    assert list(data["frameworks"]).index("python") < list(data["frameworks"]).index("numpy")
+    data["frameworks"]["numpy"]["state"]["key"] = [1, 2, 3]
+    random.seed(2)
+    np.random.seed(2)
+    expected = (random.getstate(), np.random.get_state()[1].tolist())
+    with pytest.raises(StateError):
+        seedlock.restore(data)
+    assert (random.getstate(), np.random.get_state()[1].tolist()) == expected
+
+
 def test_tracked_generators_are_captured_and_restored_in_place() -> None:
     rng = np.random.default_rng(1)
     py = random.Random(2)

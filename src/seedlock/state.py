@@ -421,10 +421,29 @@ def restore(snap: Snapshot | Mapping[str, Any], *, strict: bool = False) -> None
         if strict:
             raise StateError(text + ". Import/track them first, or pass strict=False.")
         warnings.warn(text + "; restored the rest.", RuntimeWarning, stacklevel=2)
-    for framework, framework_state in frameworks:
-        framework.set_state(framework_state)
-    for kind, generator, generator_state in generators:
-        _set_generator_state(kind, generator, generator_state)
+    # All or nothing: a state that fails to apply half-way must not leave some RNGs restored and
+    # others not, so the states as they are now are put back before the error propagates.
+    before = snapshot()
+    try:
+        for framework, framework_state in frameworks:
+            framework.set_state(framework_state)
+        for kind, generator, generator_state in generators:
+            _set_generator_state(kind, generator, generator_state)
+    except BaseException:
+        _apply_all(before)
+        raise
+
+
+def _apply_all(snap: Snapshot) -> None:
+    """Apply a snapshot taken in this process (its frameworks and generators are all present)."""
+    for name, state in snap.frameworks.items():
+        _registry.get(name).set_state(state)
+    with _tracked_lock:
+        current = dict(_tracked)
+    for name, entry in snap.tracked.items():
+        generator = current.get(name)
+        if generator is not None:
+            _set_generator_state(entry["kind"], generator, entry["state"])
 
 
 class isolate(contextlib.ContextDecorator):
