@@ -14,10 +14,12 @@ $(BIN)/python:
 
 $(VENV)/.demo-installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) -e '.[torch]' scikit-learn
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 $(VENV)/.test-installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) -e '.[dev]'
+	$(BIN)/python -m compileall -q src
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed
