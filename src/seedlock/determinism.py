@@ -24,6 +24,7 @@ from seedlock._errors import SeedlockError, SeedlockTypeError
 
 __all__ = [
     "FRAMEWORKS",
+    "THREAD_VARS",
     "Change",
     "Finding",
     "deterministic_env",
@@ -43,7 +44,8 @@ _CUBLAS_VAR = "CUBLAS_WORKSPACE_CONFIG"
 # The two workspace configurations NVIDIA documents as deterministic; an existing one is kept.
 _CUBLAS_VALUES = (":4096:8", ":16:8")
 _XLA_FLAG = "--xla_gpu_deterministic_ops"
-_THREAD_VARS = (
+#: Thread-count environment variables that thread pinning sets (and fingerprints record).
+THREAD_VARS = (
     "OMP_NUM_THREADS",
     "MKL_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -147,7 +149,7 @@ def thread_env(threads: int) -> dict[str, str]:
         '1'
     """
     threads = _check_threads(threads, "thread_env")
-    return dict.fromkeys(_THREAD_VARS, str(threads))
+    return dict.fromkeys(THREAD_VARS, str(threads))
 
 
 def _torch_cuda_initialized() -> bool:
@@ -334,7 +336,7 @@ def pin_threads(threads: int, framework: str | None = None) -> list[Change]:
     if framework is None:
         os.environ.update(thread_env(threads))
         note = "reaches child processes and thread pools started after this call"
-        return [Change(f"env:{name}", str(threads), note=note) for name in _THREAD_VARS]
+        return [Change(f"env:{name}", str(threads), note=note) for name in THREAD_VARS]
     framework = _check_framework(framework, "pin_threads")
     module = sys.modules.get(framework)
     if module is None:
@@ -566,7 +568,7 @@ def _check_process() -> list[Finding]:
                 "`export PYTHONHASHSEED=0`",
             )
         )
-    unset = [name for name in _THREAD_VARS[:3] if name not in os.environ]
+    unset = [name for name in THREAD_VARS[:3] if name not in os.environ]
     if unset:
         findings.append(
             Finding(

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from seedlock._errors import StateError
+from seedlock.determinism import THREAD_VARS
 
 __all__ = ["ENV_VARS", "FORMAT", "PACKAGES", "THREAD_VARS", "Fingerprint", "collect"]
 
@@ -64,16 +65,6 @@ PACKAGES = (
     "seedlock",
 )
 
-#: Thread-count environment variables, recorded under ``threads``.
-THREAD_VARS = (
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-    "TF_NUM_INTRAOP_THREADS",
-    "TF_NUM_INTEROP_THREADS",
-)
 
 #: Other environment variables that change results (or the seed), recorded under ``env``.
 ENV_VARS = (
