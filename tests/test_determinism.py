@@ -382,6 +382,20 @@ def test_doctor_flags_torch_benchmark_nondeterminism_and_tf32(
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize(("cuda", "severity"), [(True, "warning"), (False, "info")])
+def test_deterministic_algorithms_off_is_a_warning_only_with_cuda(
+    torch_settings: types.ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    cuda: bool,
+    severity: str,
+) -> None:
+    torch_settings.use_deterministic_algorithms(False)
+    monkeypatch.setattr(determinism, "_cuda_available", lambda torch: cuda)
+    (finding,) = [f for f in doctor() if f.id == "torch-deterministic-off"]
+    assert finding.severity == severity
+
+
+@pytest.mark.torch
 def test_doctor_flags_the_cublas_variable_when_cuda_is_available(
     torch_settings: types.ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:

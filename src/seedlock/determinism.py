@@ -655,10 +655,12 @@ def _check_torch(torch: ModuleType) -> list[Finding]:
         findings.append(
             Finding(
                 "torch-deterministic-off",
-                "warning",
+                # Nearly every nondeterministic kernel is a CUDA one; without CUDA this is a note.
+                "warning" if cuda else "info",
                 "torch deterministic algorithms are off",
                 "Some torch operations (scatter/index_add, many CUDA backward passes, cuDNN "
-                "convolutions) use atomics and give slightly different results each run.",
+                "convolutions) use atomics and give slightly different results each run."
+                + ("" if cuda else " Without CUDA only a few CPU operations are affected."),
                 _FIX_DETERMINISTIC,
             )
         )
