@@ -162,6 +162,18 @@ def test_hash_randomisation_is_reported_only_when_active(monkeypatch: pytest.Mon
     assert seedlock.seed_everything(1).warnings == []
 
 
+def test_deterministic_mode_reports_hash_randomisation_once_as_too_late(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_everything, "_hash_checked", {})
+    monkeypatch.setattr(determinism, "hash_seed_fixed", lambda: False)
+    report = seedlock.seed_everything(1, deterministic=True)
+    assert not any("PYTHONHASHSEED" in w for w in report.warnings)
+    (late,) = [c for c in report.changes if c.target == "python.hash_randomization"]
+    assert not late.effective
+    assert "too late to set python.hash_randomization=off - " in str(report)
+
+
 def test_deterministic_and_threads_go_through_determinism_for_each_loaded_framework(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

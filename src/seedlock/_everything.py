@@ -84,9 +84,9 @@ class SeedReport:
         if self.pending:
             lines.append(f"  seeded at import: {', '.join(self.pending)}")
         for change in self.changes:
-            late = "" if change.effective else " (too late to take effect)"
+            what = "set" if change.effective else "too late to set"
             note = f" - {change.note}" if change.note else ""
-            lines.append(f"  set {change.target}={change.value}{late}{note}")
+            lines.append(f"  {what} {change.target}={change.value}{note}")
         lines.extend(f"  warning: {text}" for text in self.warnings)
         return "\n".join(lines)
 
@@ -231,6 +231,7 @@ def seed_everything(
             changes += _registry.configure(framework, settings)
     _registry.record_seeded(frameworks)
     pending = _registry.install_hook(settings, _registry.FRAMEWORKS)
-    if _hash_randomised():
+    # Deterministic mode already reports hash randomisation as a change that came too late.
+    if _hash_randomised() and not any(c.target == "python.hash_randomization" for c in changes):
         warnings.append(_HASH_WARNING)
     return SeedReport(root, source, frameworks, pending, changes, warnings)
