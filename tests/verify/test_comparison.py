@@ -134,6 +134,13 @@ def test_pickled_arrays_are_never_loaded(tmp_path: Path) -> None:
         load_tensors(tmp_path / "obj.npy")
 
 
+def test_identical_files_that_cannot_be_loaded_safely_are_identical(tmp_path: Path) -> None:
+    for name in ("a.npy", "b.npy"):
+        np.save(tmp_path / name, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    diffs, tensors = compare_files(tmp_path / "a.npy", tmp_path / "b.npy", label="o.npy", run=2)
+    assert diffs == [] and tensors == 0
+
+
 @pytest.mark.torch
 def test_torch_checkpoints_compare_tensor_by_tensor(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")

@@ -125,6 +125,17 @@ def test_bad_input_is_refused_before_anything_runs(store: Store, tmp_path: Path)
     assert not (tmp_path / "runs.db").exists()
 
 
+@pytest.mark.parametrize("output", [".", "..", "/tmp", "sub/../.."])
+def test_outputs_outside_the_working_directory_are_refused_and_nothing_is_deleted(
+    store: Store, tmp_path: Path, output: str
+) -> None:
+    (tmp_path / "train.py").write_text("print(1)\n")
+    with pytest.raises(SeedlockError, match="not inside the working directory"):
+        verify_command(["echo", "hi"], seed=1, outputs=[output], store=store)
+    assert (tmp_path / "train.py").exists()
+    assert not (tmp_path / "runs.db").exists()
+
+
 def test_a_command_failing_in_every_run_is_an_error(store: Store) -> None:
     code = "import sys; print('broken', file=sys.stderr); sys.exit(3)"
     with pytest.raises(SeedlockError, match=r"failed in every run \(exit code 3\)[\s\S]*broken"):

@@ -71,6 +71,20 @@ def _compile(patterns: Sequence[str]) -> list[re.Pattern[str]]:
     return compiled
 
 
+def _check_outputs(outputs: Sequence[str], cwd: Path) -> None:
+    # Outputs are deleted before each run so that no stale file is compared: only paths strictly
+    # inside the working directory may be, never the directory itself, a parent or elsewhere.
+    root = cwd.resolve()
+    for given in outputs:
+        target = (cwd / given).resolve()
+        if target == root or root not in target.parents:
+            raise SeedlockError(
+                f"--outputs {given!r} is not inside the working directory {str(root)!r}. verify "
+                "deletes each output before every run, so it accepts only files or folders "
+                "below the working directory, e.g. --outputs model.pt or --outputs out/."
+            )
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
@@ -305,6 +319,7 @@ def verify_command(
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise SeedlockError(f"--jobs must be an int >= 1, got {jobs!r}.")
     patterns = _compile(ignore)
+    _check_outputs(outputs, Path.cwd())
     if trace and not is_python_command(command):
         raise SeedlockError(
             f"--trace hooks PyTorch inside a Python process, but {command[0]!r} does not look "
