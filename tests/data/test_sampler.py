@@ -208,3 +208,24 @@ def test_negative_epoch_is_an_error() -> None:
 def test_missing_root_seed_is_an_error() -> None:
     with pytest.raises(SeedlockError, match="seed_everything"):
         EpochShuffle(10, rank=0, world=1)
+
+
+def test_state_right_after_set_epoch_or_a_load_counts_nothing_of_the_previous_iteration() -> None:
+    sampler = EpochShuffle(10, seed=1, rank=0, world=1)
+    sampler.set_epoch(0)
+    list(sampler)
+    sampler.set_epoch(1)
+    state = sampler.state_dict()
+    assert (state["epoch"], state["consumed"]) == (1, 0)
+    resumed = EpochShuffle(10, seed=1, rank=0, world=1)
+    resumed.load_state_dict(state)
+    resumed.set_epoch(1)
+    assert list(resumed) == list(sampler)
+
+    partial = EpochShuffle(10, seed=1, rank=0, world=1)
+    iterator = iter(partial)
+    for _ in range(4):
+        next(iterator)
+    del iterator
+    partial.load_state_dict({**state, "consumed": 2})
+    assert partial.state_dict()["consumed"] == 2

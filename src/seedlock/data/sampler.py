@@ -136,6 +136,7 @@ class EpochShuffle:
         if epoch != self.epoch:
             self.epoch = epoch
             self._start = 0
+            self._yielded = 0
             self._perm = None
 
     def seek(self, epoch: int, position: int = 0) -> None:
@@ -163,6 +164,7 @@ class EpochShuffle:
             self.epoch = epoch
             self._perm = None
         self._start = min(position, self.n)
+        self._yielded = 0
 
     def order(self, epoch: int | None = None) -> Permutation | None:
         """The global order of ``epoch`` (default: the current one); ``None`` when unshuffled."""
