@@ -138,7 +138,7 @@ def _resolve_root(seed: object, warnings: list[str]) -> tuple[int, str]:
         return _seed.normalize_seed(seed), "argument"
     env = os.environ.get(_seed.ENV_VAR, "").strip()
     if env:
-        return _seed._parse_env_seed(env), "env"
+        return _seed.parse_seed_text(env), "env"
     from seedlock import distributed
 
     info = distributed.rank_info()

@@ -33,6 +33,7 @@ __all__ = [
     "derive_many",
     "framework_seed",
     "normalize_seed",
+    "parse_seed_text",
     "resolve_seed",
     "root_seed",
     "seed_sequence",
@@ -153,17 +154,25 @@ def root_seed() -> int | None:
         return _root
     env = os.environ.get(ENV_VAR)
     if env:
-        return _parse_env_seed(env)
+        return parse_seed_text(env)
     return None
 
 
-def _parse_env_seed(text: str) -> int:
+def parse_seed_text(text: str, *, name: str = f"${ENV_VAR}") -> int:
+    """A root seed written as text (``$SEEDLOCK_SEED``, ``--seed``): an int literal or any string.
+
+    ``"42"``, ``"0042"`` and ``"0x2a"`` are the int 42; other text is hashed as a string seed.
+
+    Example:
+        >>> parse_seed_text("0x2a") == parse_seed_text("0042") == 42
+        True
+    """
     text = text.strip()
     try:
         value: object = int(text, 0)
     except ValueError:
-        value = text
-    return normalize_seed(value, name=f"${ENV_VAR}")
+        value = int(text) if text.isdigit() else text
+    return normalize_seed(value, name=name)
 
 
 def resolve_seed(seed: SeedLike | None, *, caller: str = "derive") -> int:

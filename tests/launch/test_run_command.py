@@ -351,7 +351,7 @@ def test_a_seeding_failure_is_reported_once_and_the_program_still_runs(tmp_path:
     from seedlock.launch._run import HOOK_DIR
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDLOCK_")}
-    env.update(PYTHONPATH=HOOK_DIR, SEEDLOCK_SEED="not-a-number")
+    env.update(PYTHONPATH=HOOK_DIR, SEEDLOCK_SEED="-5")
     out = subprocess.run(
         [PY, "-c", "print('alive')"], env=env, capture_output=True, text=True, check=True
     )
@@ -439,3 +439,37 @@ def test_the_start_up_hook_imports_no_numpy_into_the_child(store: Store) -> None
     result = run_command([PY, "-c", code], seed=3, store=store, echo=False)
     assert result.stdout.split() == ["False", "True"]
     assert result.record.exit_code == 0
+
+
+def test_a_background_process_holding_the_output_pipes_does_not_hold_the_run(
+    store: Store,
+) -> None:
+    start = time.monotonic()
+    result = run_command(["sh", "-c", "sleep 30 & echo started"], seed=1, store=store, echo=False)
+    assert time.monotonic() - start < 20
+    assert result.stdout == "started\n"
+    assert result.record.status == "finished"
+
+
+def test_a_child_seeded_with_a_string_seed_is_seeded_like_seed_everything() -> None:
+    # A script inside a run may export its own SEEDLOCK_SEED for the Python processes it starts.
+    code = "import random; print(random.random())"
+    env = {**child_env(seed=1), "SEEDLOCK_SEED": "exp-a"}
+    hooked = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, check=True)
+    expected = subprocess.run(
+        [PY, "-c", f"import seedlock; seedlock.seed_everything('exp-a'); {code}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "seeding failed" not in hooked.stderr
+    assert hooked.stdout == expected
+
+
+def test_seed_text_means_the_same_on_the_command_line_and_in_the_environment(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for text in ("0123", "0x10", "exp-a"):
+        monkeypatch.setenv("SEEDLOCK_SEED", text)
+        from_env = resolve_seed_arg(None, store=store, name=None, command=["x"])
+        assert resolve_seed_arg(text, store=store, name=None, command=["x"]) == from_env

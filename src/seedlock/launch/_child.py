@@ -37,9 +37,10 @@ def boot() -> None:
         env[BOOT_PID_VAR] = str(os.getpid())
     threads_text = env.get(THREADS_VAR)
     from seedlock._everything import seed_everything
+    from seedlock._seed import parse_seed_text
 
     seed_everything(
-        int(env[SEED_VAR]),
+        parse_seed_text(env[SEED_VAR]),
         deterministic=env.get(DETERMINISTIC_VAR) == "1",
         threads=int(threads_text) if threads_text else None,
     )

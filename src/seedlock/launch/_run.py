@@ -22,7 +22,7 @@ from types import FrameType
 from typing import IO, Any
 
 from seedlock._errors import SeedlockError
-from seedlock._seed import _parse_env_seed, derive, draw_entropy_seed, normalize_seed
+from seedlock._seed import derive, draw_entropy_seed, normalize_seed, parse_seed_text
 from seedlock.launch._log import file_sha256
 from seedlock.launch._protocol import (
     ARTIFACTS_FILE,
@@ -85,7 +85,7 @@ def resolve_seed_arg(
     """
     if text is None:
         env = os.environ.get(SEED_VAR)
-        return _parse_env_seed(env) if env else draw_entropy_seed()
+        return parse_seed_text(env) if env else draw_entropy_seed()
     text = text.strip()
     if text == "random":
         return draw_entropy_seed()
@@ -98,11 +98,7 @@ def resolve_seed_arg(
                 "Run it once with --seed N or --seed random first, or pass --name."
             )
         return previous.seed
-    try:
-        value: int | str = int(text, 0)
-    except ValueError:
-        value = int(text) if text.isdigit() else text
-    return normalize_seed(value, name="--seed")
+    return parse_seed_text(text, name="--seed")
 
 
 def child_env(
@@ -144,6 +140,10 @@ def child_env(
     env["PYTHONPATH"] = os.pathsep.join(path)
     env[PACKAGE_DIR_VAR] = _PACKAGE_DIR
     return env
+
+
+# How long output still arriving after the command exited is waited for.
+_PIPE_GRACE_S = 2.0
 
 
 class _Pump(threading.Thread):
@@ -401,7 +401,9 @@ def run_command(
     with _ForwardSignals(proc):
         returncode = proc.wait()
         for pump in pumps:
-            pump.join()
+            # A background process the command started (`cmd &`, a daemon) may hold the pipes
+            # open long after the command exited; the run ends with the command, not with it.
+            pump.join(timeout=_PIPE_GRACE_S)
     stdout, stderr = (pump.text() for pump in pumps)
 
     status = _status(returncode)
