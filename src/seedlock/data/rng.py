@@ -41,7 +41,7 @@ import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
 from seedlock._errors import SeedlockError, SeedlockTypeError
-from seedlock._seed import MAX_SEED, SeedLike, normalize_seed, resolve_seed, seed_sequence
+from seedlock._seed import MAX_SEED, SeedLike, resolve_seed, seed_sequence
 from seedlock.data.sampler import check_epoch
 
 if TYPE_CHECKING:
@@ -115,13 +115,9 @@ def _check_index(index: object) -> int:
     return value
 
 
-def _root(seed: SeedLike | None, caller: str) -> int:
-    return resolve_seed(seed, caller=caller) if seed is None else normalize_seed(seed)
-
-
 def _seeds(root: int, epoch: int, index: int, purpose: int) -> list[int]:
     words = _epoch_words(root, epoch)
-    state = words[2 * purpose - 1] ^ _mix(index ^ words[2 * purpose])
+    state = words[2 * purpose + 1] ^ _mix(index ^ words[2 * purpose + 2])
     # _mix inlined: this runs before every item of a seeded dataset.
     out = []
     for step in (_GAMMA, 2 * _GAMMA, 3 * _GAMMA):
@@ -147,7 +143,11 @@ def sample_rng(index: int, epoch: int, *, seed: SeedLike | None = None) -> np.ra
         (True, True)
     """
     # Exact-type fast paths: validation would otherwise cost as much as seeding the generator.
-    root = seed if type(seed) is int and 0 <= seed < MAX_SEED else _root(seed, "sample_rng")
+    root = (
+        seed
+        if type(seed) is int and 0 <= seed < MAX_SEED
+        else resolve_seed(seed, caller="sample_rng")
+    )
     if type(epoch) is not int or epoch < 0:
         epoch = check_epoch(epoch)
     if type(index) is not int or not 0 <= index <= _M64:
@@ -164,7 +164,7 @@ def sample_python_rng(index: int, epoch: int, *, seed: SeedLike | None = None) -
         >>> sample_python_rng(5, 0, seed=42).random() == sample_python_rng(5, 0, seed=42).random()
         True
     """
-    root = _root(seed, "sample_python_rng")
+    root = resolve_seed(seed, caller="sample_python_rng")
     return random.Random(_seeds(root, check_epoch(epoch), _check_index(index), _PYTHON)[0])
 
 
@@ -183,7 +183,7 @@ def sample_torch_generator(
     """
     import torch
 
-    root = _root(seed, "sample_torch_generator")
+    root = resolve_seed(seed, caller="sample_torch_generator")
     generator = torch.Generator()
     generator.manual_seed(_seeds(root, check_epoch(epoch), _check_index(index), _TORCH)[0])
     return generator
@@ -211,7 +211,7 @@ def reseed(index: int, epoch: int, *, seed: SeedLike | None = None) -> None:
         >>> reseed(3, 0, seed=42); a == random.random()
         True
     """
-    _reseed_root(_root(seed, "reseed"), check_epoch(epoch), _check_index(index))
+    _reseed_root(resolve_seed(seed, caller="reseed"), check_epoch(epoch), _check_index(index))
 
 
 class EpochIndex(int):
@@ -321,4 +321,4 @@ def seeded(
             "seeded() was given a dataset that is already seeded; wrapping twice would reseed "
             "twice per item. Pass the inner dataset (seeded_dataset.dataset)."
         )
-    return SeededDataset(dataset, _root(seed, "seeded"), check_epoch(epoch))
+    return SeededDataset(dataset, resolve_seed(seed, caller="seeded"), check_epoch(epoch))
