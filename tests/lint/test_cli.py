@@ -59,6 +59,13 @@ def test_clean_code_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert (code, out) == (0, "")
 
 
+def test_a_file_named_twice_is_linted_once(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(SEEDLESS)
+    result = lint_paths([tmp_path, tmp_path / "a.py", str(tmp_path / "." / "a.py")])
+    assert result.files == 1
+    assert [d.code for d in result.findings] == ["SL003"]
+
+
 def test_usage_errors_exit_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _lint(capsys, str(project / "missing.py"))
     assert code == 2 and "no such file or directory" in err

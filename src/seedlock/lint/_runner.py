@@ -116,17 +116,24 @@ def iter_python_files(paths: Sequence[str | Path], config: LintConfig) -> Iterat
         >>> next(iter_python_files([__file__], LintConfig())).name
         '_runner.py'
     """
+    seen: set[Path] = set()
     for given in paths:
         path = Path(given)
         if path.is_file():
-            yield path
+            found: Iterator[Path] = iter((path,))
         elif path.is_dir():
-            yield from _walk(path, config)
+            found = _walk(path, config)
         else:
             raise SeedlockError(
                 f"no such file or directory: {str(given)!r}. Pass Python files or directories "
                 "that exist."
             )
+        # Overlapping arguments (`pkg pkg/a.py`) must not lint, and report, a file twice.
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield file
 
 
 def _walk(directory: Path, config: LintConfig) -> Iterator[Path]:
