@@ -109,6 +109,8 @@ def test_seed_placeholder_is_replaced_and_only_non_python_commands_need_it() -> 
     ]
     assert not needs_seed_placeholder(["python3.11", "-m", "train"])
     assert not needs_seed_placeholder(["/usr/bin/python", "t.py"])
+    assert not needs_seed_placeholder(["uv", "run", "python", "train.py"])
+    assert not needs_seed_placeholder(["/usr/bin/env", "python", "train.py"])
     assert not needs_seed_placeholder(["./train.py"])
     assert not needs_seed_placeholder(["./train.sh", "--seed={seed}"])
     assert needs_seed_placeholder(["./train.sh"])

@@ -22,8 +22,8 @@ from seedlock._verify._compare import (
     to_portable,
 )
 from seedlock._verify._report import VerifyResult, rank_findings
-from seedlock._verify._runner import is_python_command
 from seedlock._verify.trace import Divergence
+from seedlock.launch._run import is_python_command
 
 
 def test_floats_compare_by_bits() -> None:

@@ -28,34 +28,13 @@ from seedlock._verify._compare import (
     compare_stdout,
 )
 from seedlock._verify._report import VerifyResult, rank_findings
+from seedlock.launch._run import is_python_command
 
 if TYPE_CHECKING:
     from seedlock.launch import RunResult
     from seedlock.store import RunRecord, Store
 
-__all__ = ["is_python_command", "verify_command"]
-
-_PYTHON_NAME = re.compile(r"(?:python|pypy)[\d.]*(?:\.exe)?", re.I)
-
-
-def is_python_command(command: Sequence[str]) -> bool:
-    """Whether ``command`` starts a Python interpreter (directly, via a launcher, or a script).
-
-    Example:
-        >>> is_python_command(["python3", "train.py"]), is_python_command(["bash", "-c", "ls"])
-        (True, False)
-    """
-    if any(_PYTHON_NAME.fullmatch(os.path.basename(part)) for part in command):
-        return True
-    path = shutil.which(command[0]) if command else None
-    if path is None:
-        return False
-    try:
-        with open(path, "rb") as fh:
-            first = fh.readline(200)
-    except OSError:
-        return False
-    return first.startswith(b"#!") and b"python" in first
+__all__ = ["verify_command"]
 
 
 def _compile(patterns: Sequence[str]) -> list[re.Pattern[str]]:

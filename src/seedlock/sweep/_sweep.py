@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ _log = logging.getLogger("seedlock")
 PLACEHOLDER = "{seed}"
 BACKENDS = ("local", "ray")
 _TRACKERS = ("mlflow", "comet", "wandb")
-_PYTHON = re.compile(r"^(python|pypy)[\d.]*(\.exe)?$")
 
 
 @dataclass(frozen=True)
@@ -144,8 +142,9 @@ def needs_seed_placeholder(command: Sequence[str]) -> bool:
     """
     if any(PLACEHOLDER in part for part in command):
         return False
-    program = os.path.basename(command[0]) if command else ""
-    return not (_PYTHON.match(program) or program.endswith(".py"))
+    from seedlock.launch._run import is_python_command
+
+    return not (is_python_command(command) or (bool(command) and command[0].endswith(".py")))
 
 
 def _check_command(command: Sequence[str]) -> list[str]:
