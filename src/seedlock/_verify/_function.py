@@ -68,18 +68,27 @@ def _run_subprocesses(
         else:
             os.environ["PYTHONHASHSEED"] = saved
     values = []
-    for index, (process, receiver) in enumerate(started, start=1):
-        try:
-            message = receiver.recv()
-        except EOFError:
-            message = ("error", "the process died without a result", "")
-        process.join()
-        if message[0] != "ok":
-            raise SeedlockError(
-                f"verify: run {index} of {getattr(fn, '__qualname__', fn)!r} raised "
-                f"{message[1]}\n{message[2]}"
-            )
-        values.append(message[1])
+    try:
+        for index, (process, receiver) in enumerate(started, start=1):
+            try:
+                message = receiver.recv()
+            except EOFError:
+                message = ("error", "the process died without a result", "")
+            process.join()
+            if message[0] != "ok":
+                raise SeedlockError(
+                    f"verify: run {index} of {getattr(fn, '__qualname__', fn)!r} raised "
+                    f"{message[1]}\n{message[2]}"
+                )
+            values.append(message[1])
+    finally:
+        # After a failed run (or Ctrl-C) the other runs are not wanted: stop them rather than
+        # leave them computing until the interpreter's exit joins them.
+        for process, receiver in started:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+            receiver.close()
     return values
 
 
