@@ -300,3 +300,19 @@ def test_a_numpy_state_is_restored_in_a_process_that_has_not_imported_numpy_yet(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert json.loads(done.stdout) == expected
+
+
+def test_seed_everything_inside_isolate_does_not_decide_later_imports() -> None:
+    # In a fresh interpreter: NumPy imported after the block is seeded with the outer seed.
+    code = (
+        "import seedlock\n"
+        "seedlock.seed_everything(1)\n"
+        "with seedlock.isolate():\n"
+        "    seedlock.seed_everything(2)\n"
+        "import numpy as np\n"
+        "a = np.random.random()\n"
+        "np.random.seed(1)\n"
+        "print(a == np.random.random(), seedlock.root_seed())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "1"]

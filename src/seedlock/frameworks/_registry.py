@@ -207,6 +207,36 @@ def install_hook(settings: Settings, frameworks: Sequence[Framework]) -> list[st
         return [fw.name for fw in _pending.values()]
 
 
+@dataclass(frozen=True)
+class HookState:
+    """What ``seed_everything`` left in the registry: settings for later imports, seeds used."""
+
+    settings: Settings | None
+    seeded: dict[str, int]
+    numpy_state: dict[str, Any] | None
+
+
+def hook_state() -> HookState:
+    """The registry's current settings, for :func:`set_hook_state` to put back (``isolate``)."""
+    with _lock:
+        return HookState(_settings, dict(_seeded), _numpy_seeded_state)
+
+
+def set_hook_state(state: HookState) -> None:
+    """Put back settings saved by :func:`hook_state`; frameworks still unimported wait again."""
+    global _numpy_seeded_state
+    with _lock:
+        _seeded.clear()
+        _seeded.update(state.seeded)
+        _numpy_seeded_state = state.numpy_state
+    if state.settings is None:
+        _uninstall_hook()
+        with _lock:
+            _seeded.update(state.seeded)
+    else:
+        install_hook(state.settings, FRAMEWORKS)
+
+
 def _uninstall_hook() -> None:
     """Forget pending settings and remove the finder (used by tests)."""
     global _settings, _numpy_seeded_state
