@@ -119,3 +119,19 @@ def test_track_hands_the_finished_record_to_the_tracker(
     db = str(tmp_path / "runs.db")
     assert _main(["run", "--track", "mlflow", "--store", db, "--", "true"]) == 0
     assert logged == [("finished", "mlflow")]
+
+
+def test_a_failing_tracker_does_not_hide_the_commands_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import types
+
+    def broken(record: object, backend: str) -> None:
+        raise ConnectionError("tracking server unreachable")
+
+    fake = types.ModuleType("seedlock.trackers")
+    fake.log_run = broken  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "seedlock.trackers", fake)
+    db = str(tmp_path / "runs.db")
+    assert _main(["run", "--track", "mlflow", "--store", db, "--", "false"]) == 1
+    assert "not logged to mlflow: tracking server unreachable" in capsys.readouterr().err

@@ -121,6 +121,15 @@ def test_a_bad_setting_is_a_usage_error(project: Path, capsys: pytest.CaptureFix
     assert code == 2 and "must be a list of strings" in err
 
 
+@pytest.mark.parametrize("text", ["[tool]\nseedlock = 1\n", "[tool.seedlock]\nlint = 2\n"])
+def test_a_seedlock_setting_that_is_not_a_table_is_a_usage_error(
+    project: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    (project / "pyproject.toml").write_text(text)
+    code, _, err = _lint(capsys, str(project / "pkg"))
+    assert code == 2 and "must be a table" in err
+
+
 def test_an_unparsable_file_is_reported_and_the_rest_is_checked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

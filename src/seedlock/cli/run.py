@@ -148,7 +148,11 @@ def handle(args: argparse.Namespace) -> int:
     for backend in dict.fromkeys(args.track):
         from seedlock.trackers import log_run
 
-        log_run(record, backend)
+        # The run is over and recorded: a tracker failing must not hide its exit code.
+        try:
+            log_run(record, backend)
+        except Exception as exc:  # tracker libraries raise their own exception types
+            print(f"seedlock run: warning: not logged to {backend}: {exc}", file=sys.stderr)
     if args.json:
         print(json.dumps(record.to_dict(), indent=2, default=str))
     code = _exit_code(record.exit_code)

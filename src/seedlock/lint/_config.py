@@ -108,7 +108,9 @@ def load_config(start: Path) -> LintConfig:
     data = _read_toml(path)
     if data is None:
         return LintConfig(root=path.parent)
-    table = data.get("tool", {}).get("seedlock", {}).get("lint", {})
+    table: Any = data.get("tool", {})
+    for key in ("seedlock", "lint"):
+        table = table.get(key, {}) if isinstance(table, dict) else table
     if not isinstance(table, dict):
         raise SeedlockError(
             f"[tool.seedlock.lint] in {path} must be a table, got {table!r}. "
