@@ -413,8 +413,12 @@ class Store:
         threads: int | None = None,
         sweep: str | None = None,
         tags: Mapping[str, str] | None = None,
+        started: float | None = None,
     ) -> RunRecord:
         """Record a run as ``running`` (owned by this process) and return its record.
+
+        ``started`` (a ``time.time()`` value) defaults to now; records made elsewhere, such as
+        by a Ray worker, pass their own.
 
         Example:
             >>> import tempfile, os
@@ -432,7 +436,7 @@ class Store:
             seed=seed,
             status="running",
             exit_code=None,
-            started=time.time(),
+            started=time.time() if started is None else float(started),
             ended=None,
             deterministic=bool(deterministic),
             threads=threads,
@@ -485,8 +489,9 @@ class Store:
         stderr_tail: str = "",
         fingerprint: Mapping[str, Any] | None = None,
         doctor: Sequence[Mapping[str, Any]] = (),
+        ended: float | None = None,
     ) -> RunRecord:
-        """Record the end of a run and return the completed record."""
+        """Record the end of a run (at ``ended``, default now) and return the completed record."""
         if status not in ("finished", "failed", "killed"):
             raise SeedlockError(
                 f"finish_run status must be 'finished', 'failed' or 'killed', got {status!r}."
@@ -500,7 +505,7 @@ class Store:
                 (
                     status,
                     exit_code,
-                    time.time(),
+                    time.time() if ended is None else float(ended),
                     json.dumps(dict(metrics or {})),
                     json.dumps([dict(m) for m in metric_history]),
                     json.dumps(dict(outputs or {})),

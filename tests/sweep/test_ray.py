@@ -36,3 +36,24 @@ def test_ray_tasks_run_each_seed_and_the_driver_records_them(
     assert records[2].exit_code == 1
     assert records[1].tags["ray.host"]
     assert records[1].command[-1] == "1"
+
+
+def test_a_workers_record_keeps_its_own_start_and_end_times(tmp_path: Path) -> None:
+    from seedlock.sweep._ray import _store_record
+
+    store = Store(tmp_path / "runs.db")
+    data = {
+        "id": "abc",
+        "name": "n",
+        "command": ["python", "t.py"],
+        "cwd": "/w",
+        "seed": 3,
+        "status": "finished",
+        "exit_code": 0,
+        "started": 1000.0,
+        "ended": 1060.5,
+        "host": "worker-1",
+    }
+    record = _store_record(store, data, "sw")
+    assert (record.started, record.ended, record.sweep) == (1000.0, 1060.5, "sw")
+    assert record.tags["ray.host"] == "worker-1" and record.tags["ray.run_id"] == "abc"

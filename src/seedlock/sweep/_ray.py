@@ -56,7 +56,6 @@ def _store_record(store: Store, data: dict[str, Any], sweep: str) -> RunRecord:
     tags = {str(k): str(v) for k, v in dict(data.get("tags") or {}).items()}
     tags["ray.host"] = str(data.get("host", ""))
     tags["ray.run_id"] = str(data.get("id", ""))
-    tags["ray.started"] = repr(data.get("started"))
     record = store.start_run(
         name=data.get("name"),
         command=list(data["command"]),
@@ -66,6 +65,7 @@ def _store_record(store: Store, data: dict[str, Any], sweep: str) -> RunRecord:
         threads=data.get("threads"),
         sweep=sweep,
         tags=tags,
+        started=data.get("started"),
     )
     status = str(data.get("status"))
     return store.finish_run(
@@ -79,6 +79,7 @@ def _store_record(store: Store, data: dict[str, Any], sweep: str) -> RunRecord:
         stderr_tail=str(data.get("stderr_tail", "")),
         fingerprint=data.get("fingerprint"),
         doctor=list(data.get("doctor") or []),
+        ended=data.get("ended"),
     )
 
 
