@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from seedlock._errors import SeedlockError
@@ -85,12 +86,19 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def parse_command(args: argparse.Namespace, subcommand: str = "run") -> list[str]:
-    """The command after ``--``, validated (shared by ``run`` and ``verify``)."""
-    command = list(args.command)
+def parse_command(
+    raw: Sequence[str], subcommand: str = "run", *, required: bool = True
+) -> list[str]:
+    """The command after ``--``, validated (shared by ``run``, ``verify`` and ``sweep``).
+
+    With ``required=False`` an empty command is returned as ``[]`` instead of an error.
+    """
+    command = list(raw)
     if command and command[0] == "--":
         command = command[1:]
     if not command:
+        if not required:
+            return []
         raise SeedlockError(
             "no command given. Put the command after '--', e.g. "
             f"`seedlock {subcommand} -- python train.py`."
@@ -126,7 +134,7 @@ def handle(args: argparse.Namespace) -> int:
     from seedlock.launch import resolve_seed_arg, run_command
     from seedlock.store import Store
 
-    command = parse_command(args)
+    command = parse_command(args.command)
     tags = parse_tags(args.tag)
     if args.threads is not None and args.threads < 1:
         raise SeedlockError(f"--threads must be a positive int, got {args.threads}.")

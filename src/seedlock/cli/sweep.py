@@ -74,17 +74,8 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=_handle)
 
 
-def _command(raw: list[str]) -> list[str] | None:
-    command = raw[1:] if raw and raw[0] == "--" else list(raw)
-    if command and command[0].startswith("-"):
-        raise SeedlockError(
-            f"unknown option {command[0]!r} before the command. Options go before '--' and the "
-            "command after it; see `seedlock sweep --help`."
-        )
-    return command or None
-
-
 def _handle(args: argparse.Namespace) -> int:
+    from seedlock.cli.run import parse_command
     from seedlock.store import Store
     from seedlock.sweep import (
         SeedOutcome,
@@ -95,7 +86,7 @@ def _handle(args: argparse.Namespace) -> int:
     )
     from seedlock.sweep._progress import SweepProgress
 
-    command = _command(list(args.command_args))
+    command = parse_command(args.command_args, "sweep", required=False) or None
     if command is None and not args.resume:
         raise SeedlockError(
             "no command given. Put it after '--', e.g. `seedlock sweep --seeds 0-9 --name base "

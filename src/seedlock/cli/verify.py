@@ -73,7 +73,7 @@ def handle(args: argparse.Namespace) -> int:
     from seedlock.launch import resolve_seed_arg
     from seedlock.store import Store
 
-    command = parse_command(args, "verify")
+    command = parse_command(args.command, "verify")
     if args.threads is not None and args.threads < 1:
         raise SeedlockError(f"--threads must be a positive int, got {args.threads}.")
     store = Store(args.store)
