@@ -29,6 +29,8 @@ PUBLIC = {
     "root_seed",
     "seed_everything",
     "seed_sequence",
+    "STREAMS",
+    "stream_seeds",
     "snapshot",
     "tf_generator",
     "torch_generator",

@@ -16,7 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
-from seedlock._seed import derive, derive_many, root_seed, seed_sequence
+from seedlock._seed import STREAMS, derive, derive_many, root_seed, seed_sequence, stream_seeds
 
 __version__ = "0.1.0"
 
@@ -69,6 +69,8 @@ __all__ = [
     "derive_many",
     "root_seed",
     "seed_sequence",
+    "STREAMS",
+    "stream_seeds",
     *_LAZY,
 ]
 

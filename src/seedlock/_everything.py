@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,8 @@ class SeedReport:
         source: where the root came from: ``"argument"``, ``"env"`` (``$SEEDLOCK_SEED``),
             ``"broadcast"`` (rank 0 of a distributed run) or ``"entropy"``.
         frameworks: each framework seeded now, with the seed it was given.
+        streams: the streams given their own root (``{"data": 3}``); empty when every stream
+            uses ``seed``. The ``global`` stream's root seeds the frameworks.
         pending: frameworks installed but not imported yet; they are seeded at their import.
         changes: determinism flags, env vars and thread settings applied.
         warnings: hazards that seeding cannot fix from inside this process.
@@ -57,6 +60,7 @@ class SeedReport:
     seed: int
     source: str
     frameworks: dict[str, int] = field(default_factory=dict)
+    streams: dict[str, int] = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -73,6 +77,7 @@ class SeedReport:
             "seed": self.seed,
             "source": self.source,
             "frameworks": dict(self.frameworks),
+            "streams": dict(self.streams),
             "pending": list(self.pending),
             "changes": [change.to_dict() for change in self.changes],
             "warnings": list(self.warnings),
@@ -81,6 +86,8 @@ class SeedReport:
     def __str__(self) -> str:
         seeded = ", ".join(f"{name}={value}" for name, value in self.frameworks.items())
         lines = [f"seedlock: root seed {self.seed} ({self.source})", f"  seeded: {seeded or '-'}"]
+        if self.streams:
+            lines.append(f"  own stream roots: {_seed.format_streams(self.streams)}")
         if self.pending:
             lines.append(f"  seeded at import: {', '.join(self.pending)}")
         for change in self.changes:
@@ -162,6 +169,7 @@ def seed_everything(
     deterministic: bool = False,
     warn_only: bool = False,
     threads: int | None = None,
+    streams: Mapping[str, int | str] | None = None,
 ) -> SeedReport:
     """Seed Python, NumPy, torch, TensorFlow, Keras, CuPy (and JAX keys) from one root seed.
 
@@ -175,6 +183,10 @@ def seed_everything(
         warn_only: with ``deterministic``, warn instead of failing on ops without a
             deterministic implementation (torch).
         threads: pin intra-op thread counts to this many threads.
+        streams: give named streams their own root, e.g. ``{"data": 3}`` to change the data
+            order alone; ``"global"`` re-roots the framework RNGs (initialisation, dropout).
+            ``None`` takes ``$SEEDLOCK_STREAMS``; ``{}`` clears every override. See
+            ``seedlock.STREAMS`` for the streams seedlock itself uses.
 
     Returns:
         A :class:`SeedReport` naming the root seed, what was seeded and every setting changed.
@@ -193,6 +205,11 @@ def seed_everything(
     deterministic = _check_flag("deterministic", deterministic)
     warn_only = _check_flag("warn_only", warn_only)
     threads = _check_threads(threads)
+    if streams is None:
+        text = os.environ.get(_seed.STREAMS_ENV_VAR, "").strip()
+        own = _seed.parse_streams(text) if text else {}
+    else:
+        own = _seed.normalize_streams(streams, name="seed_everything(streams=...)")
     warnings: list[str] = []
     root, source = _resolve_root(seed, warnings)
     if seed is None:
@@ -205,10 +222,15 @@ def seed_everything(
             root,
         )
     _seed._set_root(root)
+    _seed._set_streams(own)
     os.environ[_seed.ENV_VAR] = str(root)
+    if own:
+        os.environ[_seed.STREAMS_ENV_VAR] = _seed.format_streams(own)
+    else:
+        os.environ.pop(_seed.STREAMS_ENV_VAR, None)
 
     settings = _registry.Settings(
-        _seed.framework_seed(root),
+        _seed.framework_seed(own.get("global", root)),
         deterministic=deterministic,
         warn_only=warn_only,
         threads=threads,
@@ -234,4 +256,4 @@ def seed_everything(
     # Deterministic mode already reports hash randomisation as a change that came too late.
     if _hash_randomised() and not any(c.target == "python.hash_randomization" for c in changes):
         warnings.append(_HASH_WARNING)
-    return SeedReport(root, source, frameworks, pending, changes, warnings)
+    return SeedReport(root, source, frameworks, own, pending, changes, warnings)

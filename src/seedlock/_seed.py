@@ -4,6 +4,11 @@ Determinism contract: ``derive(*path, seed=s)`` is a pure function of ``(s, path
 NumPy's ``SeedSequence`` mixing on an unambiguous encoding of the path (ints as fixed-width words,
 strings through BLAKE2b), never Python's ``hash()``, so it gives the same value in every process,
 on every machine and in every seedlock version; golden-value tests pin it.
+
+A *stream* is a named branch of the seed tree (``global``, ``data``, ``augment`` or a user's
+name). A stream can be given its own root (``seed_everything(42, streams={"data": 3})``,
+``$SEEDLOCK_STREAMS="data=3"``): ``derive("data", ...)`` then draws from root 3 while every other
+stream stays on the run's root. Without overrides nothing changes.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ from __future__ import annotations
 import functools
 import numbers
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from seedlock._errors import SeedlockError, SeedlockTypeError
@@ -37,6 +43,12 @@ __all__ = [
     "resolve_seed",
     "root_seed",
     "seed_sequence",
+    "STREAMS",
+    "STREAMS_ENV_VAR",
+    "format_streams",
+    "normalize_streams",
+    "parse_streams",
+    "stream_seeds",
 ]
 
 #: Root seeds are ints in ``[0, MAX_SEED)``.
@@ -45,6 +57,17 @@ MAX_SEED = 2**128
 _DERIVED_MASK = 2**63 - 1
 _COMPAT_LIMIT = 2**32
 ENV_VAR = "SEEDLOCK_SEED"
+#: Per-stream roots as text, ``"data=3,augment=7"``, read by every process of a run.
+STREAMS_ENV_VAR = "SEEDLOCK_STREAMS"
+
+#: The streams seedlock itself draws from, and what each one carries.
+STREAMS: dict[str, str] = {
+    "global": "the framework global RNGs seed_everything seeds (random, np.random, torch, TF, "
+    "Keras, CuPy): weight initialisation, dropout and anything else drawn from global state",
+    "data": "data order: EpochShuffle, seedlock.torch loaders and samplers, derive('data', ...)",
+    "augment": "per-sample randomness: sample_rng(), seeded() and reseed() (augmentation)",
+}
+_STREAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 
 SeedLike = int | str
 PathItem = int | str
@@ -65,6 +88,8 @@ _POOL_SIZE = 4
 _M32 = 0xFFFFFFFF
 
 _root: int | None = None
+#: Stream roots set by ``seed_everything``; ``None`` means "read ``$SEEDLOCK_STREAMS``".
+_streams: dict[str, int] | None = None
 
 
 def _describe(value: object) -> str:
@@ -175,14 +200,20 @@ def parse_seed_text(text: str, *, name: str = f"${ENV_VAR}") -> int:
     return normalize_seed(value, name=name)
 
 
-def resolve_seed(seed: SeedLike | None, *, caller: str = "derive") -> int:
-    """The root seed to use: ``seed`` if given, else :func:`root_seed`.
+def resolve_seed(
+    seed: SeedLike | None, *, caller: str = "derive", stream: str | None = None
+) -> int:
+    """The root seed to use: ``seed`` if given, else ``stream``'s own root, else :func:`root_seed`.
 
     Raises:
         SeedlockError: when no seed is given and no root seed is set.
     """
     if seed is not None:
         return normalize_seed(seed)
+    if stream is not None:
+        override = stream_seeds().get(stream)
+        if override is not None:
+            return override
     root = root_seed()
     if root is None:
         raise SeedlockError(
@@ -190,6 +221,117 @@ def resolve_seed(seed: SeedLike | None, *, caller: str = "derive") -> int:
             f"and ${ENV_VAR} is unset. Call seedlock.seed_everything(...) first or pass seed=..."
         )
     return root
+
+
+def normalize_streams(streams: Mapping[str, object], *, name: str = "streams") -> dict[str, int]:
+    """Per-stream roots as ``{name: root}``, each name checked and each seed normalised.
+
+    Example:
+        >>> normalize_streams({"data": 3, "augment": "a"})["data"]
+        3
+    """
+    if not isinstance(streams, Mapping):
+        raise SeedlockTypeError(
+            f"{name} must be a dict of stream name to seed, got {_describe(streams)}. "
+            'Pass e.g. {"data": 3}.'
+        )
+    out: dict[str, int] = {}
+    for key, value in streams.items():
+        if not isinstance(key, str) or not _STREAM_NAME.match(key):
+            raise SeedlockError(
+                f"{name} has the stream name {key!r}; a name is 1-64 letters, digits, '_', '.' "
+                f"or '-' starting with a letter or '_'. Known streams: {', '.join(STREAMS)}."
+            )
+        out[key] = normalize_seed(value, name=f"{name}[{key!r}]")
+    return out
+
+
+def parse_streams(text: str, *, name: str = f"${STREAMS_ENV_VAR}") -> dict[str, int]:
+    """Per-stream roots written as text, ``"data=3,augment=7"`` (seeds read by parse_seed_text).
+
+    Example:
+        >>> parse_streams("data=3, augment=0x7")
+        {'data': 3, 'augment': 7}
+    """
+    streams: dict[str, object] = {}
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not value.strip():
+            raise SeedlockError(
+                f"{name} must be STREAM=SEED pairs separated by commas, got {part!r} in "
+                f"{text!r}. Example: data=3,augment=7"
+            )
+        key = key.strip()
+        if key in streams:
+            raise SeedlockError(f"{name} gives the stream {key!r} twice in {text!r}.")
+        streams[key] = parse_seed_text(value, name=f"{name} ({key})")
+    return normalize_streams(streams, name=name)
+
+
+def format_streams(streams: Mapping[str, int]) -> str:
+    """The text form of per-stream roots, sorted by name (``parse_streams`` reads it back).
+
+    Example:
+        >>> format_streams({"global": 2, "data": 3})
+        'data=3,global=2'
+    """
+    return ",".join(f"{key}={streams[key]}" for key in sorted(streams))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_streams_env(text: str) -> tuple[tuple[str, int], ...]:
+    return tuple(parse_streams(text).items())
+
+
+def stream_seeds() -> dict[str, int]:
+    """The streams of this process that have their own root, as ``{name: root}``.
+
+    Set by ``seed_everything(..., streams=...)``, else read from ``$SEEDLOCK_STREAMS``; empty when
+    every stream uses the run's root seed.
+
+    Example:
+        >>> import seedlock
+        >>> _ = seedlock.seed_everything(42, streams={"data": 3})
+        >>> seedlock.stream_seeds()
+        {'data': 3}
+        >>> _ = seedlock.seed_everything(42, streams={})
+    """
+    if _streams is not None:
+        return dict(_streams)
+    text = os.environ.get(STREAMS_ENV_VAR, "").strip()
+    return dict(_parse_streams_env(text)) if text else {}
+
+
+def _set_streams(streams: dict[str, int] | None) -> None:
+    """Record this process's stream roots (called by ``seed_everything`` only)."""
+    global _streams
+    _streams = None if streams is None else dict(streams)
+
+
+def root_state() -> tuple[object, ...]:
+    """Everything that says which seeds this process derives from, for :func:`set_root_state`."""
+    return (
+        _root,
+        _streams,
+        os.environ.get(ENV_VAR),
+        os.environ.get(STREAMS_ENV_VAR),
+    )
+
+
+def set_root_state(state: tuple[object, ...]) -> None:
+    """Put back what :func:`root_state` returned (root, stream roots and their variables)."""
+    global _root, _streams
+    root, streams, env, streams_env = state
+    _root = root if isinstance(root, int) else None
+    _streams = dict(streams) if isinstance(streams, dict) else None
+    for var, text in ((ENV_VAR, env), (STREAMS_ENV_VAR, streams_env)):
+        if isinstance(text, str):
+            os.environ[var] = text
+        else:
+            os.environ.pop(var, None)
 
 
 def draw_entropy_seed() -> int:
@@ -238,6 +380,11 @@ def _encode_path(path: Sequence[object]) -> list[int]:
     return words
 
 
+def _stream_of(path: Sequence[object]) -> str | None:
+    """The stream a path belongs to: its first item when that is a name."""
+    return path[0] if path and isinstance(path[0], str) else None
+
+
 def seed_sequence(*path: PathItem, seed: SeedLike | None = None) -> np.random.SeedSequence:
     """The ``numpy.random.SeedSequence`` of the stream ``path`` under the root seed.
 
@@ -248,7 +395,7 @@ def seed_sequence(*path: PathItem, seed: SeedLike | None = None) -> np.random.Se
     """
     import numpy as np
 
-    root = resolve_seed(seed, caller="seed_sequence")
+    root = resolve_seed(seed, caller="seed_sequence", stream=_stream_of(path))
     return np.random.SeedSequence(root, spawn_key=tuple(_encode_path(path)))
 
 
@@ -256,7 +403,8 @@ def derive(*path: PathItem, seed: SeedLike | None = None) -> int:
     """A seed for the stream named by ``path``: a pure function of (root seed, path).
 
     Path items are ints in ``[0, 2**64)`` or strings. With ``seed=None`` the process's root seed
-    (see :func:`root_seed`) is used.
+    (see :func:`root_seed`) is used, or the stream's own root when the first item names a stream
+    that has one (see :func:`stream_seeds`).
 
     Returns:
         An int in ``[0, 2**63)``, accepted as a seed by every framework.
@@ -267,7 +415,7 @@ def derive(*path: PathItem, seed: SeedLike | None = None) -> int:
         >>> derive("rank", 0, seed=42) != derive("rank", 1, seed=42)
         True
     """
-    root = resolve_seed(seed, caller="derive")
+    root = resolve_seed(seed, caller="derive", stream=_stream_of(path))
     low, high = _state_words(root, _encode_path(path), 2)
     return (low | high << 32) & _DERIVED_MASK
 
@@ -425,7 +573,7 @@ def derive_many(
     """
     import numpy as np
 
-    root = resolve_seed(seed, caller="derive_many")
+    root = resolve_seed(seed, caller="derive_many", stream=_stream_of(path_prefix))
     idx = np.asarray(indices)
     if idx.dtype == object or not (
         np.issubdtype(idx.dtype, np.integer) or (idx.size == 0 and idx.dtype == np.float64)

@@ -11,7 +11,6 @@ test. Turn it off with ``-p no:seedlock``.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shlex
 from collections.abc import Generator
@@ -31,7 +30,7 @@ _CACHE_KEY = "seedlock/session-seed"
 _WORKER_KEY = "seedlock_session_seed"
 _SESSION_SEED = pytest.StashKey[int]()
 _TEST_SEED = pytest.StashKey[int]()
-_SAVED = pytest.StashKey[tuple[int | None, str | None]]()
+_SAVED = pytest.StashKey[tuple[object, ...]]()
 _ERROR = pytest.StashKey[str]()
 
 
@@ -121,17 +120,12 @@ def _seed_everything(item: pytest.Item, seed: int) -> None:
         item.stash[_ERROR] = f"{type(exc).__name__}: {exc}"
 
 
-def _restore(saved: tuple[int | None, str | None]) -> None:
-    root, env = saved
-    _seed._set_root(root)
-    if env is None:
-        os.environ.pop(_seed.ENV_VAR, None)
-    else:
-        os.environ[_seed.ENV_VAR] = env
+def _restore(saved: tuple[object, ...]) -> None:
+    _seed.set_root_state(saved)
 
 
-def _current() -> tuple[int | None, str | None]:
-    return _seed._root, os.environ.get(_seed.ENV_VAR)
+def _current() -> tuple[object, ...]:
+    return _seed.root_state()
 
 
 @pytest.hookimpl(tryfirst=True)

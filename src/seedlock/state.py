@@ -462,23 +462,19 @@ class isolate(contextlib.ContextDecorator):
     """
 
     def __init__(self) -> None:
-        self._saved: list[tuple[Snapshot, int | None, str | None, _registry.HookState]] = []
+        self._saved: list[tuple[Snapshot, tuple[object, ...], _registry.HookState]] = []
 
     def __enter__(self) -> isolate:
-        saved = (snapshot(), _seed._root, os.environ.get(_seed.ENV_VAR), _registry.hook_state())
+        saved = (snapshot(), _seed.root_state(), _registry.hook_state())
         self._saved.append(saved)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        snap, root, env, hook = self._saved.pop()
+        snap, roots, hook = self._saved.pop()
         try:
             restore(snap)
         finally:
             # A seed_everything inside the block must not decide how frameworks imported after
             # it are seeded.
             _registry.set_hook_state(hook)
-            _seed._set_root(root)
-            if env is None:
-                os.environ.pop(_seed.ENV_VAR, None)
-            else:
-                os.environ[_seed.ENV_VAR] = env
+            _seed.set_root_state(roots)

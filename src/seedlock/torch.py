@@ -214,13 +214,14 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
                 f"dataloader() needs a map-style dataset, got the IterableDataset "
                 f"{type(dataset).__name__}. Use DataLoader(shard(dataset), ...) for iterables."
             )
-        root = resolve_seed(seed, caller="dataloader")
+        root = resolve_seed(seed, caller="dataloader", stream="data")
         sampler = EpochSampler(
             len(dataset), shuffle=shuffle, drop_last=False, rank=rank, world=world, seed=root
         )
         wrapped: Any = dataset
         if seeded and not isinstance(dataset, SeededDataset):
-            wrapped = SeededDataset(dataset, root)
+            sample_root = resolve_seed(seed, caller="dataloader", stream="augment")
+            wrapped = SeededDataset(dataset, sample_root)
         super().__init__(
             wrapped,
             batch_size=batch_size,

@@ -100,14 +100,14 @@ def _run_inprocess(
     from seedlock.state import isolate
 
     values = []
-    saved_root = _seed._root
+    saved_root = _seed.root_state()
     try:
         for _ in range(n):
             with isolate():
                 seed_everything(seed)
                 values.append(to_portable(fn(*args, **kwargs)))
     finally:
-        _seed._set_root(saved_root)
+        _seed.set_root_state(saved_root)
     return values
 
 

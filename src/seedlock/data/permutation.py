@@ -198,7 +198,9 @@ class Permutation:
     def __init__(self, n: int, seed: SeedLike | None = None) -> None:
         self.n = _check_n(n)
         self.seed = (
-            resolve_seed(seed, caller="Permutation") if seed is None else normalize_seed(seed)
+            resolve_seed(seed, caller="Permutation", stream="data")
+            if seed is None
+            else normalize_seed(seed)
         )
         self._cipher = _Feistel(self.n, self.seed)
 

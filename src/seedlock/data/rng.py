@@ -146,7 +146,7 @@ def sample_rng(index: int, epoch: int, *, seed: SeedLike | None = None) -> np.ra
     root = (
         seed
         if type(seed) is int and 0 <= seed < MAX_SEED
-        else resolve_seed(seed, caller="sample_rng")
+        else resolve_seed(seed, caller="sample_rng", stream="augment")
     )
     if type(epoch) is not int or epoch < 0:
         epoch = check_epoch(epoch)
@@ -164,7 +164,7 @@ def sample_python_rng(index: int, epoch: int, *, seed: SeedLike | None = None) -
         >>> sample_python_rng(5, 0, seed=42).random() == sample_python_rng(5, 0, seed=42).random()
         True
     """
-    root = resolve_seed(seed, caller="sample_python_rng")
+    root = resolve_seed(seed, caller="sample_python_rng", stream="augment")
     return random.Random(_seeds(root, check_epoch(epoch), _check_index(index), _PYTHON)[0])
 
 
@@ -183,7 +183,7 @@ def sample_torch_generator(
     """
     import torch
 
-    root = resolve_seed(seed, caller="sample_torch_generator")
+    root = resolve_seed(seed, caller="sample_torch_generator", stream="augment")
     generator = torch.Generator()
     generator.manual_seed(_seeds(root, check_epoch(epoch), _check_index(index), _TORCH)[0])
     return generator
@@ -211,7 +211,8 @@ def reseed(index: int, epoch: int, *, seed: SeedLike | None = None) -> None:
         >>> reseed(3, 0, seed=42); a == random.random()
         True
     """
-    _reseed_root(resolve_seed(seed, caller="reseed"), check_epoch(epoch), _check_index(index))
+    root = resolve_seed(seed, caller="reseed", stream="augment")
+    _reseed_root(root, check_epoch(epoch), _check_index(index))
 
 
 class EpochIndex(int):
@@ -321,4 +322,5 @@ def seeded(
             "seeded() was given a dataset that is already seeded; wrapping twice would reseed "
             "twice per item. Pass the inner dataset (seeded_dataset.dataset)."
         )
-    return SeededDataset(dataset, resolve_seed(seed, caller="seeded"), check_epoch(epoch))
+    root = resolve_seed(seed, caller="seeded", stream="augment")
+    return SeededDataset(dataset, root, check_epoch(epoch))

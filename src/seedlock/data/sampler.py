@@ -105,7 +105,7 @@ class EpochShuffle:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.rank, self.world = resolve_rank_world(rank, world)
-        self.root = resolve_seed(seed, caller="EpochShuffle")
+        self.root = resolve_seed(seed, caller="EpochShuffle", stream="data")
         # A short fingerprint of the root: loading another run's state is an error, not a
         # silent switch to a different order.
         self._seed_id = derive("data", "state-check", seed=self.root) & 0xFFFFFFFF
