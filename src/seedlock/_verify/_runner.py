@@ -131,8 +131,10 @@ class _Runner:
         jobs: int,
         tags: Mapping[str, str],
         say: Callable[[str], None],
+        streams: Mapping[str, int] | None = None,
     ) -> None:
         self.command = command
+        self.streams = dict(streams or {})
         self.seed = seed
         self.deterministic = deterministic
         self.threads = threads
@@ -161,6 +163,7 @@ class _Runner:
             tags={**self.tags, "verify_pass": tag, "verify_run": str(index)},
             extra_env=extra_env,
             echo=False,
+            streams=self.streams,
         )
         for position, given in enumerate(self.outputs):
             source = self.cwd / given
@@ -250,6 +253,7 @@ def verify_command(
     store: Store | None = None,
     tags: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
+    streams: Mapping[str, int] | None = None,
 ) -> VerifyResult:
     """Run ``command`` ``n`` times through ``seedlock run`` with one seed and compare the runs.
 
@@ -275,6 +279,7 @@ def verify_command(
         tags: labels for every run's record (``verify``, ``verify_pass`` and ``verify_run`` are
             added to group the runs of this verification).
         progress: called with a short line as each phase starts and each run ends.
+        streams: streams given their own root in every run (``{"data": 3}``).
 
     Returns:
         The :class:`VerifyResult`.
@@ -321,6 +326,7 @@ def verify_command(
             jobs=jobs,
             tags=tags or {},
             say=say,
+            streams=streams,
         )
         if jobs > 1 and outputs:
             notes.append("runs ran one at a time because they write the same --outputs paths")

@@ -84,6 +84,21 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tag", action="append", default=[], metavar="K=V", help="a label for the run (repeatable)"
     )
+    parser.add_argument(
+        "--stream",
+        action="append",
+        default=[],
+        metavar="NAME=SEED",
+        help="give one stream of the seed tree its own root, e.g. data=3 (repeatable; streams: "
+        "global = framework RNGs, data = data order, augment = per-sample randomness)",
+    )
+
+
+def parse_stream_args(items: Sequence[str]) -> dict[str, int]:
+    """``--stream NAME=SEED`` values as ``{name: root}``."""
+    from seedlock._seed import parse_streams
+
+    return parse_streams(",".join(items), name="--stream") if items else {}
 
 
 def parse_command(
@@ -138,6 +153,7 @@ def handle(args: argparse.Namespace) -> int:
     tags = parse_tags(args.tag)
     if args.threads is not None and args.threads < 1:
         raise SeedlockError(f"--threads must be a positive int, got {args.threads}.")
+    streams = parse_stream_args(args.stream)
     store = Store(args.store)
     seed = resolve_seed_arg(args.seed, store=store, name=args.name, command=command)
     print(f"seedlock: run seed={seed} store={store.path}", file=sys.stderr, flush=True)
@@ -151,6 +167,7 @@ def handle(args: argparse.Namespace) -> int:
         store=store,
         tags=tags,
         echo=not args.json,
+        streams=streams,
     )
     record = result.record
     for backend in dict.fromkeys(args.track):
@@ -167,9 +184,10 @@ def handle(args: argparse.Namespace) -> int:
     how = f"exit {record.exit_code}"
     if record.exit_code is not None and record.exit_code < 0:
         how = f"killed by signal {-record.exit_code}"
+    replay = "".join(f" --stream {k}={v}" for k, v in streams.items())
     print(
         f"seedlock: run {record.id} {record.status} ({how}) seed={record.seed}; "
-        f"replay: seedlock run --seed {record.seed} -- ...",
+        f"replay: seedlock run --seed {record.seed}{replay} -- ...",
         file=sys.stderr,
     )
     return code

@@ -69,7 +69,7 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Verify the command; 0 when bit-identical, 1 when not."""
     from seedlock._verify import verify_command
-    from seedlock.cli.run import parse_command
+    from seedlock.cli.run import parse_command, parse_stream_args
     from seedlock.launch import resolve_seed_arg
     from seedlock.store import Store
 
@@ -97,6 +97,7 @@ def handle(args: argparse.Namespace) -> int:
         store=store,
         tags=_tags(args.tag),
         progress=progress,
+        streams=parse_stream_args(args.stream),
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

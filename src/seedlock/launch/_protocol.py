@@ -17,12 +17,15 @@ __all__ = [
     "RUN_DIR_VAR",
     "RUN_ID_VAR",
     "SEED_VAR",
+    "STREAMS_VAR",
     "THREADS_VAR",
     "TRACE_VAR",
 ]
 
 #: The run's root seed (decimal), read by the start-up hook and by ``seedlock.root_seed()``.
 SEED_VAR = "SEEDLOCK_SEED"
+#: The run's per-stream roots (``data=3,augment=7``), read by ``seed_everything``.
+STREAMS_VAR = "SEEDLOCK_STREAMS"
 #: ``"1"`` when the run asked for deterministic mode.
 DETERMINISTIC_VAR = "SEEDLOCK_DETERMINISTIC"
 #: The thread count the run asked for, when it asked for one.

@@ -24,7 +24,14 @@ from types import FrameType
 from typing import IO, Any
 
 from seedlock._errors import SeedlockError
-from seedlock._seed import derive, draw_entropy_seed, normalize_seed, parse_seed_text
+from seedlock._seed import (
+    derive,
+    draw_entropy_seed,
+    format_streams,
+    normalize_seed,
+    normalize_streams,
+    parse_seed_text,
+)
 from seedlock.launch._log import file_sha256
 from seedlock.launch._protocol import (
     ARTIFACTS_FILE,
@@ -37,6 +44,7 @@ from seedlock.launch._protocol import (
     RUN_DIR_VAR,
     RUN_ID_VAR,
     SEED_VAR,
+    STREAMS_VAR,
     THREADS_VAR,
 )
 from seedlock.store import RunRecord, Store
@@ -50,7 +58,15 @@ HOOK_DIR = str(Path(__file__).resolve().parent / "_boot")
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[2])
 _TAIL_CHARS = 10_000
 # Variables a parent run may have set; a nested `seedlock run` starts its own run from scratch.
-_RUN_VARS = (BOOT_PID_VAR, DETERMINISTIC_VAR, RUN_DIR_VAR, RUN_ID_VAR, SEED_VAR, THREADS_VAR)
+_RUN_VARS = (
+    BOOT_PID_VAR,
+    DETERMINISTIC_VAR,
+    RUN_DIR_VAR,
+    RUN_ID_VAR,
+    SEED_VAR,
+    STREAMS_VAR,
+    THREADS_VAR,
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,7 @@ def child_env(
     run_id: str | None = None,
     run_dir: str | None = None,
     extra_env: Mapping[str, str] | None = None,
+    streams: Mapping[str, int] | None = None,
 ) -> dict[str, str]:
     """The environment ``run_command`` gives the child: ``os.environ`` plus the run's settings.
 
@@ -123,6 +140,8 @@ def child_env(
     env = {k: v for k, v in os.environ.items() if k not in _RUN_VARS}
     env.update(extra_env or {})
     env[SEED_VAR] = str(seed)
+    if streams:
+        env[STREAMS_VAR] = format_streams(streams)
     env["PYTHONHASHSEED"] = str(derive("python", "hashseed", seed=seed) % 2**32)
     if deterministic:
         from seedlock.determinism import deterministic_env
@@ -343,6 +362,7 @@ def run_command(
     extra_env: Mapping[str, str] | None = None,
     echo: bool = True,
     cwd: str | None = None,
+    streams: Mapping[str, int | str] | None = None,
 ) -> RunResult:
     """Run ``command`` with its randomness pinned to ``seed`` and record it in the store.
 
@@ -359,6 +379,8 @@ def run_command(
         extra_env: more variables for the child.
         echo: stream the child's output through to ours while capturing it.
         cwd: the child's working directory (default: ours).
+        streams: streams given their own root (``{"data": 3}``), exported as
+            ``$SEEDLOCK_STREAMS`` and recorded as the tag ``streams``.
 
     Returns:
         The finished record and the child's full stdout and stderr.
@@ -383,6 +405,9 @@ def run_command(
     seed = normalize_seed(seed)
     if threads is not None and (isinstance(threads, bool) or threads < 1):
         raise SeedlockError(f"threads must be a positive int, got {threads!r}.")
+    own = normalize_streams(streams or {}, name="run_command(streams=...)")
+    if own:
+        tags = {**(tags or {}), "streams": format_streams(own)}
     store = store if store is not None else Store()
     workdir = os.path.abspath(cwd if cwd is not None else os.getcwd())
     record = store.start_run(
@@ -404,6 +429,7 @@ def run_command(
         run_id=record.id,
         run_dir=str(run_dir),
         extra_env=extra_env,
+        streams=own,
     )
     try:
         proc = subprocess.Popen(
