@@ -40,6 +40,24 @@ def register(subparsers: Any) -> None:
         help="a range, a list, or N random seeds (drawn once and recorded); optional with --resume",
     )
     parser.add_argument("--name", required=True, help="the sweep's name (letters, digits, ._-)")
+    parser.add_argument(
+        "--vary",
+        metavar="STREAM[,STREAM...]",
+        help="vary only these streams of the seed tree (global, data, augment or your own), "
+        "holding the root seed at --base-seed; then `seedlock report NAME --variance`",
+    )
+    parser.add_argument(
+        "--design",
+        choices=("one-at-a-time", "factorial"),
+        default="one-at-a-time",
+        help="with --vary: each stream alone (default), or every combination of --seeds",
+    )
+    parser.add_argument(
+        "--base-seed",
+        metavar="SEED",
+        default="0",
+        help="with --vary: the root seed every run keeps (default 0)",
+    )
     parser.add_argument("--jobs", "-j", type=int, default=1, help="seeds run at once (local)")
     parser.add_argument("--backend", choices=("local", "ray"), default="local")
     parser.add_argument(
@@ -100,19 +118,26 @@ def _handle(args: argparse.Namespace) -> int:
             "`./train.sh --seed {seed}`.",
             file=sys.stderr,
         )
+    from seedlock._seed import parse_seed_text
+
+    vary = [part.strip() for part in (args.vary or "").split(",") if part.strip()]
+    if args.vary is not None and not vary:
+        raise SeedlockError(f"--vary needs stream names, got {args.vary!r}. Example: data,global")
+    base_seed = parse_seed_text(args.base_seed, name="--base-seed")
     store = Store(args.store)
     progress: SweepProgress | None = None
 
     def on_plan(spec: SweepSpec, to_run: list[int], skipped: list[int]) -> None:
         nonlocal progress
+        what = f"runs ({spec.design} over {', '.join(spec.vary)})" if spec.vary else "seeds"
         print(
-            f"seedlock: sweep {spec.name}: {len(to_run)} seeds to run"
+            f"seedlock: sweep {spec.name}: {len(to_run)} {what} to run"
             + (f", {len(skipped)} already finished" if skipped else "")
             + f"; store={store.path}",
             file=sys.stderr,
             flush=True,
         )
-        progress = SweepProgress(spec.name, total=len(to_run))
+        progress = SweepProgress(spec.name, total=len(to_run), label=spec.describe)
 
     def on_start(seed: int) -> None:
         if progress is not None:
@@ -142,6 +167,9 @@ def _handle(args: argparse.Namespace) -> int:
             on_plan=on_plan,
             on_start=on_start,
             on_done=on_done,
+            vary=vary,
+            design=args.design,
+            base_seed=base_seed,
         )
     finally:
         if progress is not None:
@@ -153,12 +181,17 @@ def _handle(args: argparse.Namespace) -> int:
     finished = sum(o.ok for o in result.outcomes)
     line = f"seedlock: sweep {spec.name}: {finished} finished"
     if result.failed:
-        line += f", {len(result.failed)} failed (seeds {', '.join(map(str, result.failed))})"
+        if spec.vary:
+            failed = ", ".join(spec.describe(key) for key in result.failed)
+        else:
+            failed = "seeds " + ", ".join(map(str, result.failed))
+        line += f", {len(result.failed)} failed ({failed})"
     if skipped:
         line += f", {len(skipped)} skipped (already finished)"
     if result.interrupted:
         line += f"; interrupted, {len(result.not_started)} not started: resume with --resume"
-    print(f"{line}. Summary: seedlock report {spec.name}", file=sys.stderr)
+    summary = f"seedlock report {spec.name}" + (" --variance" if spec.vary else "")
+    print(f"{line}. Summary: {summary}", file=sys.stderr)
     if result.interrupted:
         return EXIT_INTERRUPTED
     return 1 if result.failed else 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 from seedlock.sweep._sweep import SeedOutcome
@@ -32,8 +33,16 @@ class SweepProgress:
         >>> progress.close()
     """
 
-    def __init__(self, name: str, *, total: int, stream: IO[str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        total: int,
+        stream: IO[str] | None = None,
+        label: Callable[[int], str] | None = None,
+    ) -> None:
         self._name = name
+        self._label = label or (lambda seed: f"seed {seed}")
         self._total = total
         self._stream = stream if stream is not None else sys.stderr
         self._tty = bool(getattr(self._stream, "isatty", lambda: False)())
@@ -106,7 +115,7 @@ class SweepProgress:
     def _line(self, outcome: SeedOutcome) -> str:
         record = outcome.record
         finished = self._done + self._failed
-        head = f"sweep {self._name}: [{finished}/{self._total}] seed {outcome.seed}"
+        head = f"sweep {self._name}: [{finished}/{self._total}] {self._label(outcome.seed)}"
         if record is None:
             return f"{head} failed: {outcome.error}"
         duration = "" if record.duration is None else f" in {record.duration:.1f}s"

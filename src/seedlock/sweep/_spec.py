@@ -3,23 +3,29 @@
 Determinism contract: a sweep's seeds are fixed once, when it is first started (random seeds are
 drawn from OS entropy then and written down), so ``--resume`` and re-runs use exactly the same
 seeds. The file is versioned JSON, written atomically and read by a validating loader.
+
+A sweep that *varies streams* (``vary``) keeps the root seed at ``base_seed`` and gives only the
+varied streams the sweep's seeds, one stream at a time or jointly (``design``); its runs are its
+*cells*, numbered in the order of :attr:`SweepSpec.cells`.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import secrets
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seedlock._errors import SeedlockError, StateError
 
 __all__ = [
+    "DESIGNS",
     "SPEC_FORMAT",
     "SPEC_VERSION",
     "SweepSpec",
@@ -32,7 +38,10 @@ __all__ = [
 ]
 
 SPEC_FORMAT = "seedlock-sweep"
-SPEC_VERSION = 1
+# Version 2 added the stream design (vary, design, base_seed); version 1 files still load.
+SPEC_VERSION = 2
+#: How the streams of a ``vary`` sweep change: one at a time, or every combination.
+DESIGNS = ("one-at-a-time", "factorial")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _MAX_RANDOM = 100_000
 # Random sweep seeds are 32-bit so that `{seed}` works with every framework's seed argument.
@@ -51,6 +60,9 @@ class SweepSpec:
         deterministic: runs use deterministic mode.
         threads: thread pools pinned to this many threads, or ``None``.
         created: when the sweep was first started (Unix time).
+        vary: the streams this sweep varies (empty: the root seed varies, as usual).
+        design: ``"one-at-a-time"`` or ``"factorial"`` when ``vary`` is set.
+        base_seed: the root seed every cell of a ``vary`` sweep keeps.
     """
 
     name: str
@@ -60,10 +72,44 @@ class SweepSpec:
     deterministic: bool = False
     threads: int | None = None
     created: float = 0.0
+    vary: list[str] = field(default_factory=list)
+    design: str = ""
+    base_seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, with its format and version."""
         return {"format": SPEC_FORMAT, "version": SPEC_VERSION, **asdict(self)}
+
+    @property
+    def cells(self) -> list[dict[str, int]]:
+        """The stream roots of each run of a ``vary`` sweep (empty for a plain sweep).
+
+        Example:
+            >>> spec = SweepSpec("s", ["t"], [0, 1], vary=["data", "global"], design="factorial")
+            >>> len(spec.cells), spec.cells[1]
+            (4, {'data': 0, 'global': 1})
+        """
+        if not self.vary:
+            return []
+        if self.design == "factorial":
+            return [
+                dict(zip(self.vary, combo, strict=True))
+                for combo in itertools.product(self.seeds, repeat=len(self.vary))
+            ]
+        return [{stream: seed} for stream in self.vary for seed in self.seeds]
+
+    @property
+    def keys(self) -> list[int]:
+        """What a run of this sweep is known by: its seed, or its cell number for ``vary``."""
+        return list(range(len(self.cells))) if self.vary else list(self.seeds)
+
+    def describe(self, key: int) -> str:
+        """A short label for the run ``key`` (``seed 3`` or ``data=3,global=1``)."""
+        if not self.vary:
+            return f"seed {key}"
+        from seedlock._seed import format_streams
+
+        return format_streams(self.cells[key])
 
 
 def check_name(name: str) -> str:
@@ -193,7 +239,7 @@ def load_spec(path: Path) -> SweepSpec | None:
     if not isinstance(data, dict) or data.get("format") != SPEC_FORMAT:
         raise StateError(f"{str(path)!r} is not a seedlock sweep file (format {SPEC_FORMAT!r}).")
     version = data.get("version")
-    if version != SPEC_VERSION:
+    if version not in (1, SPEC_VERSION):
         raise StateError(
             f"sweep file {str(path)!r} has version {version!r}; this seedlock reads version "
             f"{SPEC_VERSION}. Upgrade seedlock to read it."
@@ -211,6 +257,23 @@ def load_spec(path: Path) -> SweepSpec | None:
             f"sweep file {str(path)!r} has an invalid command, seed list or thread count. "
             "Delete it to start the sweep afresh (its runs stay in the store)."
         )
+    vary = data.get("vary", [])
+    design = data.get("design", "")
+    base_seed = data.get("base_seed", 0)
+    if (
+        not isinstance(vary, list)
+        or not all(isinstance(v, str) and v for v in vary)
+        or len(set(vary)) != len(vary)
+        or (design not in DESIGNS if vary else design != "")
+        or isinstance(base_seed, bool)
+        or not isinstance(base_seed, int)
+        or base_seed < 0
+    ):
+        raise StateError(
+            f"sweep file {str(path)!r} has an invalid stream design (vary={vary!r}, "
+            f"design={design!r}, base_seed={base_seed!r}). Delete it to start the sweep afresh "
+            "(its runs stay in the store)."
+        )
     return SweepSpec(
         name=check_name(_field(data, "name", str, path)),
         command=list(command),
@@ -219,4 +282,7 @@ def load_spec(path: Path) -> SweepSpec | None:
         deterministic=bool(_field(data, "deterministic", bool, path)),
         threads=threads,
         created=float(_field(data, "created", (int, float), path)),
+        vary=list(vary),
+        design=design,
+        base_seed=base_seed,
     )

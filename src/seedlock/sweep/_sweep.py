@@ -16,10 +16,19 @@ from typing import Any
 
 from seedlock._errors import SeedlockError
 from seedlock.store import RunRecord, Store
-from seedlock.sweep._spec import SweepSpec, check_name, draw_seeds, load_spec, save_spec, spec_path
+from seedlock.sweep._spec import (
+    DESIGNS,
+    SweepSpec,
+    check_name,
+    draw_seeds,
+    load_spec,
+    save_spec,
+    spec_path,
+)
 
 __all__ = [
     "BACKENDS",
+    "CELL_TAG",
     "PLACEHOLDER",
     "SeedOutcome",
     "SweepResult",
@@ -34,6 +43,9 @@ _log = logging.getLogger("seedlock")
 PLACEHOLDER = "{seed}"
 BACKENDS = ("local", "ray")
 _TRACKERS = ("mlflow", "comet", "wandb")
+#: The tag that names the cell of a stream-varying sweep in each run's record.
+CELL_TAG = "sweep.cell"
+_MAX_CELLS = 100_000
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,7 @@ class SweepResult:
 
     @property
     def failed(self) -> list[int]:
-        """Seeds whose run failed, was killed or could not start."""
+        """Seeds (cells when varying streams) whose run failed, was killed or could not start."""
         return [o.seed for o in self.outcomes if not o.ok]
 
     @property
@@ -110,14 +122,24 @@ class SweepResult:
             "name": self.spec.name,
             "command": self.spec.command,
             "seeds": self.spec.seeds,
+            "vary": self.spec.vary,
+            "design": self.spec.design,
+            "base_seed": self.spec.base_seed if self.spec.vary else None,
             "store": self.store_path,
             "finished": sum(o.ok for o in self.outcomes),
             "failed": self.failed,
             "skipped": self.skipped,
             "not_started": self.not_started,
             "interrupted": self.interrupted,
-            "runs": [o.to_dict() for o in self.outcomes],
+            "runs": [self._run_dict(o) for o in self.outcomes],
         }
+
+    def _run_dict(self, outcome: SeedOutcome) -> dict[str, Any]:
+        data = outcome.to_dict()
+        if self.spec.vary:
+            data["cell"] = data.pop("seed")
+            data["streams"] = self.spec.cells[outcome.seed]
+        return data
 
 
 def command_for(command: Sequence[str], seed: int) -> list[str]:
@@ -183,8 +205,14 @@ def plan_sweep(
     resume: bool = False,
     deterministic: bool = False,
     threads: int | None = None,
+    vary: Sequence[str] = (),
+    design: str = "one-at-a-time",
+    base_seed: int = 0,
 ) -> tuple[SweepSpec, list[int], list[int]]:
-    """The sweep's spec, the seeds to run now and the seeds skipped; writes the spec.
+    """The sweep's spec, the runs to do now and the runs skipped; writes the spec.
+
+    Runs are known by their seed, or by their cell number (see :attr:`SweepSpec.cells`) when
+    ``vary`` names streams.
 
     Raises:
         SeedlockError: bad name, no command, no seeds, or an existing sweep of that name with a
@@ -192,6 +220,7 @@ def plan_sweep(
     """
     check_name(name)
     _check_seeds(seeds)
+    vary, design, base_seed = _check_design(vary, design, base_seed)
     path = spec_path(store.path, name)
     old = load_spec(path)
     if old is None:
@@ -215,8 +244,19 @@ def plan_sweep(
             deterministic=deterministic,
             threads=threads,
             created=time.time(),
+            vary=vary,
+            design=design,
+            base_seed=base_seed,
         )
     else:
+        if (vary, design, base_seed) != (old.vary, old.design, old.base_seed) and (
+            vary or seeds is not None
+        ):
+            raise SeedlockError(
+                f"sweep {name!r} already exists with another stream design (vary={old.vary}, "
+                f"design={old.design!r}, base seed {old.base_seed}); its runs are numbered by "
+                "that design. Pick a new name for the new design."
+            )
         parts = old.command if command is None or not command else _check_command(command)
         wanted = (parts, deterministic or (resume and old.deterministic))
         wanted_threads = threads if threads is not None or not resume else old.threads
@@ -249,14 +289,59 @@ def plan_sweep(
             deterministic=wanted[1],
             threads=wanted_threads,
             created=old.created,
+            vary=old.vary,
+            design=old.design,
+            base_seed=old.base_seed,
+        )
+    if len(spec.keys) > _MAX_CELLS:
+        raise SeedlockError(
+            f"sweep {name!r} would have {len(spec.keys)} runs ({len(spec.seeds)} seeds, "
+            f"{spec.design} over {len(spec.vary)} streams); the limit is {_MAX_CELLS}."
         )
     save_spec(spec, path)
+    wanted_keys = spec.keys if spec.vary else seed_list
     skipped: list[int] = []
     if resume:
-        done = {r.seed for r in store.list(sweep=name, status="finished")}
-        skipped = [s for s in seed_list if s in done]
-    to_run = [s for s in seed_list if s not in skipped]
+        finished = store.list(sweep=name, status="finished")
+        if spec.vary:
+            done_cells = {r.tags.get(CELL_TAG) for r in finished}
+            skipped = [k for k in wanted_keys if spec.describe(k) in done_cells]
+        else:
+            done = {r.seed for r in finished}
+            skipped = [s for s in wanted_keys if s in done]
+    to_run = [k for k in wanted_keys if k not in skipped]
     return spec, to_run, skipped
+
+
+def _check_design(
+    vary: Sequence[str], design: str, base_seed: int
+) -> tuple[list[str], str, int]:
+    from seedlock._seed import normalize_seed, normalize_streams
+
+    if isinstance(vary, str):
+        raise SeedlockError(f"vary must be a list of stream names, got the str {vary!r}.")
+    streams = list(normalize_streams(dict.fromkeys(vary, 0), name="vary"))
+    if len(streams) != len(list(vary)):
+        raise SeedlockError(f"vary names a stream twice: {list(vary)!r}.")
+    if not streams:
+        return [], "", 0
+    if design not in DESIGNS:
+        raise SeedlockError(f"design must be one of {', '.join(DESIGNS)}, got {design!r}.")
+    return streams, design, normalize_seed(base_seed, name="base_seed")
+
+
+def launch_args(spec: SweepSpec, key: int) -> tuple[list[str], int, dict[str, int], dict[str, str]]:
+    """How run ``key`` of ``spec`` is launched: command, root seed, stream roots and tags.
+
+    Example:
+        >>> spec = SweepSpec("s", ["t", "{seed}"], [5, 6], vary=["data"], design="one-at-a-time")
+        >>> launch_args(spec, 1)
+        (['t', '0'], 0, {'data': 6}, {'sweep.cell': 'data=6'})
+    """
+    if not spec.vary:
+        return command_for(spec.command, key), key, {}, {}
+    seed = spec.base_seed
+    return command_for(spec.command, seed), seed, spec.cells[key], {CELL_TAG: spec.describe(key)}
 
 
 def _log_to_trackers(record: RunRecord, track: Sequence[str]) -> tuple[str, ...]:
@@ -289,6 +374,9 @@ def run_sweep(
     on_start: Callable[[int], None] | None = None,
     on_plan: Callable[[SweepSpec, list[int], list[int]], None] | None = None,
     on_done: Callable[[SeedOutcome], None] | None = None,
+    vary: Sequence[str] = (),
+    design: str = "one-at-a-time",
+    base_seed: int = 0,
 ) -> SweepResult:
     """Run ``command`` once per seed and record every run in the store under the sweep ``name``.
 
@@ -315,6 +403,12 @@ def run_sweep(
             skipped.
         on_start: called with a seed when its run starts.
         on_done: called with each :class:`SeedOutcome` as it ends.
+        vary: streams to vary (``["data"]``): every run keeps the root ``base_seed`` and only
+            these streams take the sweep's seeds (see :attr:`SweepSpec.cells`); outcomes are
+            then keyed by cell number instead of seed.
+        design: ``"one-at-a-time"`` (each stream varied alone, the others at ``base_seed``) or
+            ``"factorial"`` (every combination of seeds over the varied streams).
+        base_seed: the root seed every run of a ``vary`` sweep keeps.
 
     Raises:
         SeedlockError: bad arguments, or a name clash (see :func:`plan_sweep`).
@@ -348,7 +442,15 @@ def run_sweep(
         resume=resume,
         deterministic=deterministic,
         threads=threads,
+        vary=vary,
+        design=design,
+        base_seed=base_seed,
     )
+    if spec.vary and backend == "ray":
+        raise SeedlockError(
+            "the ray backend does not run stream-varying sweeps yet; use the local backend "
+            "(drop backend='ray' / --backend ray)."
+        )
     if on_plan is not None:
         on_plan(spec, to_run, skipped)
     outcomes: dict[int, SeedOutcome] = {}
@@ -385,23 +487,26 @@ def run_sweep(
         from seedlock.launch import run_command
         from seedlock.sweep._local import run_local
 
-        def run_one(seed: int) -> RunRecord:
+        def run_one(key: int) -> RunRecord:
+            command_line, seed, streams, tags = launch_args(spec, key)
             return run_command(
-                command_for(spec.command, seed),
+                command_line,
                 seed=seed,
                 deterministic=spec.deterministic,
                 threads=spec.threads,
                 name=spec.name,
                 store=run_store,
                 sweep=spec.name,
+                tags=tags,
                 echo=False,
+                streams=streams,
             ).record
 
-        def done(seed: int, result: object | None, error: BaseException | None) -> None:
+        def done(key: int, result: object | None, error: BaseException | None) -> None:
             record = result if isinstance(result, RunRecord) else None
             if error is not None and record is None:
-                record = _failed_record(run_store, spec.name, seed, since=began)
-            finish(seed, record, error)
+                record = _failed_record(run_store, spec, key, since=began)
+            finish(key, record, error)
 
         interrupted = run_local(to_run, run_one, jobs=jobs, on_start=started, on_done=done)
     return SweepResult(
@@ -414,11 +519,16 @@ def run_sweep(
     )
 
 
-def _failed_record(store: Store, sweep: str, seed: int, *, since: float) -> RunRecord | None:
-    """The record ``run_command`` kept for a seed whose command could not start."""
-    for record in store.list(sweep=sweep):
+def _failed_record(store: Store, spec: SweepSpec, key: int, *, since: float) -> RunRecord | None:
+    """The record ``run_command`` kept for a run whose command could not start."""
+    _, seed, _, tags = launch_args(spec, key)
+    for record in store.list(sweep=spec.name):
         if record.started < since:
             break
-        if record.seed == seed and record.status != "running":
+        if (
+            record.seed == seed
+            and record.tags.get(CELL_TAG) == tags.get(CELL_TAG)
+            and record.status != "running"
+        ):
             return record
     return None
