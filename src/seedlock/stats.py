@@ -26,6 +26,7 @@ import numpy as np
 
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock._seed import SeedLike, derive
+from seedlock._variance import VarianceComponent, VarianceReport, variance_components
 
 __all__ = [
     "Comparison",
@@ -36,6 +37,9 @@ __all__ = [
     "probability_of_improvement",
     "seeds_needed",
     "summarize",
+    "VarianceComponent",
+    "VarianceReport",
+    "variance_components",
 ]
 
 _DEFAULT_RESAMPLES = 10_000

@@ -12,10 +12,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from seedlock._errors import SeedlockError
+
 __all__ = ["register"]
 
 REPORT_FORMAT = "seedlock-report"
 REPORT_VERSION = 1
+VARIANCE_FORMAT = "seedlock-variance"
 
 
 def register(subparsers: Any) -> None:
@@ -34,6 +37,18 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--metric", help="report only this metric")
     parser.add_argument("--plot", metavar="OUT.png", help="write a strip + box + CI plot")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--variance",
+        action="store_true",
+        help="for a `sweep --vary` sweep: the share of the variance due to each stream, with "
+        "bootstrap CIs and advice (--plot draws one bar per source)",
+    )
+    parser.add_argument(
+        "--precision",
+        type=float,
+        metavar="H",
+        help="with --variance: seeds per arm to compare two methods to +-H (default: sd/4)",
+    )
     parser.add_argument(
         "--store",
         metavar="PATH",
@@ -55,6 +70,11 @@ def _add_stats_options(parser: argparse.ArgumentParser) -> None:
 
 def _handle(args: argparse.Namespace) -> int:
     from seedlock.report import load_values, plot_sweep, summarize_values, summary_table
+
+    if args.variance:
+        return _variance(args)
+    if args.precision is not None:
+        raise SeedlockError("--precision goes with --variance.")
 
     values = load_values(args.sweep, store=args.store)
     summaries = summarize_values(
@@ -93,6 +113,43 @@ def _handle(args: argparse.Namespace) -> int:
     if values.running:
         status += f", {len(values.running)} running or unfinished"
     print(summary_table(summaries, title=f"{values.source}: {status}"))
+    if args.plot:
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+def _variance(args: argparse.Namespace) -> int:
+    from seedlock.report import load_variance_runs, plot_variance, sweep_variance
+
+    runs = load_variance_runs(args.sweep, metric=args.metric, store=args.store)
+    report = sweep_variance(
+        runs,
+        confidence=args.confidence,
+        resamples=min(args.resamples, 100_000),
+        seed=args.bootstrap_seed,
+    )
+    if args.precision is not None and not (math.isfinite(args.precision) and args.precision > 0):
+        raise SeedlockError(f"--precision must be a positive number, got {args.precision}.")
+    if args.plot:
+        plot_variance(report, args.plot, title=f"{runs.sweep}: {runs.metric}")
+    if args.json:
+        payload = {
+            "format": VARIANCE_FORMAT,
+            "version": REPORT_VERSION,
+            "sweep": runs.sweep,
+            "metric": runs.metric,
+            "vary": runs.vary,
+            "missing": runs.missing,
+            **report.to_dict(),
+            "advice": report.advice(args.precision),
+            "plot": args.plot,
+        }
+        print(json.dumps(payload, indent=2, allow_nan=False))
+        return 0
+    print(f"{runs.sweep}: {runs.metric}")
+    print(report.format(args.precision))
+    if runs.missing:
+        print(f"not used (failed, unfinished or no {runs.metric}): {', '.join(runs.missing)}")
     if args.plot:
         print(f"plot written to {args.plot}")
     return 0

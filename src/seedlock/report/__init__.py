@@ -17,15 +17,25 @@ from seedlock.report._build import compare_values, summarize_values
 from seedlock.report._plots import plot_comparison, plot_sweep
 from seedlock.report._tables import comparison_text, summary_table
 from seedlock.report._values import MetricValues, load_values, sweep_values
+from seedlock.report._variance import (
+    VarianceRuns,
+    load_variance_runs,
+    plot_variance,
+    sweep_variance,
+)
 
 __all__ = [
     "MetricValues",
+    "VarianceRuns",
     "compare_values",
     "comparison_text",
     "load_values",
+    "load_variance_runs",
     "plot_comparison",
     "plot_sweep",
+    "plot_variance",
     "summarize_values",
     "summary_table",
     "sweep_values",
+    "sweep_variance",
 ]

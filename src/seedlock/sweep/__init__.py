@@ -16,21 +16,26 @@ Example:
 
 from __future__ import annotations
 
-from seedlock.sweep._spec import SweepSpec, load_spec, parse_seeds, spec_path
+from seedlock.sweep._spec import DESIGNS, SweepSpec, load_spec, parse_seeds, spec_path
 from seedlock.sweep._sweep import (
+    CELL_TAG,
     SeedOutcome,
     SweepResult,
     command_for,
+    launch_args,
     needs_seed_placeholder,
     plan_sweep,
     run_sweep,
 )
 
 __all__ = [
+    "CELL_TAG",
+    "DESIGNS",
     "SeedOutcome",
     "SweepResult",
     "SweepSpec",
     "command_for",
+    "launch_args",
     "load_spec",
     "needs_seed_placeholder",
     "parse_seeds",
