@@ -9,6 +9,15 @@ seeded, so two plain runs print different numbers:
 
 The only seedlock call is the optional ``seedlock.log`` so that ``seedlock verify`` and
 ``seedlock sweep`` also see the metrics.
+
+With ``--streams`` the script draws each kind of randomness from its own stream of seedlock's
+seed tree, so a sweep can vary one source at a time and attribute the spread of the results:
+``split`` (train/test split), ``data`` (shuffling, through ``seedlock.torch.dataloader``),
+``augment`` (per-sample augmentation, reseeded per sample) and ``global`` (weight init, dropout):
+
+    seedlock sweep --name digits-var --vary data,global --design factorial --seeds 0-4 \
+        -- python examples/digits.py --streams
+    seedlock report digits-var --variance --plot variance.png
 """
 
 from __future__ import annotations
@@ -70,14 +79,30 @@ class Net(nn.Module):
         return self.fc(self.dropout(x.flatten(1)))
 
 
-def build_data(workers: int = 2, batch_size: int = 32) -> tuple[DataLoader, DataLoader]:
-    """Train and test loaders; the split itself is random (no seed)."""
+def build_data(
+    workers: int = 2, batch_size: int = 32, streams: bool = False, train_size: int | None = None
+) -> tuple[DataLoader, DataLoader]:
+    """Train and test loaders; the split itself is random (no seed, or the ``split`` stream)."""
     digits = load_digits()
-    order = np.random.permutation(len(digits.target))
+    if streams:
+        import seedlock
+
+        order = seedlock.numpy_rng("split").permutation(len(digits.target))
+    else:
+        order = np.random.permutation(len(digits.target))
     cut = int(0.8 * len(order))
-    train = Digits(digits.data[order[:cut]], digits.target[order[:cut]], augment=True)
+    train_rows = order[:cut] if train_size is None else order[: min(cut, train_size)]
+    train = Digits(digits.data[train_rows], digits.target[train_rows], augment=True)
     test = Digits(digits.data[order[cut:]], digits.target[order[cut:]], augment=False)
-    train_loader = DataLoader(train, batch_size=batch_size, shuffle=True, num_workers=workers)
+    if streams:
+        import seedlock.torch
+
+        # Order from the `data` stream; each sample's augmentation reseeded from `augment`.
+        train_loader: DataLoader = seedlock.torch.dataloader(
+            train, batch_size=batch_size, shuffle=True, num_workers=workers
+        )
+    else:
+        train_loader = DataLoader(train, batch_size=batch_size, shuffle=True, num_workers=workers)
     test_loader = DataLoader(test, batch_size=256)
     return train_loader, test_loader
 
@@ -98,10 +123,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--streams", action="store_true", help="draw each source from its own seedlock stream"
+    )
+    parser.add_argument("--train-size", type=int, help="train on the first N training images")
     args = parser.parse_args()
     # A model this small trains fastest on one thread (and does not fight the loader workers).
     torch.set_num_threads(1)
-    train_loader, test_loader = build_data(args.workers)
+    train_loader, test_loader = build_data(
+        args.workers, streams=args.streams, train_size=args.train_size
+    )
     model = Net()
     optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
     for epoch in range(1, args.epochs + 1):

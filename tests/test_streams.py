@@ -92,8 +92,8 @@ def _draws(**streams: int) -> tuple[list[int], list[float], list[float]]:
 
 @pytest.mark.parametrize("varied", ["data", "augment", "global"])
 def test_varying_one_stream_leaves_every_other_stream_bit_identical(varied: str) -> None:
-    base = dict(zip(("order", "augment", "global"), _draws()))
-    changed = dict(zip(("order", "augment", "global"), _draws(**{varied: 99})))
+    base = dict(zip(("order", "augment", "global"), _draws(), strict=True))
+    changed = dict(zip(("order", "augment", "global"), _draws(**{varied: 99}), strict=True))
     name = {"data": "order"}.get(varied, varied)
     for stream, values in base.items():
         if stream == name:
@@ -132,7 +132,7 @@ def test_the_torch_loader_takes_order_from_data_and_samples_from_augment() -> No
         noise: dict[int, float] = {}
         for index, value in loader:
             order += index.tolist()
-            noise.update(zip(index.tolist(), value.tolist()))
+            noise.update(zip(index.tolist(), value.tolist(), strict=True))
         return order, noise
 
     order, noise = epoch()

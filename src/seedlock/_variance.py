@@ -200,9 +200,7 @@ class VarianceReport:
         rows = [f"{'source':<14} {'variance':>12} {'share':>7}  {level:<17} levels"]
         for c in self.components:
             ci = f"[{c.share_ci[0]:.0%}, {c.share_ci[1]:.0%}]"
-            rows.append(
-                f"{c.source:<14} {c.variance:>12.4g} {c.share:>7.1%}  {ci:<17} {c.levels}"
-            )
+            rows.append(f"{c.source:<14} {c.variance:>12.4g} {c.share:>7.1%}  {ci:<17} {c.levels}")
         head = f"variance by source ({self.design}, {self.n} runs; {self.method})"
         return "\n".join([head, *rows, "", *self.advice(precision)])
 
@@ -216,8 +214,7 @@ def _check(
 ) -> tuple[list[dict[str, int]], np.ndarray]:
     if design not in DESIGNS:
         raise SeedlockError(
-            f"variance_components(design=...) must be one of {', '.join(DESIGNS)}, got "
-            f"{design!r}."
+            f"variance_components(design=...) must be one of {', '.join(DESIGNS)}, got {design!r}."
         )
     if not (isinstance(confidence, float) and 0 < confidence < 1):
         raise SeedlockError(

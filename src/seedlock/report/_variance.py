@@ -142,9 +142,7 @@ def sweep_variance(
     )
 
 
-def plot_variance(
-    report: VarianceReport, path: str | os.PathLike[str], *, title: str = ""
-) -> Path:
+def plot_variance(report: VarianceReport, path: str | os.PathLike[str], *, title: str = "") -> Path:
     """One bar per source of variance (its share), with the bootstrap interval.
 
     Example:
