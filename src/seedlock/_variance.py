@@ -143,10 +143,18 @@ class VarianceReport:
             return ["No variance at all across these runs: every source gave identical results."]
         low, high = top.share_ci
         strength = "clearly " if self.dominance_clear else ""
-        lines.append(
-            f"{top.source} is {strength}the dominant source: {top.share:.0%} of the variance "
-            f"({self.confidence:.0%} CI {low:.0%} to {high:.0%})."
-        )
+        level = f"({self.confidence:.0%} CI {low:.0%} to {high:.0%})"
+        if top.source == RESIDUAL:
+            lines.append(
+                f"The residual is {strength}the dominant source: {top.share:.0%} of the variance "
+                f"{level} comes from interactions between the streams (and any noise no seed "
+                "controls), not from one stream alone; vary every stream together."
+            )
+        else:
+            lines.append(
+                f"{top.source} is {strength}the dominant source: {top.share:.0%} of the variance "
+                f"{level}."
+            )
         if not self.dominance_clear and len(self.components) > 1:
             lines.append(
                 "The intervals overlap: with this many seeds the ranking of sources is not "
