@@ -94,7 +94,7 @@ def test_a_different_dropout_mask_is_located_in_the_dropout_module(tmp_path: Pat
         _train(tmp_path / "d.jsonl", detail_step=1, train_seed=1),
         1,
     )
-    assert located is not None and (located.kind, located.where) == ("output", "drop")
+    assert located is not None and (located.kind, located.where) == ("output", "drop (Dropout)")
 
 
 def test_different_initial_weights_are_reported_at_step_zero(tmp_path: Path) -> None:
@@ -138,3 +138,88 @@ def test_bad_detail_step_in_the_environment_is_refused(
     monkeypatch.setenv(trace.TRACE_STEP_ENV, "0")
     with pytest.raises(SeedlockError, match="SEEDLOCK_TRACE_STEP"):
         trace.install_from_env()
+
+
+# One planted cause per kind: each is located at the right step and tensor (steps from 1).
+
+
+def _planted(path: Path, plant: str | None, *, detail_step: int | None = None) -> trace.Trace:
+    """Train 6 steps; at step 4 plant one cause of divergence (when ``plant`` is given)."""
+    tracer = trace.install(path, detail_step=detail_step)
+    try:
+        torch.manual_seed(0)
+        model = Net()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        x, y = torch.randn(8, 4), torch.randn(8, 1)
+        handle = None
+        for step in range(1, 7):
+            torch.manual_seed(100 + step)  # the dropout masks of each step
+            batch = x
+            if step == 4 and plant == "input":
+                batch = x + 1e-3
+            if step == 4 and plant == "outside":
+                with torch.no_grad():
+                    model.out.bias[0] += 1e-3
+            if step == 4 and plant == "dropout":
+                torch.manual_seed(999)
+            if step == 4 and plant == "grad":
+                handle = model.hidden.bias.register_hook(lambda g: g * 1.001)
+            loss = ((model(batch) - y) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            if handle is not None:
+                handle.remove()
+                handle = None
+            if step == 4 and plant == "lr":
+                optimizer.param_groups[0]["lr"] = 0.1001
+            optimizer.step()
+            if step == 4 and plant == "lr":
+                optimizer.param_groups[0]["lr"] = 0.1
+    finally:
+        tracer.remove()
+    return trace.read_trace(path)
+
+
+@pytest.mark.parametrize(
+    ("plant", "first_kind", "kind", "where", "words"),
+    [
+        ("input", "loss", "input", "the input batch", "data order"),
+        ("outside", "loss", "outside", "out.bias", "between the end of step 3 and the forward"),
+        ("dropout", "loss", "output", "drop (Dropout)", "same parameters and same input"),
+        ("grad", "param", "grad", "hidden.bias", "gradient differs"),
+        ("lr", "param", "lr", "the learning rate", "learning-rate schedule"),
+    ],
+)
+def test_each_planted_cause_is_named_at_its_step_and_tensor(
+    tmp_path: Path, plant: str, first_kind: str, kind: str, where: str, words: str
+) -> None:
+    divergence = trace.first_divergence(
+        _planted(tmp_path / "a.jsonl", None), _planted(tmp_path / "b.jsonl", plant)
+    )
+    assert divergence is not None and (divergence.step, divergence.kind) == (4, first_kind)
+    located = trace.locate_in_step(
+        _planted(tmp_path / "c.jsonl", None, detail_step=4),
+        _planted(tmp_path / "d.jsonl", plant, detail_step=4),
+        4,
+    )
+    assert located is not None
+    assert (located.step, located.kind, located.where) == (4, kind, where)
+    assert words in located.describe()
+
+
+def test_optimizer_state_that_differs_is_named(tmp_path: Path) -> None:
+    a = _planted(tmp_path / "a.jsonl", None, detail_step=4)
+    b = _planted(tmp_path / "b.jsonl", None, detail_step=4)
+    b.opt[4] = dict(b.opt[4], state=dict(b.opt[4]["state"], **{"out.bias": "other"}))
+    located = trace.locate_in_step(a, b, 4)
+    assert located is not None and (located.kind, located.where) == ("optimizer-state", "out.bias")
+
+
+def test_format_one_traces_still_read(tmp_path: Path) -> None:
+    old = tmp_path / "old.jsonl"
+    records = [
+        {"kind": "start", "format": 1, "pid": 1},
+        {"kind": "step", "step": 1, "loss": 0.5, "params": {"w": "aa"}},
+    ]
+    old.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert trace.read_trace(old).last_step == 1

@@ -64,6 +64,18 @@ def test_trace_names_step_five_and_the_weight_changed_by_the_clock(store: Store)
     assert len(store.list()) == 4  # two runs, then two traced at step 5
 
 
+@pytest.mark.torch
+def test_trace_names_a_weight_edited_outside_the_optimizer_before_a_forward(store: Store) -> None:
+    pytest.importorskip("torch")
+    result = verify_command(
+        [sys.executable, str(SCRIPTS / "edit_before_forward.py")], seed=3, trace=True, store=store
+    )
+    assert result.divergence is not None
+    divergence = result.divergence
+    assert (divergence.step, divergence.kind, divergence.where) == (6, "outside", "2.weight")
+    assert "between the end of step 5 and the forward of step 6" in str(result)
+
+
 def test_string_set_order_is_reproducible_under_seedlock(store: Store, tmp_path: Path) -> None:
     result = verify_command([sys.executable, str(SCRIPTS / "hash_order.py")], seed=5, store=store)
     assert result.identical, str(result)

@@ -10,12 +10,18 @@ The environment protocol (set by ``seedlock verify --trace``, read by the start-
 
 * ``SEEDLOCK_TRACE=<path>``: append JSON-lines records to ``<path>``, one write per record, so a
   run that crashes keeps the steps it finished.
-* ``SEEDLOCK_TRACE_STEP=<S>``: also record the detail of optimizer step ``S`` (1-based).
+* ``SEEDLOCK_TRACE_STEP=<S>``: also record the detail of optimizer step ``S``.
 
-Records: ``{"kind": "start", "format": 1, "pid", "detail_step"}``; ``{"kind": "step", "step",
+Steps are numbered from 1 (the first ``optimizer.step()``); step 0 is the state before the first
+update. Every report, the README and ``seedlock verify`` use this numbering.
+
+Records: ``{"kind": "start", "format": 2, "pid", "detail_step"}``; ``{"kind": "step", "step",
 "loss", "params": {name: hash}}`` after every step (step 0 holds the parameters before the first
-update); for the detail step ``{"kind": "forward", "step", "call", "module", "input", "output"}``
-per module call, then ``{"kind": "grad", ...}`` and ``{"kind": "pre", ...}`` with ``params``.
+update); for the detail step: ``{"kind": "prefwd", "step", "input", "params", "buffers"}`` when
+the step's first forward starts (the batch and the model as the forward sees them),
+``{"kind": "forward", "step", "call", "module", "class", "input", "output"}`` per module call,
+then ``{"kind": "grad", ...}``, ``{"kind": "pre", ...}`` with ``params`` and ``{"kind": "opt",
+"step", "lr", "state"}`` (learning rates and optimizer state) just before the update.
 """
 
 from __future__ import annotations
@@ -52,7 +58,9 @@ __all__ = [
 
 TRACE_ENV = "SEEDLOCK_TRACE"
 TRACE_STEP_ENV = "SEEDLOCK_TRACE_STEP"
-FORMAT = 1
+# Format 2 added the prefwd and opt records and the module class; format 1 traces still read.
+FORMAT = 2
+_READABLE = (1, 2)
 
 
 def _tensor_digest(tensor: Any, digest: Any) -> None:
@@ -158,6 +166,7 @@ class Tracer:
         self._handles: list[Any] = []
         self._collect_handle: Any = None
         self._detail_handle: Any = None
+        self._prefwd_handle: Any = None
         self._original_backward: Callable[..., Any] | None = None
 
     def _install(self) -> None:
@@ -187,11 +196,12 @@ class Tracer:
         """Remove every hook and close the trace file."""
         import torch
 
-        for handle in [*self._handles, self._collect_handle, self._detail_handle]:
+        handles = [*self._handles, self._collect_handle, self._detail_handle, self._prefwd_handle]
+        for handle in handles:
             if handle is not None:
                 handle.remove()
         self._handles = []
-        self._collect_handle = self._detail_handle = None
+        self._collect_handle = self._detail_handle = self._prefwd_handle = None
         if self._original_backward is not None:
             setattr(torch.Tensor, "backward", self._original_backward)  # noqa: B010
             self._original_backward = None
@@ -219,6 +229,28 @@ class Tracer:
 
         self._calls = []
         self._detail_handle = nn_module.register_module_forward_hook(self._forward)
+        self._prefwd_handle = nn_module.register_module_forward_pre_hook(self._before_forward)
+
+    def _before_forward(self, module: Any, args: Any) -> None:
+        """The step's first module call (the model itself): its input, parameters and buffers."""
+        if self._prefwd_handle is not None:
+            self._prefwd_handle.remove()
+            self._prefwd_handle = None
+        names = self._names
+        params = {}
+        for name, param in module.named_parameters():
+            params[names.get(param, name) if names is not None else name] = _hash_tensor(param)
+        buffers = {name: _hash_tensor(b) for name, b in module.named_buffers() if b is not None}
+        self._write(
+            {
+                "kind": "prefwd",
+                "step": self.completed + 1,
+                "module": type(module).__name__,
+                "input": _hash_nested(args),
+                "params": params,
+                "buffers": buffers,
+            }
+        )
 
     def _forward(self, module: Any, args: Any, output: Any) -> None:
         self._calls.append((module, _hash_nested(args), _hash_nested(output)))
@@ -235,6 +267,26 @@ class Tracer:
                 name = names.get(param, default) if names is not None else default
                 hashes[name] = _hash_tensor(tensor)
         return hashes
+
+    def _optimizer_state(self, optimizer: Any) -> dict[str, Any]:
+        """Learning rates per group and a hash of each parameter's optimizer state."""
+        lrs = []
+        for group in optimizer.param_groups:
+            lr = group.get("lr")
+            lrs.append(float(lr) if isinstance(lr, (int, float)) else _hash_nested(lr))
+        state: dict[str, str] = {}
+        names = self._names
+        for group_index, group in enumerate(optimizer.param_groups):
+            for index, param in enumerate(group["params"]):
+                entry = optimizer.state.get(param)
+                if not entry:
+                    continue
+                default = f"param_groups[{group_index}][{index}]"
+                name = names.get(param, default) if names is not None else default
+                values = [entry[key] for key in sorted(entry)]
+                plain = repr([v for v in values if not hasattr(v, "shape")]).encode()
+                state[name] = f"{_hash_nested(values)}:{hashlib.sha1(plain).hexdigest()[:8]}"
+        return {"lr": lrs, "state": state}
 
     def _pre_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         step = self.completed + 1
@@ -257,11 +309,13 @@ class Tracer:
                 if self._names is not None:
                     name = self._names.get(module, name)
                 record = {"kind": "forward", "step": step, "call": call, "module": name}
-                self._write({**record, "input": inputs, "output": output})
+                cls = type(module).__name__
+                self._write({**record, "class": cls, "input": inputs, "output": output})
             self._write(
                 {"kind": "grad", "step": step, "params": self._param_hashes(optimizer, "grad")}
             )
             self._write({"kind": "pre", "step": step, "params": self._param_hashes(optimizer)})
+            self._write({"kind": "opt", "step": step, **self._optimizer_state(optimizer)})
 
     def _post_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         self.completed += 1
@@ -377,6 +431,8 @@ class Trace:
     forward: list[dict[str, Any]] = field(default_factory=list)
     grad: dict[int, dict[str, str]] = field(default_factory=dict)
     pre: dict[int, dict[str, str]] = field(default_factory=dict)
+    prefwd: dict[int, dict[str, Any]] = field(default_factory=dict)
+    opt: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def last_step(self) -> int:
@@ -408,7 +464,7 @@ def read_trace(path: str | os.PathLike[str]) -> Trace:
         if not isinstance(record, dict):
             continue
         if record.get("kind") == "start":
-            if record.get("format") != FORMAT:
+            if record.get("format") not in _READABLE:
                 raise SeedlockError(
                     f"{os.fspath(path)!r} is a trace of format {record.get('format')!r}; this "
                     f"seedlock reads format {FORMAT}. Re-run with this seedlock version."
@@ -427,6 +483,10 @@ def read_trace(path: str | os.PathLike[str]) -> Trace:
             trace.grad[step] = record.get("params", {})
         elif kind == "pre" and isinstance(step, int):
             trace.pre[step] = record.get("params", {})
+        elif kind == "prefwd" and isinstance(step, int):
+            trace.prefwd.setdefault(step, record)
+        elif kind == "opt" and isinstance(step, int):
+            trace.opt[step] = record
     if owner is None:
         raise SeedlockError(
             f"{os.fspath(path)!r} holds no seedlock trace records. Tracing needs a PyTorch "
@@ -517,43 +577,123 @@ def _same_loss(x: object, y: object) -> bool:
     return x == y and type(x) is type(y)
 
 
-def locate_in_step(a: Trace, b: Trace, step: int) -> Divergence | None:
-    """Within the detail records of ``step``, the first module, gradient or parameter that differs.
+def _module_label(record: dict[str, Any]) -> str:
+    module = str(record.get("module"))
+    cls = record.get("class")
+    return f"{module} ({cls})" if isinstance(cls, str) and cls != module else module
 
+
+def _before_forward(a: Trace, b: Trace, step: int) -> Divergence | None:
+    """The batch, parameters and buffers as the step's forward pass found them."""
+    pa, pb = a.prefwd.get(step), b.prefwd.get(step)
+    if pa is None or pb is None:
+        return None
+    key = _first_key(pa.get("params", {}), pb.get("params", {}))
+    if key is not None:
+        if step == 1:
+            detail = "the parameter differs as the first forward pass starts"
+        else:
+            detail = (
+                f"the parameter was equal after step {step - 1} but differs when step {step}'s "
+                f"forward starts: it was changed outside the optimizer between the end of step "
+                f"{step - 1} and the forward of step {step} (an in-place edit, a "
+                "re-initialisation or a weight load)"
+            )
+        return Divergence(step, "outside", key, detail)
+    key = _first_key(pa.get("buffers", {}), pb.get("buffers", {}))
+    if key is not None:
+        return Divergence(
+            step,
+            "buffer",
+            key,
+            "a buffer (running statistics, a counter) differs before the forward pass while the "
+            "parameters match: it was updated by a forward whose input differed, or changed "
+            "outside training",
+        )
+    if pa.get("input") != pb.get("input"):
+        return Divergence(
+            step,
+            "input",
+            "the input batch",
+            f"the batch given to {pa.get('module')} differs while the parameters match: the "
+            "data order, the augmentation or a data file differs",
+        )
+    return None
+
+
+def _optimizer_difference(a: Trace, b: Trace, step: int) -> Divergence | None:
+    oa, ob = a.opt.get(step), b.opt.get(step)
+    if oa is None or ob is None:
+        return None
+    if oa.get("lr") != ob.get("lr"):
+        return Divergence(
+            step,
+            "lr",
+            "the learning rate",
+            f"gradients and parameters match but the learning rates differ ({oa.get('lr')} vs "
+            f"{ob.get('lr')}): the learning-rate schedule or a manual change",
+        )
+    key = _first_key(oa.get("state", {}), ob.get("state", {}))
+    if key is not None:
+        return Divergence(
+            step,
+            "optimizer-state",
+            key,
+            "gradients, parameters and learning rates match but the optimizer state "
+            "(momentum, Adam moments, step count) of this parameter differs",
+        )
+    return None
+
+
+def locate_in_step(a: Trace, b: Trace, step: int) -> Divergence | None:
+    """Within the detail records of ``step``, the first thing that differs, in the order it ran.
+
+    Checked in order: the parameters, buffers and batch as the forward pass starts (changed
+    outside the optimizer / different input), each module's input and output (with its class),
+    the gradients, the parameters just before the update, the learning rates and optimizer state.
     Returns ``None`` when neither trace holds detail records for ``step``.
 
     Example:
-        >>> fa = {"kind": "forward", "step": 2, "module": "fc", "input": "x", "output": "y"}
+        >>> fa = {"kind": "forward", "step": 2, "module": "fc", "class": "Linear",
+        ...       "input": "x", "output": "y"}
         >>> fb = dict(fa, output="z")
         >>> locate_in_step(Trace(forward=[fa]), Trace(forward=[fb]), 2).where
-        'fc'
+        'fc (Linear)'
     """
+    found = _before_forward(a, b, step)
+    if found is not None:
+        return found
     calls_a = [r for r in a.forward if r.get("step") == step]
     calls_b = [r for r in b.forward if r.get("step") == step]
-    for rec_a, rec_b in zip(calls_a, calls_b, strict=False):
+    for position, (rec_a, rec_b) in enumerate(zip(calls_a, calls_b, strict=False)):
         if rec_a.get("module") != rec_b.get("module"):
             return Divergence(
                 step,
                 "output",
-                str(rec_a.get("module")),
+                _module_label(rec_a),
                 f"the modules ran in a different order (other run called {rec_b.get('module')})",
             )
-        module = str(rec_a.get("module"))
+        module = _module_label(rec_a)
         if rec_a.get("input") != rec_b.get("input"):
-            return Divergence(
-                step,
-                "input",
-                module,
-                "its input differs while every module before it matched (the data or a random "
-                "input transformation differs)",
-            )
+            if position == 0 and not (a.prefwd.get(step) and b.prefwd.get(step)):
+                detail = (
+                    "the first module's input differs: the input batch differs (the data order, "
+                    "the augmentation or a data file)"
+                )
+            else:
+                detail = (
+                    "its input differs while every module before it matched: a random operation "
+                    "between modules (functional dropout, torch.rand in forward) or input "
+                    "handling that differs"
+                )
+            return Divergence(step, "input", module, detail)
         if rec_a.get("output") != rec_b.get("output"):
             return Divergence(
                 step,
                 "output",
                 module,
-                "same input, different output (a random layer such as dropout, or a "
-                "nondeterministic kernel)",
+                "same parameters and same input, different output: a random layer (such as "
+                "dropout) or a nondeterministic kernel",
             )
     if len(calls_a) != len(calls_b):
         return Divergence(step, "output", "the forward pass", "a different number of module calls")
@@ -563,8 +703,9 @@ def locate_in_step(a: Trace, b: Trace, step: int) -> Divergence | None:
             step,
             "grad",
             key,
-            "the forward outputs match but the gradient differs (a nondeterministic backward "
-            "kernel, or randomness in the loss)",
+            "the forward outputs match but the gradient differs: a nondeterministic backward "
+            "kernel (atomics in index_add/scatter/embedding backward), a gradient hook, or "
+            "randomness in the loss",
         )
     key = _first_key(a.pre.get(step, {}), b.pre.get(step, {}))
     if key is not None:
@@ -575,12 +716,15 @@ def locate_in_step(a: Trace, b: Trace, step: int) -> Divergence | None:
             "forward outputs and gradients match, but the parameter was changed outside the "
             "optimizer between the backward pass and the update",
         )
+    found = _optimizer_difference(a, b, step)
+    if found is not None:
+        return found
     if not (calls_a or a.grad.get(step) or a.pre.get(step)):
         return None
     return Divergence(
         step,
         "update",
         "the optimizer update",
-        "forward outputs, gradients and parameters before the update all match; the update "
-        "itself differs",
+        "forward outputs, gradients, parameters, learning rates and optimizer state before the "
+        "update all match; the update itself differs (a nondeterministic optimizer kernel)",
     )
