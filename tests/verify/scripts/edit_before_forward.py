@@ -1,4 +1,4 @@
-"""The issue's case: just before step 6's forward (loop index 5), a clock value is added in place."""
+"""The issue's case: before step 6's forward (loop index 5) a clock value is added in place."""
 
 import time
 
