@@ -183,7 +183,7 @@ def _planted(path: Path, plant: str | None, *, detail_step: int | None = None) -
 @pytest.mark.parametrize(
     ("plant", "first_kind", "kind", "where", "words"),
     [
-        ("input", "loss", "input", "the input batch", "data order"),
+        ("input", "input", "input", "the input batch", "data order"),
         ("outside", "loss", "outside", "out.bias", "between the end of step 3 and the forward"),
         ("dropout", "loss", "output", "drop (Dropout)", "same parameters and same input"),
         ("grad", "param", "grad", "hidden.bias", "gradient differs"),

@@ -16,9 +16,10 @@ Steps are numbered from 1 (the first ``optimizer.step()``); step 0 is the state 
 update. Every report, the README and ``seedlock verify`` use this numbering.
 
 Records: ``{"kind": "start", "format": 2, "pid", "detail_step"}``; ``{"kind": "step", "step",
-"loss", "params": {name: hash}}`` after every step (step 0 holds the parameters before the first
-update); for the detail step: ``{"kind": "prefwd", "step", "input", "params", "buffers"}`` when
-the step's first forward starts (the batch and the model as the forward sees them),
+"loss", "input", "params": {name: hash}}`` after every step (``input``: the hash of the step's
+first forward input, the batch; step 0 holds the parameters before the first update); for the
+detail step: ``{"kind": "prefwd", "step", "input", "params", "buffers"}`` when the step's first
+forward starts (the batch and the model as the forward sees them),
 ``{"kind": "forward", "step", "call", "module", "class", "input", "output"}`` per module call,
 then ``{"kind": "grad", ...}``, ``{"kind": "pre", ...}`` with ``params`` and ``{"kind": "opt",
 "step", "lr", "state"}`` (learning rates and optimizer state) just before the update.
@@ -167,6 +168,8 @@ class Tracer:
         self._collect_handle: Any = None
         self._detail_handle: Any = None
         self._prefwd_handle: Any = None
+        self._step_input: str | None = None
+        self._input_taken = False
         self._original_backward: Callable[..., Any] | None = None
 
     def _install(self) -> None:
@@ -178,6 +181,7 @@ class Tracer:
         self._handles.append(optim_module.register_optimizer_step_post_hook(self._post_step))
         # Until the first step, note every module that runs, to name the parameters.
         self._collect_handle = nn_module.register_module_forward_pre_hook(self._collect)
+        self._handles.append(nn_module.register_module_forward_pre_hook(self._take_input))
         if self.detail_step == 1:
             self._start_detail()
         original: Callable[..., Any] = torch.Tensor.backward
@@ -223,6 +227,12 @@ class Tracer:
 
     def _collect(self, module: Any, args: Any) -> None:
         self._seen[id(module)] = module
+
+    def _take_input(self, module: Any, args: Any) -> None:
+        # The first module call after an update is the model itself: its input is the batch.
+        if not self._input_taken:
+            self._input_taken = True
+            self._step_input = _hash_nested(args)
 
     def _start_detail(self) -> None:
         from torch.nn.modules import module as nn_module
@@ -323,7 +333,10 @@ class Tracer:
         self._loss = None
         value = float(loss.float().item()) if loss is not None else None
         params = self._param_hashes(optimizer)
-        self._write({"kind": "step", "step": self.completed, "loss": value, "params": params})
+        record = {"kind": "step", "step": self.completed, "loss": value, "params": params}
+        self._write({**record, "input": self._step_input})
+        self._input_taken = False
+        self._step_input = None
         if self.detail_step is not None and self.completed + 1 == self.detail_step:
             self._start_detail()
 
@@ -540,6 +553,14 @@ def first_divergence(a: Trace, b: Trace) -> Divergence | None:
     """
     for step in sorted(set(a.steps) & set(b.steps)):
         rec_a, rec_b = a.steps[step], b.steps[step]
+        if step > 0 and "input" in rec_a and "input" in rec_b and rec_a["input"] != rec_b["input"]:
+            return Divergence(
+                step,
+                "input",
+                "the input batch",
+                "the batch of this step differs while the previous step ended with equal "
+                "parameters: the data order, the augmentation or a data file differs",
+            )
         if step > 0 and not _same_loss(rec_a.get("loss"), rec_b.get("loss")):
             return Divergence(
                 step,
