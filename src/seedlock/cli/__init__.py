@@ -24,6 +24,8 @@ _COMMANDS = (
     "verify",
     "runs",
     "diff",
+    "export",
+    "reproduce",
     "sweep",
     "compare",
     "report",

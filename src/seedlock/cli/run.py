@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +36,12 @@ def register(subparsers: Any) -> None:
         epilog="example: seedlock run --seed 42 --name baseline -- python train.py --epochs 3",
     )
     add_run_options(parser)
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="PyTorch: record per-step parameter hashes with the run, so that `seedlock "
+        "reproduce` of its export can locate where another machine diverges",
+    )
     parser.add_argument(
         "--track",
         choices=_TRACKERS,
@@ -157,6 +166,12 @@ def handle(args: argparse.Namespace) -> int:
     store = Store(args.store)
     seed = resolve_seed_arg(args.seed, store=store, name=args.name, command=command)
     print(f"seedlock: run seed={seed} store={store.path}", file=sys.stderr, flush=True)
+    trace_dir = tempfile.TemporaryDirectory(prefix="seedlock-trace-") if args.trace else None
+    extra_env = {}
+    if trace_dir is not None:
+        from seedlock._verify.trace import TRACE_ENV
+
+        extra_env[TRACE_ENV] = os.path.join(trace_dir.name, "t.jsonl")
     result = run_command(
         command,
         seed=seed,
@@ -168,8 +183,14 @@ def handle(args: argparse.Namespace) -> int:
         tags=tags,
         echo=not args.json,
         streams=streams,
+        extra_env=extra_env,
     )
     record = result.record
+    if trace_dir is not None:
+        with trace_dir:
+            written = os.path.join(trace_dir.name, "t.jsonl")
+            if os.path.isfile(written):
+                shutil.copyfile(written, store.run_dir(record.id) / "trace.jsonl")
     for backend in dict.fromkeys(args.track):
         from seedlock.trackers import log_run
 

@@ -39,6 +39,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="at most N runs")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument(
+        "--recipe",
+        action="store_true",
+        help="with show: the few lines a colleague needs to rerun it (install, checkout, command)",
+    )
+    parser.add_argument(
         "--store",
         metavar="PATH",
         help="run store file (default $SEEDLOCK_STORE or .seedlock/runs.db)",
@@ -157,6 +162,11 @@ def handle(args: argparse.Namespace) -> int:
             f"`seedlock runs {args.action}` needs a run id. List ids with `seedlock runs`."
         )
     record = store.get(args.run_id)
+    if args.action == "show" and args.recipe:
+        from seedlock.reproduce import recipe
+
+        print(recipe(record))
+        return 0
     if args.action == "show":
         print(
             json.dumps(record.to_dict(), indent=2, default=str)

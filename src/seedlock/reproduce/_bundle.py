@@ -252,6 +252,7 @@ def export_run(
         "exit_code": record.exit_code,
         "started": record.started,
         "metrics": dict(record.metrics),
+        "metric_history": list(record.metric_history),
         "outputs": {_relative(k, cwd): v for k, v in record.outputs.items()},
         "host": record.host,
     }
@@ -397,12 +398,16 @@ def _validated(
     except SeedlockError as exc:
         raise StateError(f"{where}: {exc}") from None
     threads = run.get("threads")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
-                                or not 1 <= threads <= 4096):
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 4096
+    ):
         raise StateError(f"{where}: threads must be an int in [1, 4096] or null, got {threads!r}.")
     if not isinstance(run.get("deterministic", False), bool):
         raise StateError(f"{where}: 'deterministic' must be true or false.")
     metrics = _field(run, "metrics", dict, where)
+    history = run.get("metric_history", [])
+    if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+        raise StateError(f"{where}: 'metric_history' must be a list of objects.")
     outputs = _field(run, "outputs", dict, where)
     for name in outputs:
         _check_relative(name, "output")
