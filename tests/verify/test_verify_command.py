@@ -76,6 +76,21 @@ def test_trace_names_a_weight_edited_outside_the_optimizer_before_a_forward(stor
     assert "between the end of step 5 and the forward of step 6" in str(result)
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
+def test_trace_covers_keras_fit_and_names_the_weight_changed_between_batches(
+    store: Store,
+) -> None:
+    pytest.importorskip("keras")
+    result = verify_command(
+        [sys.executable, str(SCRIPTS / "keras_planted.py")], seed=3, trace=True, store=store
+    )
+    assert result.divergence is not None
+    divergence = result.divergence
+    assert (divergence.step, divergence.kind) == (4, "outside")
+    assert divergence.where.endswith("kernel") and "dense_1" in divergence.where
+
+
 def test_string_set_order_is_reproducible_under_seedlock(store: Store, tmp_path: Path) -> None:
     result = verify_command([sys.executable, str(SCRIPTS / "hash_order.py")], seed=5, store=store)
     assert result.identical, str(result)

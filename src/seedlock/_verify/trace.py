@@ -371,10 +371,11 @@ def install(path: str | os.PathLike[str], *, detail_step: int | None = None) -> 
 
 
 class _TorchImportHook(importlib.abc.MetaPathFinder):
-    """Runs a callback right after ``torch`` finishes importing (one shot)."""
+    """Runs a callback right after ``module`` (torch by default) finishes importing (one shot)."""
 
-    def __init__(self, callback: Callable[[], None]) -> None:
+    def __init__(self, callback: Callable[[], None], module: str = "torch") -> None:
         self._callback = callback
+        self._module = module
 
     def find_spec(
         self,
@@ -382,11 +383,11 @@ class _TorchImportHook(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: types.ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "torch":
+        if fullname != self._module:
             return None
         sys.meta_path.remove(self)
-        # Other finders (another import hook included) still get to resolve torch first.
-        spec = importlib.util.find_spec("torch")
+        # Other finders (another import hook included) still get to resolve it first.
+        spec = importlib.util.find_spec(self._module)
         if spec is None or spec.loader is None:
             return spec
         original = spec.loader.exec_module
@@ -403,10 +404,19 @@ class _TorchImportHook(importlib.abc.MetaPathFinder):
 _active: Tracer | None = None
 
 
+def _unless_torch(callback: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        if _active is None:
+            callback()
+
+    return run
+
+
 def install_from_env() -> None:
     """Install tracing as the environment asks (the start-up hook calls this).
 
-    If torch is not imported yet, tracing is installed right after the program imports it.
+    If torch is not imported yet, tracing is installed right after the program imports it; a
+    Keras 3 program (without torch) is traced through every ``Model.fit`` instead.
     Nothing happens when ``$SEEDLOCK_TRACE`` is unset or tracing is already installed.
 
     Raises:
@@ -430,10 +440,23 @@ def install_from_env() -> None:
         global _active
         _active = install(path, detail_step=detail_step)
 
+    def start_keras() -> None:
+        from seedlock._verify.keras_trace import install_keras
+
+        install_keras(path, detail_step)
+
+    hooks = [f for f in sys.meta_path if isinstance(f, _TorchImportHook)]
     if "torch" in sys.modules:
         start()
-    elif not any(isinstance(f, _TorchImportHook) for f in sys.meta_path):
+    elif not any(h._module == "torch" for h in hooks):
         sys.meta_path.insert(0, _TorchImportHook(start))
+    # A Keras program is traced through fit(); a program that uses both writes two traces'
+    # records into one file, so Keras is traced only when torch is not.
+    if "keras" in sys.modules:
+        if "torch" not in sys.modules:
+            start_keras()
+    elif not any(h._module == "keras" for h in hooks):
+        sys.meta_path.insert(0, _TorchImportHook(_unless_torch(start_keras), "keras"))
 
 
 @dataclass
