@@ -45,10 +45,10 @@ def test_text_output_is_sorted_ruff_style_lines_and_exit_1(
     pkg = project / "pkg"
     assert code == 1
     assert out.splitlines() == [
-        f"{pkg / 'a.py'}:2:1: SL003 random.seed() with no seed seeds from entropy; pass an "
-        "explicit seed or call seedlock.seed_everything(seed)",
-        f"{pkg / 'b.py'}:2:9: SL001 os.listdir() order depends on the file system; wrap it in "
-        "sorted(...)",
+        f"{pkg / 'a.py'}:2:1: SL003 random.seed() with no seed seeds from entropy, so every run "
+        "draws different numbers; pass an explicit seed, or call seedlock.seed_everything(seed)",
+        f"{pkg / 'b.py'}:2:9: SL001 os.listdir() returns files in file-system order, "
+        "which differs between machines and file systems; wrap it in sorted(...)",
     ]
     assert "2 findings in 2 files" in err
 
