@@ -249,6 +249,24 @@ def test_messages_name_the_fix_on_one_line() -> None:
             assert ";" in finding.message
 
 
+def test_each_message_is_its_rules_why_and_fix_written_once() -> None:
+    for _, source in POSITIVES:
+        for finding in lint_source(textwrap.dedent(source)):
+            rule = RULES[finding.code]
+            fix = rule.fix.rstrip(".")
+            assert finding.message.endswith(f" {rule.why}; {fix[:1].lower()}{fix[1:]}")
+
+
+def test_each_rule_is_defined_in_exactly_one_family_module() -> None:
+    from pathlib import Path
+
+    import seedlock.lint
+
+    sources = [p.read_text() for p in Path(seedlock.lint.__file__).parent.glob("*.py")]
+    for rule_id in RULES:
+        assert sum(text.count(f'Rule(\n    "{rule_id}"') for text in sources) == 1, rule_id
+
+
 def test_findings_point_at_the_offending_expression() -> None:
     findings = lint_source("import os\n\nx = 1; names = os.listdir('.')\n")
     assert [(d.line, d.column) for d in findings] == [(3, 16)]
