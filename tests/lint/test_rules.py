@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -285,3 +286,15 @@ def test_the_checker_never_imports_the_code() -> None:
 def test_the_checker_walks_deep_expressions_without_recursion() -> None:
     source = "x = " + "+".join(["f()"] * 900) + "\nimport os\nos.listdir('.')\n"
     assert [d.code for d in check_source(source, every_line=True)] == ["SL001"]
+
+
+def test_every_call_the_readme_lists_for_sl003_is_reported() -> None:
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    row = next(line for line in readme.read_text().splitlines() if line.startswith("| SL003 |"))
+    calls = re.findall(r"`([\w.]+\(\))`", row)
+    assert len(calls) == 4
+    for call in calls:
+        source = f"import numpy as np\nimport random\nimport torch\n{call}\n"
+        assert [d.code for d in lint_source(source)] == ["SL003"], call
