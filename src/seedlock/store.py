@@ -9,35 +9,43 @@ and a file that is not a seedlock store is refused without being modified.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
+import errno
 import json
 import os
 import secrets
 import shutil
 import socket
 import sqlite3
+import stat
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from seedlock._errors import SeedlockError, StateError
+from seedlock._errors import SeedlockError, StateError, StoreError
 
-__all__ = ["STATUSES", "RunRecord", "Store", "default_store_path"]
+__all__ = ["STATUSES", "RunRecord", "Store", "StoreError", "SweepRow", "default_store_path"]
 
 #: Value of the ``format`` key in the ``meta`` table of every seedlock store.
 STORE_FORMAT = "seedlock-runs"
 #: The schema version this code writes; older stores are migrated on open.
 SCHEMA_VERSION = 1
-#: Every status a record can have. ``unfinished`` is never stored: it is how a ``running`` record
-#: reads once the process that launched it is gone.
-STATUSES = ("running", "finished", "failed", "killed", "unfinished")
+#: Every status a record can have. ``unfinished`` and ``corrupt`` are never stored: they are how
+#: a ``running`` record reads once the process that launched it is gone, and how a row with a
+#: damaged field reads (its :attr:`RunRecord.problem` says which).
+STATUSES = ("running", "finished", "failed", "killed", "unfinished", "corrupt")
 STORE_ENV = "SEEDLOCK_STORE"
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _BUSY_TIMEOUT_MS = 30_000
+# SQLite's primary result codes (the low byte of an extended code).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_CORRUPT = 5, 6, 10, 11
+_SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
+# Below this much free space an I/O error while opening is taken for a full disk.
+_LOW_SPACE = 1 << 20
 _HOST = socket.gethostname()
 
 
@@ -80,6 +88,7 @@ class RunRecord:
     stderr_tail: str = ""
     host: str = ""
     pid: int | None = None
+    problem: str | None = None
 
     @property
     def duration(self) -> float | None:
@@ -116,6 +125,25 @@ _COLUMNS = (
     "pid",
 )
 _PLACEHOLDERS = ", ".join("?" * len(_COLUMNS))
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM runs"
+# Columns stored as JSON, with the type each must decode to (None: JSON or NULL).
+_JSON_FIELDS: dict[str, Callable[[Any], Any] | None] = {
+    "command": list,
+    "tags": dict,
+    "fingerprint": None,
+    "doctor": list,
+    "metrics": dict,
+    "metric_history": list,
+    "outputs": dict,
+}
+
+
+class SweepRow(NamedTuple):
+    """What statistics need of one run of a sweep (see :meth:`Store.sweep_rows`)."""
+
+    seed: int
+    status: str
+    metrics: dict[str, Any]
 
 
 def _create_v1(conn: sqlite3.Connection) -> None:
@@ -163,6 +191,41 @@ def migrate(conn: sqlite3.Connection, from_version: int) -> int:
     for version in range(from_version + 1, SCHEMA_VERSION + 1):
         _MIGRATIONS[version](conn)
     return SCHEMA_VERSION
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # SQLite rolls some failed transactions back itself; a second ROLLBACK then fails harmlessly.
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def _existing_parent(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path("/")
+
+
+def _free_bytes(path: Path) -> int:
+    """Bytes free to unprivileged users on the file system holding ``path``."""
+    try:
+        info = os.statvfs(_existing_parent(path))
+    except OSError:
+        return _LOW_SPACE
+    return info.f_bavail * info.f_frsize
+
+
+def _disk_text(path: Path) -> str:
+    """``"disk mounted at /data, 0 bytes free"`` for the file system holding ``path``."""
+    mount = _existing_parent(path).resolve()
+    try:
+        device = os.stat(mount).st_dev
+        while mount.parent != mount and os.stat(mount.parent).st_dev == device:
+            mount = mount.parent
+    except OSError:
+        pass
+    return f"disk mounted at {str(mount)}, {_free_bytes(path):,} bytes free"
 
 
 def _json_or_none(text: str | None) -> Any:
@@ -221,35 +284,81 @@ class Store:
         return f"Store({str(self.path)!r})"
 
     # -- opening ---------------------------------------------------------------------------
+    # The file itself is never opened here, only stat()ed: closing any descriptor of a database
+    # file drops every POSIX lock this process holds on it, including the locks of another
+    # thread's open connection, and lets other processes write under it (SQLite's "How To
+    # Corrupt An SQLite Database File", section 2.2). Its header is checked through SQLite.
     def _check_file(self) -> bool:
-        """Whether the file exists with content; raises if that content is not SQLite."""
+        """Whether the file exists with content; raises if the path cannot be a store."""
         try:
-            with open(self.path, "rb") as fh:
-                head = fh.read(len(_SQLITE_MAGIC))
+            info = os.stat(self.path)
         except FileNotFoundError:
             return False
-        except IsADirectoryError:
+        except OSError as exc:
+            raise StoreError(
+                f"cannot read the run store {str(self.path)!r}: {exc.strerror or exc}. Check the "
+                "directory's permissions or pass another file with --store / $SEEDLOCK_STORE.",
+                path=str(self.path),
+            ) from exc
+        if stat.S_ISDIR(info.st_mode):
             raise SeedlockError(
                 f"run store path {str(self.path)!r} is a directory. Pass a file path such as "
                 f"{str(self.path / 'runs.db')!r} to --store / $SEEDLOCK_STORE."
-            ) from None
-        except OSError as exc:
-            raise SeedlockError(
-                f"cannot read the run store {str(self.path)!r}: {exc}. Check its permissions or "
-                "pass another file with --store / $SEEDLOCK_STORE."
-            ) from exc
-        if not head:
-            return False
-        if head != _SQLITE_MAGIC:
-            raise SeedlockError(
-                f"{str(self.path)!r} is not a seedlock run store (not an SQLite database); it was "
-                "left unchanged. Pass another file with --store / $SEEDLOCK_STORE."
             )
-        return True
+        if not stat.S_ISREG(info.st_mode):
+            raise SeedlockError(
+                f"run store path {str(self.path)!r} is not a regular file (a device, FIFO or "
+                "socket); it was left unchanged. Pass a file path such as "
+                "'.seedlock/runs.db' to --store / $SEEDLOCK_STORE."
+            )
+        return info.st_size > 0
+
+    def _error(self, exc: sqlite3.Error, doing: str) -> StoreError:
+        """A clear :class:`StoreError` for an SQLite failure while ``doing`` something."""
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        where = str(self.path)
+        if code == _SQLITE_FULL or (
+            code in (_SQLITE_IOERR, _SQLITE_CANTOPEN) and _free_bytes(self.path) < _LOW_SPACE
+        ):
+            return StoreError(
+                f"cannot {doing}: no space left on the disk holding the run store {where!r} "
+                f"({_disk_text(self.path)}). Free some space there (or pass another file with "
+                "--store / $SEEDLOCK_STORE), then run `seedlock runs repair` to record what "
+                "interrupted runs left on disk.",
+                path=where,
+                disk_full=True,
+            )
+        if code == _SQLITE_NOTADB:
+            return StoreError(
+                f"{where!r} is not a seedlock run store (not an SQLite database); it was left "
+                "unchanged. Pass another file with --store / $SEEDLOCK_STORE.",
+                path=where,
+            )
+        if code == _SQLITE_CORRUPT:
+            return StoreError(
+                f"the run store {where!r} is damaged ({exc}); it was left unchanged. Restore it "
+                "from a backup, or recover what is readable with `sqlite3 runs.db .recover`.",
+                path=where,
+            )
+        if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            return StoreError(
+                f"cannot {doing}: the run store {where!r} stayed locked by another process for "
+                f"{_BUSY_TIMEOUT_MS // 1000} s ({exc}). Retry when the other seedlock commands "
+                "have ended.",
+                path=where,
+            )
+        return StoreError(
+            f"cannot {doing} in the run store {where!r} ({exc}). Check the file and its "
+            "directory are writable, or pass another file with --store / $SEEDLOCK_STORE.",
+            path=where,
+        )
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        try:
+            conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        except sqlite3.Error as exc:
+            raise self._error(exc, "open the run store") from exc
         return conn
 
     def _read_version(self, conn: sqlite3.Connection) -> int | None:
@@ -259,11 +368,13 @@ class Store:
                 row[0]
                 for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
-        except sqlite3.DatabaseError as exc:
-            raise SeedlockError(
-                f"{str(self.path)!r} is not a readable seedlock run store ({exc}); it was left "
-                "unchanged. Pass another file with --store / $SEEDLOCK_STORE."
-            ) from exc
+            meta = (
+                dict(conn.execute("SELECT key, value FROM meta").fetchall())
+                if "meta" in tables
+                else {}
+            )
+        except sqlite3.Error as exc:
+            raise self._error(exc, "read the run store") from exc
         if not tables:
             return None
         if "meta" not in tables:
@@ -272,7 +383,6 @@ class Store:
                 f"{sorted(tables)}, no 'meta' table); it was left unchanged. Pass another file "
                 "with --store / $SEEDLOCK_STORE."
             )
-        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("format") != STORE_FORMAT:
             raise SeedlockError(
                 f"{str(self.path)!r} has format {meta.get('format')!r}, expected "
@@ -298,7 +408,17 @@ class Store:
         if not exists and not create:
             return None
         if not exists:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the run store's directory {str(self.path.parent)!r}: "
+                    f"{exc.strerror or exc}"
+                    + (f" ({_disk_text(self.path.parent)})" if exc.errno == errno.ENOSPC else "")
+                    + ". Pass another file with --store / $SEEDLOCK_STORE.",
+                    path=str(self.path),
+                    disk_full=exc.errno == errno.ENOSPC,
+                ) from exc
         conn = self._connect()
         try:
             # A store deleted since we prepared it is created afresh.
@@ -312,7 +432,10 @@ class Store:
     def _prepare(self, conn: sqlite3.Connection) -> None:
         version = self._read_version(conn)
         if version is None or version < SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._error(exc, "create the run store") from exc
             try:
                 # Another process may have created or migrated it while we waited for the lock.
                 version = self._read_version(conn)
@@ -328,8 +451,11 @@ class Store:
                         (str(SCHEMA_VERSION),),
                     )
                 conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                _rollback(conn)
+                raise self._error(exc, "create the run store") from exc
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
         self._set_wal(conn)
         self._ready = True
@@ -344,11 +470,12 @@ class Store:
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
+                    raise self._error(exc, "open the run store") from exc
                 time.sleep(0.01)
 
     @contextmanager
     def _conn(self, *, create: bool = False) -> Iterator[sqlite3.Connection | None]:
+        """A fresh connection for this thread, closed on exit (connections are never shared)."""
         conn = self._open(create=create)
         try:
             yield conn
@@ -356,51 +483,119 @@ class Store:
             if conn is not None:
                 conn.close()
 
+    def _write(self, doing: str, sql: str, params: Sequence[Any]) -> int:
+        """Run one write statement in its own ``BEGIN IMMEDIATE`` transaction; its row count.
+
+        The write lock is taken up front, so the busy timeout covers the whole wait and no
+        transaction ever has to upgrade a read lock (which fails at once under contention).
+        """
+        deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+        delay = 0.005
+        while True:
+            with self._conn(create=True) as conn:
+                assert conn is not None
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    count = conn.execute(sql, params).rowcount
+                    conn.execute("COMMIT")
+                    return count
+                except sqlite3.Error as exc:
+                    _rollback(conn)
+                    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+                    if code not in (_SQLITE_BUSY, _SQLITE_LOCKED) or time.monotonic() > deadline:
+                        raise self._error(exc, doing) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+    def _read(
+        self, doing: str, sql: str, params: Sequence[Any] = ()
+    ) -> Generator[Sequence[Any], None, None]:
+        """Rows of a query, streamed (the connection stays open until the iterator is done)."""
+        with self._conn() as conn:
+            if conn is None:
+                return
+            try:
+                cursor = conn.execute(sql, params)
+                while True:
+                    rows = cursor.fetchmany(256)
+                    if not rows:
+                        return
+                    yield from rows
+            except sqlite3.Error as exc:
+                raise self._error(exc, doing) from exc
+
     # -- records ---------------------------------------------------------------------------
     def _row_to_record(self, row: Sequence[Any]) -> RunRecord:
+        """The record of one row; a row with a damaged field reads as status ``corrupt``."""
         values = dict(zip(_COLUMNS, row, strict=True))
         try:
-            status = values["status"]
-            if status not in STATUSES:
-                raise ValueError(f"unknown status {status!r}")
-            pid = values["pid"]
-            started = float(values["started"])
-            if (
-                status == "running"
-                and values["host"] == _HOST
-                and pid
-                and _process_gone(pid, started)
-            ):
-                status = "unfinished"
-            return RunRecord(
-                id=values["id"],
-                name=values["name"],
-                command=list(json.loads(values["command"])),
-                cwd=values["cwd"],
-                seed=int(values["seed"]),
-                status=status,
-                exit_code=values["exit_code"],
-                started=started,
-                ended=None if values["ended"] is None else float(values["ended"]),
-                deterministic=bool(values["deterministic"]),
-                threads=values["threads"],
-                sweep=values["sweep"],
-                tags=dict(json.loads(values["tags"])),
-                fingerprint=_json_or_none(values["fingerprint"]),
-                doctor=list(json.loads(values["doctor"])),
-                metrics=dict(json.loads(values["metrics"])),
-                metric_history=list(json.loads(values["metric_history"])),
-                outputs=dict(json.loads(values["outputs"])),
-                stdout_tail=values["stdout_tail"],
-                stderr_tail=values["stderr_tail"],
-                host=values["host"],
-                pid=pid,
-            )
+            return self._parse_row(values)
         except (ValueError, TypeError) as exc:
-            raise StateError(
-                f"run {values.get('id')!r} in {str(self.path)!r} is corrupt ({exc}). "
-                f"Remove it with `seedlock runs rm {values.get('id')}`."
-            ) from exc
+            return self._corrupt_record(values, exc)
+
+    def _parse_row(self, values: dict[str, Any]) -> RunRecord:
+        status = values["status"]
+        if status not in STATUSES:
+            raise ValueError(f"status: unknown status {status!r}")
+        pid = values["pid"]
+        started = float(values["started"])
+        if status == "running" and values["host"] == _HOST and pid and _process_gone(pid, started):
+            status = "unfinished"
+        fields: dict[str, Any] = {}
+        for name, kind in _JSON_FIELDS.items():
+            try:
+                fields[name] = (
+                    _json_or_none(values[name]) if kind is None else kind(json.loads(values[name]))
+                )
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"{name}: {exc}") from exc
+        return RunRecord(
+            id=values["id"],
+            name=values["name"],
+            cwd=values["cwd"],
+            seed=int(values["seed"]),
+            status=status,
+            exit_code=values["exit_code"],
+            started=started,
+            ended=None if values["ended"] is None else float(values["ended"]),
+            deterministic=bool(values["deterministic"]),
+            threads=values["threads"],
+            sweep=values["sweep"],
+            stdout_tail=values["stdout_tail"],
+            stderr_tail=values["stderr_tail"],
+            host=values["host"],
+            pid=pid,
+            **fields,
+        )
+
+    def _corrupt_record(self, values: dict[str, Any], exc: Exception) -> RunRecord:
+        """What can be read of a damaged row, flagged ``corrupt`` with the reason."""
+
+        def safe(convert: Callable[[Any], Any], value: Any, default: Any) -> Any:
+            try:
+                return convert(value)
+            except (ValueError, TypeError):
+                return default
+
+        run_id = str(values.get("id"))
+        return RunRecord(
+            id=run_id,
+            name=values["name"] if isinstance(values["name"], str) else None,
+            command=safe(lambda v: [str(p) for p in json.loads(v)], values["command"], []),
+            cwd=str(values["cwd"]),
+            seed=safe(int, values["seed"], 0),
+            status="corrupt",
+            exit_code=values["exit_code"] if isinstance(values["exit_code"], int) else None,
+            started=safe(float, values["started"], 0.0),
+            ended=safe(float, values["ended"], None),
+            sweep=values["sweep"] if isinstance(values["sweep"], str) else None,
+            host=str(values["host"]),
+            pid=values["pid"] if isinstance(values["pid"], int) else None,
+            problem=(
+                f"run {run_id!r} in {str(self.path)!r} is corrupt ({exc}). "
+                f"Remove it with `seedlock runs rm {run_id}`."
+            ),
+        )
 
     def start_run(
         self,
@@ -445,35 +640,34 @@ class Store:
             host=_HOST,
             pid=os.getpid(),
         )
-        with self._conn(create=True) as conn:
-            assert conn is not None
-            conn.execute(
-                f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES ({_PLACEHOLDERS})",
-                (
-                    record.id,
-                    record.name,
-                    json.dumps(record.command),
-                    record.cwd,
-                    str(record.seed),
-                    record.status,
-                    None,
-                    record.started,
-                    None,
-                    int(record.deterministic),
-                    record.threads,
-                    record.sweep,
-                    json.dumps(record.tags),
-                    None,
-                    "[]",
-                    "{}",
-                    "[]",
-                    "{}",
-                    "",
-                    "",
-                    record.host,
-                    record.pid,
-                ),
-            )
+        self._write(
+            "record the start of a run",
+            f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES ({_PLACEHOLDERS})",
+            (
+                record.id,
+                record.name,
+                json.dumps(record.command),
+                record.cwd,
+                str(record.seed),
+                record.status,
+                None,
+                record.started,
+                None,
+                int(record.deterministic),
+                record.threads,
+                record.sweep,
+                json.dumps(record.tags),
+                None,
+                "[]",
+                "{}",
+                "[]",
+                "{}",
+                "",
+                "",
+                record.host,
+                record.pid,
+            ),
+        )
         return record
 
     def finish_run(
@@ -496,28 +690,27 @@ class Store:
             raise SeedlockError(
                 f"finish_run status must be 'finished', 'failed' or 'killed', got {status!r}."
             )
-        with self._conn(create=True) as conn:
-            assert conn is not None
-            cursor = conn.execute(
-                """UPDATE runs SET status = ?, exit_code = ?, ended = ?, metrics = ?,
-                   metric_history = ?, outputs = ?, stdout_tail = ?, stderr_tail = ?,
-                   fingerprint = ?, doctor = ? WHERE id = ?""",
-                (
-                    status,
-                    exit_code,
-                    time.time() if ended is None else float(ended),
-                    json.dumps(dict(metrics or {})),
-                    json.dumps([dict(m) for m in metric_history]),
-                    json.dumps(dict(outputs or {})),
-                    stdout_tail,
-                    stderr_tail,
-                    None if fingerprint is None else json.dumps(dict(fingerprint)),
-                    json.dumps([dict(d) for d in doctor]),
-                    run_id,
-                ),
-            )
-            if cursor.rowcount != 1:
-                raise SeedlockError(f"no run {run_id!r} in {str(self.path)!r} to finish.")
+        count = self._write(
+            "record the end of a run",
+            """UPDATE runs SET status = ?, exit_code = ?, ended = ?, metrics = ?,
+               metric_history = ?, outputs = ?, stdout_tail = ?, stderr_tail = ?,
+               fingerprint = ?, doctor = ? WHERE id = ?""",
+            (
+                status,
+                exit_code,
+                time.time() if ended is None else float(ended),
+                json.dumps(dict(metrics or {})),
+                json.dumps([dict(m) for m in metric_history]),
+                json.dumps(dict(outputs or {})),
+                stdout_tail,
+                stderr_tail,
+                None if fingerprint is None else json.dumps(dict(fingerprint)),
+                json.dumps([dict(d) for d in doctor]),
+                run_id,
+            ),
+        )
+        if count != 1:
+            raise SeedlockError(f"no run {run_id!r} in {str(self.path)!r} to finish.")
         return self.get(run_id)
 
     def get(self, run_id: str) -> RunRecord:
@@ -531,15 +724,7 @@ class Store:
                 f"run id must be hex digits (a full id or a unique prefix), got {run_id!r}. "
                 "List ids with `seedlock runs`."
             )
-        with self._conn() as conn:
-            rows = (
-                []
-                if conn is None
-                else conn.execute(
-                    f"SELECT {', '.join(_COLUMNS)} FROM runs WHERE id LIKE ? LIMIT 2",
-                    (run_id + "%",),
-                ).fetchall()
-            )
+        rows = list(self._read("read a run", f"{_SELECT} WHERE id LIKE ? LIMIT 2", (run_id + "%",)))
         if not rows:
             raise SeedlockError(
                 f"no run with id {run_id!r} in {str(self.path)!r}. List ids with `seedlock runs`."
@@ -559,11 +744,35 @@ class Store:
         status: str | None = None,
         limit: int | None = None,
     ) -> builtins.list[RunRecord]:
-        """Runs, newest first, optionally filtered by name, sweep and (read) status."""
+        """Runs, newest first, optionally filtered by name, sweep and (read) status.
+
+        A row with a damaged field is listed with status ``corrupt`` (see
+        :attr:`RunRecord.problem`) instead of hiding the others.
+        """
+        return builtins.list(self.iter_runs(name=name, sweep=sweep, status=status, limit=limit))
+
+    def iter_runs(
+        self,
+        *,
+        name: str | None = None,
+        sweep: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[RunRecord]:
+        """Like :meth:`list`, but streamed: rows are read as the iterator is consumed.
+
+        Example:
+            >>> import tempfile, os
+            >>> store = Store(os.path.join(tempfile.mkdtemp(), "runs.db"))
+            >>> [r.seed for r in store.iter_runs(limit=1)]
+            []
+        """
         if status is not None and status not in STATUSES:
             raise SeedlockError(f"status must be one of {', '.join(STATUSES)}, got {status!r}.")
         if limit is not None and limit < 0:
             raise SeedlockError(f"limit must be >= 0, got {limit}.")
+        if limit == 0:
+            return
         where, params = [], []
         if name is not None:
             where.append("name = ?")
@@ -573,19 +782,73 @@ class Store:
             params.append(sweep)
         if status in ("running", "unfinished"):
             where.append("status = 'running'")
-        elif status is not None:
+        elif status is not None and status != "corrupt":
             where.append("status = ?")
             params.append(status)
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM runs"
+        sql = _SELECT
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY started DESC, rowid DESC"
-        with self._conn() as conn:
-            rows = [] if conn is None else conn.execute(sql, params).fetchall()
-        records = [self._row_to_record(row) for row in rows]
-        if status is not None:
-            records = [r for r in records if r.status == status]
-        return records if limit is None else records[:limit]
+        count = 0
+        rows = self._read("list runs", sql, params)
+        try:
+            for row in rows:
+                record = self._row_to_record(row)
+                if status is not None and record.status != status:
+                    continue
+                yield record
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+        finally:
+            rows.close()
+
+    def sweep_rows(self, sweep: str) -> Iterator[SweepRow]:
+        """Seed, (read) status and metrics of every run of a sweep, oldest first, streamed.
+
+        Reads three columns of the sweep's rows only, so it stays fast and small on a store of
+        any size. A row whose metrics are damaged comes back with status ``corrupt``.
+
+        Example:
+            >>> import tempfile, os
+            >>> store = Store(os.path.join(tempfile.mkdtemp(), "runs.db"))
+            >>> rec = store.start_run(name="s", command=["t"], cwd="/", seed=3, sweep="s")
+            >>> _ = store.finish_run(rec.id, exit_code=0, status="finished", metrics={"acc": 1})
+            >>> list(store.sweep_rows("s"))
+            [SweepRow(seed=3, status='finished', metrics={'acc': 1})]
+        """
+        sql = (
+            "SELECT seed, status, metrics, host, pid, started FROM runs WHERE sweep = ? "
+            "ORDER BY started, rowid"
+        )
+        rows = self._read("read a sweep", sql, (sweep,))
+        try:
+            for seed_text, status, metrics_text, host, pid, started in rows:
+                try:
+                    seed = int(seed_text)
+                    metrics = json.loads(metrics_text)
+                    if not isinstance(metrics, dict):
+                        raise TypeError("metrics is not a JSON object")
+                    if (
+                        status == "running"
+                        and host == _HOST
+                        and pid
+                        and _process_gone(pid, float(started))
+                    ):
+                        status = "unfinished"
+                except (ValueError, TypeError):
+                    yield SweepRow(-1, "corrupt", {})
+                    continue
+                yield SweepRow(seed, status, metrics)
+        finally:
+            rows.close()
+
+    def sweeps(self) -> builtins.list[str]:
+        """Names of the sweeps in the store, sorted."""
+        rows = self._read(
+            "list sweeps", "SELECT DISTINCT sweep FROM runs WHERE sweep IS NOT NULL ORDER BY 1"
+        )
+        return [str(row[0]) for row in rows]
 
     def latest(
         self, *, name: str | None = None, command: Sequence[str] | None = None
@@ -598,20 +861,17 @@ class Store:
         if command is not None:
             where.append("command = ?")
             params.append(json.dumps([str(part) for part in command]))
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM runs"
+        sql = _SELECT
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY started DESC, rowid DESC LIMIT 1"
-        with self._conn() as conn:
-            row = None if conn is None else conn.execute(sql, params).fetchone()
-        return None if row is None else self._row_to_record(row)
+        rows = builtins.list(self._read("read the latest run", sql, params))
+        return self._row_to_record(rows[0]) if rows else None
 
     def delete(self, run_id: str) -> None:
-        """Remove a run (id or unique prefix) and its run directory."""
+        """Remove a run (id or unique prefix, a corrupt one too) and its run directory."""
         record = self.get(run_id)
-        with self._conn() as conn:
-            assert conn is not None
-            conn.execute("DELETE FROM runs WHERE id = ?", (record.id,))
+        self._write("remove a run", "DELETE FROM runs WHERE id = ?", (record.id,))
         shutil.rmtree(self.run_dir(record.id), ignore_errors=True)
 
     def run_dir(self, run_id: str) -> Path:
