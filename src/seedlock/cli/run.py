@@ -186,6 +186,9 @@ def handle(args: argparse.Namespace) -> int:
         extra_env=extra_env,
     )
     record = result.record
+    if result.store_error is not None:
+        # The command ran: its exit code stands, only its record is incomplete for now.
+        print(f"seedlock run: error: {result.store_error}", file=sys.stderr)
     if trace_dir is not None:
         with trace_dir:
             written = os.path.join(trace_dir.name, "t.jsonl")

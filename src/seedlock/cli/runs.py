@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from seedlock._errors import SeedlockError
@@ -22,18 +23,28 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "runs",
         help="list, show or remove recorded runs",
-        description="List recorded runs (newest first), show one in full, or remove one.",
-        epilog="examples: seedlock runs; seedlock runs show 3fa2; seedlock runs rm 3fa2",
+        description=(
+            "List recorded runs (newest first), show one in full, remove one, or repair: record "
+            "what unfinished runs (launcher killed, disk full) left in their run directories."
+        ),
+        epilog=(
+            "examples: seedlock runs; seedlock runs show 3fa2; seedlock runs rm 3fa2; "
+            "seedlock runs repair"
+        ),
     )
     parser.add_argument(
-        "action", nargs="?", choices=("list", "show", "rm"), default="list", help="default: list"
+        "action",
+        nargs="?",
+        choices=("list", "show", "rm", "repair"),
+        default="list",
+        help="default: list",
     )
     parser.add_argument("run_id", nargs="?", metavar="ID", help="run id or unique prefix")
     parser.add_argument("--name", help="only runs with this name")
     parser.add_argument("--sweep", help="only runs of this sweep")
     parser.add_argument(
         "--status",
-        choices=("running", "finished", "failed", "killed", "unfinished"),
+        choices=("running", "finished", "failed", "killed", "unfinished", "corrupt"),
         help="only runs with this status",
     )
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="at most N runs")
@@ -143,18 +154,19 @@ def handle(args: argparse.Namespace) -> int:
     from seedlock.store import Store
 
     store = Store(args.store)
+    if args.action in ("list", "repair") and args.run_id is not None:
+        raise SeedlockError(
+            f"`seedlock runs {args.action}` takes no run id, got {args.run_id!r}. "
+            f"Use `seedlock runs show {args.run_id}`."
+        )
+    if args.action == "repair":
+        return _repair(store, as_json=args.json)
     if args.action == "list":
-        if args.run_id is not None:
-            raise SeedlockError(
-                f"`seedlock runs list` takes no run id, got {args.run_id!r}. "
-                f"Use `seedlock runs show {args.run_id}`."
-            )
-        records = store.list(name=args.name, sweep=args.sweep, status=args.status, limit=args.limit)
-        if args.json:
-            print(json.dumps([r.to_dict() for r in records], indent=2, default=str))
-        elif records:
-            print(format_table(records))
-        else:
+        records = store.iter_runs(
+            name=args.name, sweep=args.sweep, status=args.status, limit=args.limit
+        )
+        shown = _print_json(records) if args.json else _print_table(records)
+        if not shown:
             print(f"no runs in {store.path}", file=sys.stderr)
         return 0
     if args.run_id is None:
@@ -162,6 +174,7 @@ def handle(args: argparse.Namespace) -> int:
             f"`seedlock runs {args.action}` needs a run id. List ids with `seedlock runs`."
         )
     record = store.get(args.run_id)
+    _warn_corrupt([record])
     if args.action == "show" and args.recipe:
         from seedlock.reproduce import recipe
 
@@ -179,4 +192,50 @@ def handle(args: argparse.Namespace) -> int:
         print(json.dumps({"removed": record.id}))
     else:
         print(f"removed run {record.id}")
+    return 0
+
+
+def _warn_corrupt(records: list[Any]) -> None:
+    for rec in records:
+        if rec.problem:
+            print(f"seedlock runs: warning: {rec.problem}", file=sys.stderr)
+
+
+def _print_table(records: Iterator[Any]) -> int:
+    """The table, printed once every row is read (column widths need them); rows printed."""
+    listed = list(records)
+    if listed:
+        print(format_table(listed))
+    _warn_corrupt(listed)
+    return len(listed)
+
+
+def _print_json(records: Iterator[Any]) -> int:
+    """A JSON array written record by record, so memory stays flat on any store; rows printed."""
+    count = 0
+    out = sys.stdout
+    out.write("[")
+    corrupt = []
+    for rec in records:
+        text = json.dumps(rec.to_dict(), indent=2, default=str)
+        out.write(("," if count else "") + "\n  " + text.replace("\n", "\n  "))
+        count += 1
+        if rec.problem:
+            corrupt.append(rec)
+    out.write("\n]\n" if count else "]\n")
+    _warn_corrupt(corrupt)
+    return count
+
+
+def _repair(store: Any, *, as_json: bool) -> int:
+    from seedlock.launch import repair_runs
+
+    repaired = repair_runs(store)
+    if as_json:
+        print(json.dumps([r.to_dict() for r in repaired], indent=2, default=str))
+    elif repaired:
+        print(format_table(repaired))
+        print(f"repaired {len(repaired)} unfinished run(s) in {store.path}", file=sys.stderr)
+    else:
+        print(f"nothing to repair in {store.path}", file=sys.stderr)
     return 0

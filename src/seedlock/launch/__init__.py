@@ -25,6 +25,7 @@ __all__ = [
     "diff_runs",
     "log",
     "log_artifact",
+    "repair_runs",
     "resolve_seed_arg",
     "run_command",
 ]
@@ -36,6 +37,7 @@ _LAZY = {
     "RunDiff": "seedlock.launch._diff",
     "diff_runs": "seedlock.launch._diff",
     "RunResult": "seedlock.launch._run",
+    "repair_runs": "seedlock.launch._repair",
     "child_env": "seedlock.launch._run",
     "resolve_seed_arg": "seedlock.launch._run",
     "run_command": "seedlock.launch._run",
@@ -57,4 +59,5 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from seedlock.launch._diff import Difference, RunDiff, diff_runs
+    from seedlock.launch._repair import repair_runs
     from seedlock.launch._run import RunResult, child_env, resolve_seed_arg, run_command

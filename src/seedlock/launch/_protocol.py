@@ -11,6 +11,7 @@ __all__ = [
     "BOOT_PID_VAR",
     "DETERMINISTIC_VAR",
     "DOCTOR_FILE",
+    "EXIT_FILE",
     "FINGERPRINT_FILE",
     "METRICS_FILE",
     "PACKAGE_DIR_VAR",
@@ -39,6 +40,9 @@ RUN_DIR_VAR = "SEEDLOCK_RUN_DIR"
 BOOT_PID_VAR = "SEEDLOCK_BOOT_PID"
 #: Where the launching seedlock lives, for a child interpreter that cannot import it otherwise.
 PACKAGE_DIR_VAR = "SEEDLOCK_PACKAGE_DIR"
+#: Written by the launcher when the store could not record a run's end (a full disk), so that
+#: ``seedlock runs repair`` can record it later: ``{"exit_code": 0, "status": ..., "ended": ...}``.
+EXIT_FILE = "exit.json"
 #: Set (by ``seedlock verify --trace``) to make the start-up hook install tracing.
 TRACE_VAR = "SEEDLOCK_TRACE"
 

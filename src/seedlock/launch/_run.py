@@ -8,6 +8,9 @@ hook in ``seedlock/launch/_boot``. Run ids come from OS entropy and never reach 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import errno
 import json
 import logging
 import os
@@ -17,13 +20,14 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from seedlock._errors import SeedlockError
+from seedlock._errors import SeedlockError, StoreError
 from seedlock._seed import (
     derive,
     draw_entropy_seed,
@@ -38,6 +42,7 @@ from seedlock.launch._protocol import (
     BOOT_PID_VAR,
     DETERMINISTIC_VAR,
     DOCTOR_FILE,
+    EXIT_FILE,
     FINGERPRINT_FILE,
     METRICS_FILE,
     PACKAGE_DIR_VAR,
@@ -71,11 +76,17 @@ _RUN_VARS = (
 
 @dataclass(frozen=True)
 class RunResult:
-    """A finished run: its stored record and the child's full stdout and stderr."""
+    """A finished run: its stored record and the child's full stdout and stderr.
+
+    ``store_error`` says why the store could not record the run's end (a full disk); ``record``
+    is then the run as it ended, kept in memory only, and ``seedlock runs repair`` records it
+    once the store is writable again.
+    """
 
     record: RunRecord
     stdout: str
     stderr: str
+    store_error: str | None = None
 
 
 def resolve_seed_arg(
@@ -342,6 +353,15 @@ def _parent_fingerprint() -> dict[str, Any] | None:
         return None
 
 
+def _save_exit(run_dir: Path, ending: Mapping[str, Any]) -> None:
+    """Best effort: how the run ended, for ``seedlock runs repair`` (the disk may be full)."""
+    keep = {k: ending[k] for k in ("exit_code", "status", "ended", "stdout_tail", "stderr_tail")}
+    try:
+        (run_dir / EXIT_FILE).write_text(json.dumps(keep), encoding="utf-8")
+    except OSError as exc:
+        _log.warning("could not save the run's exit code in %s: %s", run_dir, exc)
+
+
 def _status(returncode: int) -> str:
     if returncode == 0:
         return "finished"
@@ -421,7 +441,18 @@ def run_command(
         tags=tags,
     )
     run_dir = store.run_dir(record.id)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        message = f"cannot create the run directory {str(run_dir)!r}: {exc.strerror or exc}"
+        with contextlib.suppress(SeedlockError):
+            store.finish_run(record.id, exit_code=None, status="failed", stderr_tail=message)
+        raise StoreError(
+            f"{message}. The command did not start. Free space or fix permissions there, or pass "
+            "another store with --store / $SEEDLOCK_STORE.",
+            path=str(store.path),
+            disk_full=exc.errno == errno.ENOSPC,
+        ) from exc
     env = child_env(
         seed=seed,
         deterministic=deterministic,
@@ -471,18 +502,26 @@ def run_command(
             stderr_tail=err_tail,
         )
         raise
-    final = store.finish_run(
-        record.id,
-        exit_code=returncode,
-        status=status,
-        metrics=found.metrics,
-        metric_history=found.history,
-        outputs=found.outputs,
-        stdout_tail=out_tail,
-        stderr_tail=err_tail,
-        fingerprint=found.fingerprint,
-        doctor=found.doctor,
-    )
+    ending: dict[str, Any] = {
+        "exit_code": returncode,
+        "status": status,
+        "metrics": found.metrics,
+        "metric_history": found.history,
+        "outputs": found.outputs,
+        "stdout_tail": out_tail,
+        "stderr_tail": err_tail,
+        "fingerprint": found.fingerprint,
+        "doctor": found.doctor,
+        "ended": time.time(),
+    }
+    try:
+        final = store.finish_run(record.id, **ending)
+    except StoreError as exc:
+        # The run itself is over: keep its outcome for the caller and on disk for a later
+        # `seedlock runs repair`, instead of losing the child's exit code to a traceback.
+        _save_exit(run_dir, ending)
+        unrecorded = dataclasses.replace(record, **ending)
+        return RunResult(record=unrecorded, stdout=stdout, stderr=stderr, store_error=str(exc))
     missing = found.missing
     if missing:
         raise SeedlockError(

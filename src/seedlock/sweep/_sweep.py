@@ -456,8 +456,10 @@ def run_sweep(
     outcomes: dict[int, SeedOutcome] = {}
     began = time.time()
 
-    def finish(seed: int, record: RunRecord | None, error: BaseException | None) -> None:
-        message = None if error is None else str(error) or type(error).__name__
+    def finish(seed: int, record: RunRecord | None, error: BaseException | str | None) -> None:
+        message = (
+            error if error is None or isinstance(error, str) else str(error) or type(error).__name__
+        )
         tracker_errors: tuple[str, ...] = ()
         if record is not None and track:
             tracker_errors = _log_to_trackers(record, track)
@@ -484,10 +486,10 @@ def run_sweep(
             on_done=finish,
         )
     else:
-        from seedlock.launch import run_command
+        from seedlock.launch import RunResult, run_command
         from seedlock.sweep._local import run_local
 
-        def run_one(key: int) -> RunRecord:
+        def run_one(key: int) -> RunResult:
             command_line, seed, streams, tags = launch_args(spec, key)
             return run_command(
                 command_line,
@@ -500,13 +502,25 @@ def run_sweep(
                 tags=tags,
                 echo=False,
                 streams=streams,
-            ).record
+            )
 
         def done(key: int, result: object | None, error: BaseException | None) -> None:
-            record = result if isinstance(result, RunRecord) else None
-            if error is not None and record is None:
-                record = _failed_record(run_store, spec, key, since=began)
-            finish(key, record, error)
+            record = result.record if isinstance(result, RunResult) else None
+            problem = None if error is None else str(error) or type(error).__name__
+            if isinstance(result, RunResult) and result.store_error is not None:
+                # The command ran but its end is not in the store: not a finished seed yet.
+                record = None
+                problem = (
+                    f"run {result.record.id} ended with exit code {result.record.exit_code} but "
+                    f"was not recorded: {result.store_error}"
+                )
+            elif error is not None:
+                # Reading the store may fail as well; that is this seed's problem only.
+                try:
+                    record = _failed_record(run_store, spec, key, since=began)
+                except SeedlockError as exc:
+                    problem = f"{problem}; its record could not be read either: {exc}"
+            finish(key, record, problem)
 
         interrupted = run_local(to_run, run_one, jobs=jobs, on_start=started, on_done=done)
     return SweepResult(
