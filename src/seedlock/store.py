@@ -14,7 +14,6 @@ import dataclasses
 import errno
 import json
 import os
-import secrets
 import shutil
 import socket
 import sqlite3
@@ -96,10 +95,15 @@ class RunRecord:
         return None if self.ended is None else self.ended - self.started
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-able dict of every field (the seed stays an exact int)."""
-        return dataclasses.asdict(self)
+        """A JSON-able dict of every field (the seed stays an exact int).
+
+        Nested values (metrics, fingerprint, ...) are the record's own, not copies: copying a
+        large fingerprint for every record made listing a big store slow.
+        """
+        return {f.name: getattr(self, f.name) for f in _FIELDS}
 
 
+_FIELDS = dataclasses.fields(RunRecord)
 _COLUMNS = (
     "id",
     "name",
@@ -624,7 +628,7 @@ class Store:
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise SeedlockError(f"seed must be a non-negative int, got {seed!r}.")
         record = RunRecord(
-            id=secrets.token_hex(6),
+            id=os.urandom(6).hex(),
             name=name,
             command=[str(part) for part in command],
             cwd=str(cwd),

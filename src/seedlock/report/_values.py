@@ -10,7 +10,7 @@ import csv
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,16 +184,26 @@ def sweep_values(records: Sequence[RunRecord], source: str) -> MetricValues:
         >>> sweep_values([], "empty").metrics
         {}
     """
-    newest: dict[int, RunRecord] = {}
-    for record in sorted(records, key=lambda r: r.started):
-        if record.status == "finished":
-            newest[record.seed] = record
-    failed = sorted({r.seed for r in records if r.status in ("failed", "killed")} - set(newest))
-    running = sorted(
-        {r.seed for r in records if r.status in ("running", "unfinished")} - set(newest)
-    )
+    ordered = sorted(records, key=lambda r: r.started)
+    return _values_of_runs(((r.seed, r.status, r.metrics) for r in ordered), source)
+
+
+def _values_of_runs(
+    runs: Iterable[tuple[int, str, Mapping[str, object]]], source: str
+) -> MetricValues:
+    """Values from ``(seed, status, metrics)`` of a sweep's runs, oldest first."""
+    newest: dict[int, Mapping[str, object]] = {}
+    failed: set[int] = set()
+    running: set[int] = set()
+    for seed, status, metrics in runs:
+        if status == "finished":
+            newest[seed] = metrics
+        elif status in ("failed", "killed"):
+            failed.add(seed)
+        elif status in ("running", "unfinished"):
+            running.add(seed)
     rows = [
-        {"seed": seed, **{k: v for k, v in newest[seed].metrics.items() if k != "seed"}}
+        {"seed": seed, **{k: v for k, v in newest[seed].items() if k != "seed"}}
         for seed in sorted(newest)
     ]
     values = _from_rows(source, rows)
@@ -201,8 +211,8 @@ def sweep_values(records: Sequence[RunRecord], source: str) -> MetricValues:
         source=source,
         seeds=values.seeds,
         metrics=values.metrics,
-        failed=tuple(failed),
-        running=tuple(running),
+        failed=tuple(sorted(failed - set(newest))),
+        running=tuple(sorted(running - set(newest))),
     )
 
 
@@ -236,12 +246,16 @@ def load_values(
     from seedlock.store import Store
 
     run_store = Store(store)
-    records = run_store.list(sweep=text)
-    if not records:
-        known = sorted({r.sweep for r in run_store.list() if r.sweep})
+    # Only (seed, status, metrics) of this sweep's rows are read, streamed: the store may hold
+    # far more runs than the sweep, with large fingerprints and histories.
+    values = _values_of_runs(run_store.sweep_rows(text), text)
+    if not values.seeds and not values.failed and not values.running:
+        if text in run_store.sweeps():
+            return values
+        known = run_store.sweeps()
         raise SeedlockError(
             f"no sweep named {text!r} in the store {str(run_store.path)!r} and no such file; "
             f"known sweeps: {', '.join(known) or '(none)'}. Run `seedlock sweep --name {text} ...` "
             "or pass a CSV/JSON file."
         )
-    return sweep_values(records, text)
+    return values
