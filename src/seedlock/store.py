@@ -19,6 +19,7 @@ import socket
 import sqlite3
 import stat
 import time
+import urllib.parse
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -423,11 +424,55 @@ class Store:
                     path=str(self.path),
                     disk_full=exc.errno == errno.ENOSPC,
                 ) from exc
-        conn = self._connect()
+        try:
+            conn = self._connect()
+        except StoreError as exc:
+            if create or not self._cannot_write(exc):
+                raise
+            return self._open_frozen()
         try:
             # A store deleted since we prepared it is created afresh.
             if not self._ready or not exists:
                 self._prepare(conn)
+            return conn
+        except StoreError as exc:
+            conn.close()
+            if create or not self._cannot_write(exc):
+                raise
+            return self._open_frozen()
+        except BaseException:
+            conn.close()
+            raise
+
+    def _cannot_write(self, exc: StoreError) -> bool:
+        """Whether opening failed for want of space or write permission (reads still can)."""
+        return exc.disk_full or not (
+            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        )
+
+    def _open_frozen(self) -> sqlite3.Connection | None:
+        """A read-only view for a full disk or a read-only directory.
+
+        A WAL-mode database normally needs its ``-shm`` file created even to read; ``immutable``
+        reads the main file alone. Everything a closed store holds is there (the last connection
+        checkpoints the WAL into it); a log left by a crashed writer is not read until then.
+        """
+        uri = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?immutable=1"
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._error(exc, "read the run store") from exc
+        try:
+            version = self._read_version(conn)
+            if version is None:
+                conn.close()
+                return None
+            if version < SCHEMA_VERSION:
+                raise StoreError(
+                    f"the run store {str(self.path)!r} has schema version {version} and must be "
+                    "upgraded, which needs free space and write access there.",
+                    path=str(self.path),
+                )
             return conn
         except BaseException:
             conn.close()
@@ -515,18 +560,33 @@ class Store:
         self, doing: str, sql: str, params: Sequence[Any] = ()
     ) -> Generator[Sequence[Any], None, None]:
         """Rows of a query, streamed (the connection stays open until the iterator is done)."""
-        with self._conn() as conn:
-            if conn is None:
-                return
+        conn = self._open(create=False)
+        if conn is None:
+            return
+        try:
             try:
                 cursor = conn.execute(sql, params)
-                while True:
-                    rows = cursor.fetchmany(256)
-                    if not rows:
-                        return
-                    yield from rows
             except sqlite3.Error as exc:
-                raise self._error(exc, doing) from exc
+                # Reading a WAL store creates its -shm file first: on a full disk or in a
+                # read-only directory that fails, and the read-only view still answers.
+                error = self._error(exc, doing)
+                if not self._cannot_write(error):
+                    raise error from exc
+                conn.close()
+                conn = self._open_frozen()
+                if conn is None:
+                    return
+                cursor = conn.execute(sql, params)
+            while True:
+                rows = cursor.fetchmany(256)
+                if not rows:
+                    return
+                yield from rows
+        except sqlite3.Error as exc:
+            raise self._error(exc, doing) from exc
+        finally:
+            if conn is not None:
+                conn.close()
 
     # -- records ---------------------------------------------------------------------------
     def _row_to_record(self, row: Sequence[Any]) -> RunRecord:

@@ -45,7 +45,6 @@ def _ending(store: Store, record: RunRecord) -> dict[str, Any]:
         exit_code, status = None, "killed"
     ended = saved.get("ended")
     note = _NOTE.format(where=str(run_dir))
-    stderr_tail = saved.get("stderr_tail")
     return {
         "exit_code": exit_code,
         "status": status,
@@ -53,8 +52,8 @@ def _ending(store: Store, record: RunRecord) -> dict[str, Any]:
         "metric_history": history,
         "fingerprint": fingerprint if isinstance(fingerprint, dict) else None,
         "doctor": [d for d in doctor if isinstance(d, dict)] if isinstance(doctor, list) else [],
-        "stdout_tail": str(saved.get("stdout_tail") or ""),
-        "stderr_tail": (f"{stderr_tail}\n" if isinstance(stderr_tail, str) else "") + note,
+        "stdout_tail": record.stdout_tail,
+        "stderr_tail": note,
         "ended": float(ended) if isinstance(ended, (int, float)) else _last_change(run_dir, record),
     }
 

@@ -62,6 +62,8 @@ _log = logging.getLogger("seedlock")
 HOOK_DIR = str(Path(__file__).resolve().parent / "_boot")
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[2])
 _TAIL_CHARS = 10_000
+# Bytes reserved for the exit file (JSON padded with spaces), enough for its three keys.
+_EXIT_RESERVE = 512
 # Variables a parent run may have set; a nested `seedlock run` starts its own run from scratch.
 _RUN_VARS = (
     BOOT_PID_VAR,
@@ -353,11 +355,21 @@ def _parent_fingerprint() -> dict[str, Any] | None:
         return None
 
 
-def _save_exit(run_dir: Path, ending: Mapping[str, Any]) -> None:
-    """Best effort: how the run ended, for ``seedlock runs repair`` (the disk may be full)."""
-    keep = {k: ending[k] for k in ("exit_code", "status", "ended", "stdout_tail", "stderr_tail")}
+def _reserve_exit(run_dir: Path) -> None:
+    """Allocate the exit file now, so that its blocks exist when the disk is full at the end."""
     try:
-        (run_dir / EXIT_FILE).write_text(json.dumps(keep), encoding="utf-8")
+        (run_dir / EXIT_FILE).write_bytes(b"{}".ljust(_EXIT_RESERVE))
+    except OSError as exc:
+        _log.warning("could not reserve the run's exit file in %s: %s", run_dir, exc)
+
+
+def _save_exit(run_dir: Path, ending: Mapping[str, Any]) -> None:
+    """How the run ended, for ``seedlock runs repair``, written over the reserved blocks."""
+    data = json.dumps({k: ending[k] for k in ("exit_code", "status", "ended")}).encode()
+    try:
+        # Rewriting allocated blocks in place needs no free space, unlike a new file.
+        with open(run_dir / EXIT_FILE, "r+b") as fh:
+            fh.write(data.ljust(_EXIT_RESERVE))
     except OSError as exc:
         _log.warning("could not save the run's exit code in %s: %s", run_dir, exc)
 
@@ -453,6 +465,7 @@ def run_command(
             path=str(store.path),
             disk_full=exc.errno == errno.ENOSPC,
         ) from exc
+    _reserve_exit(run_dir)
     env = child_env(
         seed=seed,
         deterministic=deterministic,
