@@ -92,3 +92,65 @@ def test_a_foreign_file_is_reported_not_listed(
     assert _main(["runs", "--store", str(path)]) == 2
     assert "not a seedlock run store" in capsys.readouterr().err
     assert path.read_text() == "not a database"
+
+
+def _damage_newest(db: str) -> str:
+    import sqlite3
+
+    run_id = Store(db).list(limit=1)[0].id
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE runs SET metrics = '{\"acc\": 0.' WHERE id = ?", (run_id,))
+    conn.close()
+    return run_id
+
+
+def test_a_damaged_row_is_flagged_and_the_others_listed_even_with_limit_1(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = _damage_newest(db)
+    assert _main(["runs", "--limit", "1", "--store", db]) == 0
+    captured = capsys.readouterr()
+    assert bad in captured.out and "corrupt" in captured.out
+    assert f"seedlock runs rm {bad}" in captured.err
+    assert _main(["runs", "--store", db]) == 0
+    assert [line.split()[2] for line in capsys.readouterr().out.splitlines()[1:]] == [
+        "corrupt",
+        "finished",
+    ]
+
+
+def test_rm_removes_a_damaged_row(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = _damage_newest(db)
+    assert _main(["runs", "rm", bad, "--store", db]) == 0
+    assert f"removed run {bad}" in capsys.readouterr().out
+    assert [r.status for r in Store(db).list()] == ["finished"]
+
+
+def test_list_json_is_one_valid_array_with_the_damaged_row_flagged(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = _damage_newest(db)
+    assert _main(["runs", "--json", "--store", db]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [(r["id"] == bad, r["status"]) for r in records] == [
+        (True, "corrupt"),
+        (False, "finished"),
+    ]
+    assert "metrics" in records[0]["problem"] and records[1]["problem"] is None
+    assert _main(["runs", "--json", "--name", "nobody", "--store", db]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_repair_records_unfinished_runs_and_says_when_there_is_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "runs.db")
+    assert _main(["runs", "repair", "--store", str(store.path)]) == 0
+    assert "nothing to repair" in capsys.readouterr().err
+    rec = store.start_run(name="lost", command=["t"], cwd="/", seed=1)
+    monkeypatch.setattr("seedlock.store._process_gone", lambda pid, since: True)
+    assert _main(["runs", "repair", "--store", str(store.path)]) == 0
+    captured = capsys.readouterr()
+    assert rec.id in captured.out and "repaired 1" in captured.err
+    assert store.get(rec.id).status == "killed"

@@ -158,3 +158,34 @@ def test_sigkill_of_the_sweep_loses_no_finished_record(tmp_path: Path, script: P
     finished = sorted(r.seed for r in store.list(sweep="k", status="finished"))
     assert finished == [0, 1]
     assert load_spec(spec_path(store_path, "k")).seeds == [0, 1, 2, 3]  # type: ignore[union-attr]
+
+
+def test_a_store_error_in_one_seeds_bookkeeping_is_recorded_and_the_others_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedlock._errors import StoreError
+
+    store = Store(tmp_path / "runs.db")
+    real_start, real_iter = Store.start_run, Store.iter_runs
+
+    def start_run(self: Store, **kwargs: object) -> object:
+        if kwargs["seed"] == 3:
+            raise StoreError("the run store stayed locked", path=str(self.path))
+        return real_start(self, **kwargs)  # type: ignore[arg-type]
+
+    def iter_runs(self: Store, **kwargs: object) -> object:
+        # Looking up seed 3's record after its failure fails too.
+        if kwargs.get("sweep") == "s" and not kwargs.get("status"):
+            raise StoreError("still locked", path=str(self.path))
+        return real_iter(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "start_run", start_run)
+    monkeypatch.setattr(Store, "iter_runs", iter_runs)
+    result = run_sweep("s", [sys.executable, "-c", "pass"], [1, 2, 3, 4], jobs=2, store=store)
+    by_seed = {o.seed: o for o in result.outcomes}
+    assert sorted(by_seed) == [1, 2, 3, 4]
+    assert [s for s, o in by_seed.items() if o.ok] == [1, 2, 4]
+    assert result.failed == [3]
+    error = by_seed[3].error or ""
+    assert "stayed locked" in error and "still locked" in error
+    assert result.to_dict()["runs"][2]["error"] == error
