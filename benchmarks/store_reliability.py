@@ -92,7 +92,7 @@ def main() -> None:
     ours = str(Path(__file__).resolve().parents[1] / "src")
     trees = [("baseline", args.baseline_src)] if args.baseline_src else []
     trees.append(("ours", ours))
-    print(f"{'case':<9}{'tree':<10}{'expected':>9}  {'lost per try':<20}{'not ok':<9}median time")
+    print(f"{'case':<9}{'tree':<10}{'expected':>9}  {'lost per try':<22}{'not ok':<9}median time")
     for name, (expected, commands) in _cases(sys.executable).items():
         results: dict[str, list[tuple[int, str, float]]] = {label: [] for label, _ in trees}
         for _ in range(args.tries):
@@ -103,7 +103,7 @@ def main() -> None:
             damaged = sum(r[1] != "ok" for r in results[label])
             took = sorted(r[2] for r in results[label])[len(lost) // 2]
             print(
-                f"{name:<9}{label:<10}{expected:>9}  {str(lost):<20}"
+                f"{name:<9}{label:<10}{expected:>9}  {str(lost):<22}"
                 f"{f'{damaged}/{len(lost)}':<9}{took:.1f} s"
             )
 
