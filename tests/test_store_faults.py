@@ -297,3 +297,32 @@ def test_threads_in_one_process_each_with_their_own_connection_lose_nothing(
     assert sorted(r.seed for r in store.list()) == sorted(
         k * 100 + i for k in range(4) for i in range(15)
     )
+
+
+def test_outputs_that_include_the_store_never_open_its_database_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seedlock.launch._run as run_module
+
+    store = Store(tmp_path / ".seedlock" / "runs.db")
+    _finished(store)
+    hashed: list[str] = []
+    real = run_module.file_sha256
+
+    def spy(path: Any) -> str:
+        hashed.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(run_module, "file_sha256", spy)
+    code = "open('model.txt', 'w').write('w')"
+    result = run_command(
+        [sys.executable, "-c", code],
+        seed=1,
+        store=store,
+        outputs=["."],
+        cwd=str(tmp_path),
+        echo=False,
+    )
+    assert "model.txt" in result.record.outputs
+    assert not [name for name in hashed if name.startswith("runs.db")]
+    assert not [name for name in result.record.outputs if "runs.db" in name]

@@ -64,6 +64,7 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parents[2])
 _TAIL_CHARS = 10_000
 # Bytes reserved for the exit file (JSON padded with spaces), enough for its three keys.
 _EXIT_RESERVE = 512
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 # Variables a parent run may have set; a nested `seedlock run` starts its own run from scratch.
 _RUN_VARS = (
     BOOT_PID_VAR,
@@ -293,17 +294,25 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def _hash_outputs(paths: Sequence[str], cwd: str) -> tuple[dict[str, str], list[str]]:
-    """SHA-256 of every output file (directories: every file under them) and the missing ones."""
+def _hash_outputs(
+    paths: Sequence[str], cwd: str, skip: frozenset[Path] = frozenset()
+) -> tuple[dict[str, str], list[str]]:
+    """SHA-256 of every output file (directories: every file under them) and the missing ones.
+
+    Files in ``skip`` (the run store's database files) are never opened: closing a descriptor
+    of the database drops the locks of every connection this process holds on it.
+    """
     hashes: dict[str, str] = {}
     missing: list[str] = []
     for given in paths:
         path = Path(cwd, given)
         if path.is_file():
-            hashes[given] = file_sha256(path)
+            if path.resolve() not in skip:
+                hashes[given] = file_sha256(path)
         elif path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                hashes[str(Path(given, file.relative_to(path)))] = file_sha256(file)
+                if file.resolve() not in skip:
+                    hashes[str(Path(given, file.relative_to(path)))] = file_sha256(file)
         else:
             missing.append(given)
     return hashes, missing
@@ -319,13 +328,20 @@ class _Collected:
     doctor: list[dict[str, Any]]
 
 
-def _collect(run_dir: Path, outputs: Sequence[str], workdir: str) -> _Collected:
+def _store_files(store: Store) -> frozenset[Path]:
+    base = store.path.resolve()
+    return frozenset([base, *(base.with_name(base.name + end) for end in _SQLITE_SIDE_FILES)])
+
+
+def _collect(
+    run_dir: Path, outputs: Sequence[str], workdir: str, skip: frozenset[Path] = frozenset()
+) -> _Collected:
     """What the run left behind (metrics, outputs, reports) and the outputs that are missing."""
     history = [e for e in _read_jsonl(run_dir / METRICS_FILE) if isinstance(e.get("metrics"), dict)]
     metrics: dict[str, float | int | str] = {}
     for entry in history:
         metrics.update(entry["metrics"])
-    hashes, missing = _hash_outputs(outputs, workdir)
+    hashes, missing = _hash_outputs(outputs, workdir, skip)
     for entry in _read_jsonl(run_dir / ARTIFACTS_FILE):
         path = str(entry.get("path", ""))
         if path and path not in hashes:
@@ -504,7 +520,7 @@ def run_command(
     status = _status(returncode)
     out_tail, err_tail = stdout[-_TAIL_CHARS:], stderr[-_TAIL_CHARS:]
     try:
-        found = _collect(run_dir, outputs, workdir)
+        found = _collect(run_dir, outputs, workdir, _store_files(store))
     except BaseException:
         # Whatever went wrong reading the results, the run itself is over: record how it ended.
         store.finish_run(
