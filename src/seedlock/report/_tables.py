@@ -54,7 +54,8 @@ def comparison_text(comparison: Comparison, *, metric: str = "") -> str:
 
     Example:
         >>> from seedlock.stats import compare
-        >>> text = comparison_text(compare([1.0, 1.1, 1.2, 1.3], [0.0, 0.1, 0.2, 0.3], n_resamples=200))
+        >>> c = compare([1.0, 1.1, 1.2, 1.3], [0.0, 0.1, 0.2, 0.3], n_resamples=200)
+        >>> text = comparison_text(c)
         >>> text.splitlines()[-1].startswith("verdict: A is better: mean 1.15 vs 0.15")
         True
     """
