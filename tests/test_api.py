@@ -53,6 +53,9 @@ def test_every_public_name_resolves_and_is_documented() -> None:
 def test_subpackages_are_reachable_as_attributes() -> None:
     assert seedlock.data.EpochShuffle is not None
     assert callable(seedlock.stats.compare)
+    assert callable(seedlock.stats.permutation_pvalue)
+    assert callable(seedlock.stats.min_seeds_for_test)
+    assert callable(seedlock.report.paired_values)
 
 
 def test_unknown_names_raise_attribute_error() -> None:

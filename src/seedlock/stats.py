@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,8 @@ __all__ = [
     "Summary",
     "compare",
     "iqm",
+    "min_seeds_for_test",
+    "permutation_pvalue",
     "probability_of_improvement",
     "seeds_needed",
     "summarize",
@@ -119,6 +121,16 @@ class Comparison:
     seeds_needed: int | None
     better: str | None
     verdict: str
+    design: str = "independent"
+    test: str = "permutation"
+    test_p: float = math.nan
+    alpha: float = 0.05
+    min_seeds: int = 4
+    paired_t: float = math.nan
+    paired_t_p: float = math.nan
+    wilcoxon_w: float = math.nan
+    wilcoxon_p: float = math.nan
+    dropped: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (NaN and infinities become ``None``)."""
@@ -373,13 +385,20 @@ def _hedges_correction(df: int) -> float:
 
 
 def seeds_needed(
-    effect_size: float, *, power: float = 0.8, alpha: float = 0.05, limit: int = 1_000_000
+    effect_size: float,
+    *,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    limit: int = 1_000_000,
+    paired: bool = False,
 ) -> int | None:
     """Seeds per arm for a two-sided two-sample t-test to reach ``power`` at ``effect_size``.
 
     Exact power from the noncentral t distribution (equal arms, pooled variance), the smallest
-    ``n`` per arm with power >= ``power``. Returns ``None`` when the effect is zero or not finite,
-    or when more than ``limit`` seeds would be needed.
+    ``n`` per arm with power >= ``power``. With ``paired=True`` the design is a paired t-test on
+    per-seed differences, ``effect_size`` is d_z = mean(diff) / sd(diff), and the result is the
+    number of pairs. Returns ``None`` when the effect is zero or not finite, or when more than
+    ``limit`` seeds would be needed.
 
     Example:
         >>> seeds_needed(0.5)
@@ -398,13 +417,13 @@ def seeds_needed(
     from scipy import stats as sps
 
     def achieved(n: int) -> float:
-        df = 2 * n - 2
-        nc = d * math.sqrt(n / 2.0)
+        df = n - 1 if paired else 2 * n - 2
+        nc = d * math.sqrt(n if paired else n / 2.0)
         crit = float(sps.t.ppf(1.0 - alpha / 2.0, df))
         return float(sps.nct.sf(crit, df, nc) + sps.nct.cdf(-crit, df, nc))
 
     z = float(sps.norm.ppf(1.0 - alpha / 2.0) + sps.norm.ppf(power))
-    approx = 2.0 * (z / d) ** 2
+    approx = (1.0 if paired else 2.0) * (z / d) ** 2
     if approx > limit:
         return None
     n = max(2, math.ceil(approx))
@@ -415,6 +434,118 @@ def seeds_needed(
         if n > limit:
             return None
     return n
+
+
+_EXACT_LIMIT = 20_000
+_PERM_BUDGET = 2_000_000
+
+
+def min_seeds_for_test(*, alpha: float = 0.05, paired: bool = False) -> int:
+    """The fewest seeds per arm (or pairs) with which the permutation test can reach ``alpha``.
+
+    An exact permutation test on n seeds per arm has at most C(2n, n) distinct outcomes, so its
+    smallest two-sided p-value is 2 / C(2n, n) (2 / 2**n for n pairs); below this n no data can
+    give a verdict.
+
+    Example:
+        >>> min_seeds_for_test(), min_seeds_for_test(paired=True)
+        (4, 6)
+    """
+    if not 0.0 < alpha < 1.0:
+        raise SeedlockError(
+            f"min_seeds_for_test() alpha must be in (0, 1), got {alpha!r}. Use alpha=0.05."
+        )
+    n = 1
+    while True:
+        outcomes = 2.0**n if paired else float(math.comb(2 * n, n))
+        if 2.0 / outcomes <= alpha:
+            return n
+        n += 1
+
+
+def _two_sided(stats: np.ndarray, observed: float, scale: float, extra: int) -> float:
+    # scipy's definition: twice the smaller tail, ties up to rounding counted in both tails
+    # (the test stays exact and unit-free); ``extra`` is 1 for a Monte-Carlo test.
+    tol = 1e-9 * scale
+    upper = int(np.count_nonzero(stats >= observed - tol))
+    lower = int(np.count_nonzero(stats <= observed + tol))
+    return min(1.0, 2.0 * (min(upper, lower) + extra) / (stats.size + extra))
+
+
+def permutation_pvalue(
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    *,
+    paired: bool = False,
+    n_resamples: int = 9_999,
+    seed: SeedLike = 0,
+) -> float:
+    """Two-sided permutation p-value of the difference of means of A and B.
+
+    Independent arms: the seeds' labels are shuffled between the arms; paired arms (``a[i]`` and
+    ``b[i]`` ran the same seed): the sign of each per-seed difference is flipped. Exact (every
+    relabelling enumerated) when there are at most 20,000 of them, else a seeded Monte-Carlo test
+    counting (1 + #as extreme) / (1 + resamples), which is also valid. Two-sided p is twice the
+    smaller tail, as in ``scipy.stats.permutation_test``. Under identical arms
+    P(p <= alpha) <= alpha for every distribution and every n, and p does not change when all
+    values are rescaled, which is why :func:`compare` decides with it.
+
+    Example:
+        >>> round(permutation_pvalue([0.81, 0.84, 0.83], [0.79, 0.80, 0.82]), 3)
+        0.2
+        >>> permutation_pvalue([1, 2, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5], paired=True)
+        0.03125
+    """
+    xa = np.asarray(a, dtype=np.float64).ravel()
+    xb = np.asarray(b, dtype=np.float64).ravel()
+    if xa.size < 1 or xb.size < 1 or not (np.isfinite(xa).all() and np.isfinite(xb).all()):
+        raise SeedlockError(
+            f"permutation_pvalue() needs finite values in both arms, got {xa.size} and "
+            f"{xb.size} values. Drop or fix the NaN seeds first."
+        )
+    if n_resamples < 1:
+        raise SeedlockError(
+            f"permutation_pvalue() n_resamples must be >= 1, got {n_resamples!r}. Use 9999."
+        )
+    rng = _rng(seed, "permutation")
+    if paired:
+        if xa.size != xb.size:
+            raise SeedlockError(
+                f"permutation_pvalue(paired=True) needs as many values in a as in b, got "
+                f"{xa.size} and {xb.size}. Pass paired=False for independent arms."
+            )
+        d = xa - xb
+        scale = float(np.max(np.abs(d))) or 1.0
+        observed = float(d.sum())
+        if 2**d.size <= _EXACT_LIMIT:
+            bits = (np.arange(2**d.size)[:, None] >> np.arange(d.size)) & 1
+            sums = (1.0 - 2.0 * bits) @ d
+            return _two_sided(sums, observed, scale * d.size, 0)
+        reps = max(999, min(n_resamples, _PERM_BUDGET // d.size))
+        signs = rng.integers(0, 2, size=(reps, d.size)) * 2.0 - 1.0
+        sums = signs @ d
+        return _two_sided(sums, observed, scale * d.size, 1)
+    pooled = np.concatenate([xa, xb])
+    na, total = xa.size, pooled.size
+    scale = float(np.max(np.abs(pooled - pooled.mean()))) or 1.0
+    grand = float(pooled.sum())
+
+    def diffs(sum_a: np.ndarray) -> np.ndarray:
+        return sum_a / na - (grand - sum_a) / xb.size
+
+    observed = float(diffs(np.array(xa.sum())))
+    if math.comb(total, na) <= _EXACT_LIMIT:
+        from itertools import combinations
+
+        index = np.fromiter(
+            (i for combo in combinations(range(total), na) for i in combo), dtype=np.intp
+        ).reshape(-1, na)
+        stats = diffs(pooled[index].sum(axis=1))
+        return _two_sided(stats, observed, scale, 0)
+    reps = max(999, min(n_resamples, _PERM_BUDGET // total))
+    shuffled = rng.permuted(np.broadcast_to(pooled, (reps, total)), axis=1)
+    stats = diffs(shuffled[:, :na].sum(axis=1))
+    return _two_sided(stats, observed, scale, 1)
 
 
 def _fmt(value: float) -> str:
@@ -433,25 +564,34 @@ def _verdict(
     diff: float,
     ci: Interval,
     poi: float,
+    test: tuple[str, float, float, str, int, bool],
     needed: int | None,
 ) -> tuple[str | None, str]:
+    design, p, alpha, n, min_n, reachable = test
+    unit = "pairs" if design == "paired" else "seeds per arm"
     pct = round(ci.level * 100)
     gap = f"difference {_signed(diff)}, {pct}% CI [{_signed(ci.low)}, {_signed(ci.high)}]"
-    if ci.contains(0.0):
-        more = (
-            f"; about {needed} seeds per arm would detect a gap this size with 80% power"
-            if needed is not None
-            else ""
-        )
+    more = (
+        f"; about {max(needed, min_n)} {unit} would detect a gap this size with 80% power"
+        if needed is not None
+        else ""
+    )
+    if not reachable:
         return None, (
-            f"no reliable difference: the gap is within seed noise ({gap} includes 0){more}."
+            f"too few seeds to tell: with {n} no outcome of the {design} permutation "
+            f"test can reach p < {alpha:g}; at least {min_n} {unit} are needed ({gap}){more}."
+        )
+    if not p < alpha:
+        return None, (
+            f"no reliable difference: the gap is within seed noise ({design} permutation test "
+            f"p = {p:.3g}; {gap}){more}."
         )
     a_wins = (diff > 0) == higher_is_better
     better, worse = (names[0], names[1]) if a_wins else (names[1], names[0])
     poi_better = poi if a_wins else 1.0 - poi
     return better, (
-        f"{better} is better: mean {_fmt(mean_a)} vs {_fmt(mean_b)} ({gap}); "
-        f"P({better} better than {worse}) = {poi_better:.2f}."
+        f"{better} is better: mean {_fmt(mean_a)} vs {_fmt(mean_b)} ({gap}; {design} "
+        f"permutation test p = {p:.3g}); P({better} better than {worse}) = {poi_better:.2f}."
     )
 
 
@@ -464,17 +604,26 @@ def compare(
     confidence: float = 0.95,
     n_resamples: int = _DEFAULT_RESAMPLES,
     seed: SeedLike = 0,
+    paired: bool = False,
 ) -> Comparison:
     """Compare per-seed values of A and B: is the difference more than seed noise?
 
-    Computes the difference of means with a two-sample bootstrap CI (BCa where valid), the
-    probability of improvement P(A better than B) with a bootstrap CI, Welch's t-test, the
-    Mann-Whitney U test, Cohen's d and Hedges' g (pooled standard deviation), and the seeds per
-    arm a two-sample t-test needs for 80% power at the observed d. The verdict says A or B is
-    better when the CI of the difference excludes 0, else that the gap is within seed noise.
+    Computes the difference of means with a bootstrap CI (BCa where valid), the probability of
+    improvement P(A better than B) with a bootstrap CI, Welch's t-test, the Mann-Whitney U test,
+    Cohen's d and Hedges' g (pooled standard deviation), and the seeds per arm a t-test needs
+    for 80% power at the observed effect.
+
+    The verdict is decided by a permutation test of the difference of means at
+    ``alpha = 1 - confidence`` (:func:`permutation_pvalue`: exact under identical arms for every
+    distribution and sample size, and unit-free); the bootstrap intervals only describe. When
+    the arms have too few seeds for the test to ever reach ``alpha``, the verdict says so and
+    how many seeds are needed. With ``paired=True`` (``a[i]`` and ``b[i]`` ran the same seed)
+    the test flips the signs of per-seed differences, the difference CI is a paired bootstrap,
+    the paired t-test and Wilcoxon signed-rank test are added, and seeds needed are pairs.
 
     Raises:
-        SeedlockError: fewer than 2 values in an arm, non-finite values, bad options.
+        SeedlockError: fewer than 2 values in an arm, non-finite values, bad options, or
+            ``paired=True`` with arms of different lengths.
 
     Example:
         >>> c = compare([0.90, 0.91, 0.92, 0.93], [0.80, 0.81, 0.82, 0.83], n_resamples=1000)
@@ -492,13 +641,21 @@ def compare(
     from scipy import stats as sps
 
     options: dict[str, Any] = {"seed": seed, "confidence": confidence, "n_resamples": n_resamples}
+    if paired and xa.size != xb.size:
+        raise SeedlockError(
+            f"compare(paired=True) needs one value per seed in both arms, got {xa.size} and "
+            f"{xb.size} values. Pass paired=False for independent arms."
+        )
     sign = 1.0 if higher_is_better else -1.0
-    diff_ci = _bootstrap(
-        (xa, xb),
-        lambda x, y, axis=-1: np.mean(x, axis=axis) - np.mean(y, axis=axis),
-        what="difference",
-        **options,
-    )
+    if paired:
+        diff_ci = _bootstrap((xa - xb,), _mean_axis, what="paired difference", **options)
+    else:
+        diff_ci = _bootstrap(
+            (xa, xb),
+            lambda x, y, axis=-1: np.mean(x, axis=axis) - np.mean(y, axis=axis),
+            what="difference",
+            **options,
+        )
     poi = float(_poi_axis(sign * xa, sign * xb))
     poi_ci = _bootstrap(
         (np.arange(xa.size, dtype=np.float64), np.arange(xb.size, dtype=np.float64)),
@@ -513,11 +670,43 @@ def compare(
     mwu = sps.mannwhitneyu(xa, xb, alternative="two-sided")
     d = _cohens_d(xa, xb)
     g = d * _hedges_correction(xa.size + xb.size - 2)
-    needed = seeds_needed(d)
+    alpha = 1.0 - confidence
+    paired_t = paired_t_p = wilcoxon_w = wilcoxon_p = math.nan
+    if paired:
+        design, count = "paired", f"{xa.size} pairs"
+        diffs = xa - xb
+        sd = float(diffs.std(ddof=1))
+        mean_d = float(diffs.mean())
+        dz = (0.0 if mean_d == 0.0 else math.copysign(math.inf, mean_d)) if sd == 0 else mean_d / sd
+        needed = seeds_needed(dz, alpha=alpha, paired=True)
+        reachable = 2.0 / 2.0**xa.size <= alpha
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pt = sps.ttest_rel(xa, xb)
+        paired_t, paired_t_p = float(pt.statistic), float(pt.pvalue)
+        if np.any(diffs != 0.0):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                wx = sps.wilcoxon(xa, xb)
+            wilcoxon_w, wilcoxon_p = float(wx.statistic), float(wx.pvalue)
+    else:
+        design, count = "independent", f"{xa.size} and {xb.size} seeds"
+        needed = seeds_needed(d, alpha=alpha)
+        reachable = 2.0 / math.comb(xa.size + xb.size, xa.size) <= alpha
+    min_n = min_seeds_for_test(alpha=alpha, paired=paired)
+    test_p = permutation_pvalue(xa, xb, paired=paired, seed=seed)
     mean_a, mean_b = float(xa.mean()), float(xb.mean())
     diff = mean_a - mean_b
     better, verdict = _verdict(
-        (names[0], names[1]), higher_is_better, mean_a, mean_b, diff, diff_ci, poi, needed
+        (names[0], names[1]),
+        higher_is_better,
+        mean_a,
+        mean_b,
+        diff,
+        diff_ci,
+        poi,
+        (design, test_p, alpha, count, min_n, reachable),
+        needed,
     )
     return Comparison(
         names=(names[0], names[1]),
@@ -543,4 +732,13 @@ def compare(
         seeds_needed=needed,
         better=better,
         verdict=verdict,
+        design=design,
+        test=f"{design} permutation test of the difference of means",
+        test_p=test_p,
+        alpha=alpha,
+        min_seeds=min_n,
+        paired_t=paired_t,
+        paired_t_p=paired_t_p,
+        wilcoxon_w=wilcoxon_w,
+        wilcoxon_p=wilcoxon_p,
     )

@@ -100,3 +100,52 @@ def test_fewer_than_two_values_exits_2(tmp_path: Path, capsys: pytest.CaptureFix
     two.write_text("[0.5, 0.6]")
     assert _main(["compare", str(one), str(two)]) == 2
     assert "at least 2" in capsys.readouterr().out
+
+
+def _sweep(store: Path, name: str, code: str) -> None:
+    import sys
+
+    from seedlock.cli.sweep import register as register_sweep
+
+    parser = argparse.ArgumentParser(prog="seedlock")
+    register_sweep(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(
+        ["sweep", "--seeds", "0-5", "--name", name, "--jobs", "2", "--store", str(store),
+         "--", sys.executable, "-c", code, "{seed}"]
+    )  # fmt: skip
+    args.handler(args)
+
+
+def test_failed_and_nan_seeds_of_a_real_sweep_are_named_and_follow_the_policy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "runs.db"
+    log = "import sys, seedlock; s = int(sys.argv[1]); "
+    _sweep(store, "good", log + "seedlock.log(acc=0.8 + 0.01 * s)")
+    _sweep(
+        store,
+        "bad",
+        log + "sys.exit(3) if s == 4 else seedlock.log(acc=float('nan') if s == 2 else 0.7 + s)",
+    )
+    capsys.readouterr()
+    argv = ["compare", "good", "bad", "--store", str(store), "--resamples", "300"]
+    assert _main(argv) == 2
+    err = capsys.readouterr().out
+    assert "1 failed (seeds 4)" in err and "seed 2" in err and "--failed exclude" in err
+
+    assert _main([*argv, "--failed", "exclude", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    comparison = data["comparison"]
+    assert comparison["n_b"] == 4 and comparison["n_a"] == 6
+    assert comparison["design"] == "independent"
+    assert comparison["dropped"]["arms"][1] == {"source": "bad", "nan": ["seed 2"], "failed": [4]}
+
+    assert _main([*argv, "--failed", "worst", "--json"]) == 0
+    comparison = json.loads(capsys.readouterr().out)["comparison"]
+    assert comparison["n_b"] == 6 and comparison["design"] == "paired"
+    assert comparison["dropped"]["worst_value"] == pytest.approx(0.7)
+
+    assert _main([*argv, "--failed", "exclude"]) == 0
+    text = capsys.readouterr().out
+    assert "bad: 1 failed seeds (4) -> excluded" in text
+    assert "bad: 1 without a finite value (seed 2) -> excluded" in text

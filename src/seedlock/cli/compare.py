@@ -38,6 +38,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--lower-is-better", action="store_true", help="smaller values are better (loss, error)"
     )
+    parser.add_argument(
+        "--failed",
+        choices=("error", "exclude", "worst"),
+        default="error",
+        help="failed or NaN seeds: error (default, names them), exclude them, or count them "
+        "as the worst value seen",
+    )
     parser.add_argument("--plot", metavar="OUT.png", help="write distributions + difference CI")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.add_argument(
@@ -66,6 +73,7 @@ def _handle(args: argparse.Namespace) -> int:
         confidence=args.confidence,
         n_resamples=args.resamples,
         seed=args.bootstrap_seed,
+        failed=args.failed,
     )
     if args.plot:
         plot_comparison(a.values(metric), b.values(metric), comparison, args.plot, metric=metric)

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from seedlock.report._build import compare_values, summarize_values
+from seedlock.report._build import FAILED_POLICIES, compare_values, paired_values, summarize_values
 from seedlock.report._plots import plot_comparison, plot_sweep
 from seedlock.report._tables import comparison_text, summary_table
 from seedlock.report._values import MetricValues, load_values, sweep_values
@@ -25,12 +25,14 @@ from seedlock.report._variance import (
 )
 
 __all__ = [
+    "FAILED_POLICIES",
     "MetricValues",
     "VarianceRuns",
     "compare_values",
     "comparison_text",
     "load_values",
     "load_variance_runs",
+    "paired_values",
     "plot_comparison",
     "plot_sweep",
     "plot_variance",

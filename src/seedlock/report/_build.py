@@ -6,6 +6,8 @@ given), so the same values give the same report in every process.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,9 @@ from seedlock._seed import SeedLike
 from seedlock.report._values import MetricValues
 from seedlock.stats import Comparison, Summary, compare, summarize
 
-__all__ = ["compare_values", "summarize_values"]
+__all__ = ["FAILED_POLICIES", "compare_values", "paired_values", "summarize_values"]
+
+FAILED_POLICIES = ("error", "exclude", "worst")
 
 
 def _label(source: str) -> str:
@@ -65,23 +69,31 @@ def compare_values(
     confidence: float = 0.95,
     n_resamples: int = 10_000,
     seed: SeedLike = 0,
+    failed: str = "error",
 ) -> tuple[str, Comparison]:
     """Compare ``metric`` (or the only metric both have) between two sets of values.
+
+    Seeds that failed, or whose value is NaN/missing, are never dropped silently: with
+    ``failed="error"`` (the default) they raise an error naming them; ``"exclude"`` leaves them
+    out; ``"worst"`` gives them the worst finite value seen in either arm (so an arm that
+    diverges is not flattered). Either way ``Comparison.dropped`` lists them per arm. Arms that
+    ran the same seeds are compared paired by seed (see :func:`paired_values`).
 
     Returns:
         The metric compared and the :class:`~seedlock.stats.Comparison`.
 
     Raises:
         SeedlockError: unknown metric (the message lists the available ones), no or several
-            common metrics and none chosen, fewer than 2 values in an arm.
+            common metrics and none chosen, fewer than 2 values in an arm, failed or NaN seeds
+            with ``failed="error"``, an unknown ``failed`` policy.
 
     Example:
         >>> from seedlock.report import MetricValues
-        >>> a = MetricValues("adam", (0, 1, 2), {"acc": (0.90, 0.91, 0.92)})
-        >>> b = MetricValues("sgd", (0, 1, 2), {"acc": (0.80, 0.81, 0.82)})
+        >>> a = MetricValues("adam", (0, 1, 2, 3), {"acc": (0.90, 0.91, 0.92, 0.93)})
+        >>> b = MetricValues("sgd", (4, 5, 6, 7), {"acc": (0.80, 0.81, 0.82, 0.83)})
         >>> metric, c = compare_values(a, b, n_resamples=200)
-        >>> metric, c.better
-        ('acc', 'adam')
+        >>> metric, c.better, c.design
+        ('acc', 'adam', 'independent')
     """
     if metric is None:
         common = sorted(set(a.metrics) & set(b.metrics))
@@ -92,11 +104,12 @@ def compare_values(
                 f"{', '.join(b.names) or '(none)'}; in common: {', '.join(common) or '(none)'}."
             )
         metric = common[0]
-    values_a, values_b = a.values(metric), b.values(metric)
+    a, b, dropped = _apply_failed(a, b, metric, failed, higher_is_better)
+    values_a, values_b, paired = paired_values(a, b, metric)
     if names is None:
         labels = (_label(a.source), _label(b.source))
         names = labels if labels[0] != labels[1] else ("A", "B")
-    return metric, compare(
+    comparison = compare(
         values_a,
         values_b,
         higher_is_better=higher_is_better,
@@ -104,4 +117,117 @@ def compare_values(
         confidence=confidence,
         n_resamples=n_resamples,
         seed=seed,
+        paired=paired,
+    )
+    return metric, dataclasses.replace(comparison, dropped=dropped)
+
+
+def _bad_rows(values: MetricValues, metric: str) -> tuple[list[str], list[int]]:
+    """Rows of ``metric`` that are NaN/missing (``seed N`` or ``row N``) and failed seeds."""
+    column = values.metrics.get(metric, ())
+    nan_rows = [
+        f"seed {seed}" if seed is not None else f"row {i + 1}"
+        for i, (seed, v) in enumerate(zip(values.seeds, column, strict=False))
+        if not math.isfinite(v)
+    ]
+    return nan_rows, list(values.failed)
+
+
+def _apply_failed(
+    a: MetricValues, b: MetricValues, metric: str, policy: str, higher_is_better: bool
+) -> tuple[MetricValues, MetricValues, dict[str, Any]]:
+    if policy not in FAILED_POLICIES:
+        raise SeedlockError(
+            f"compare_values() failed must be one of {', '.join(FAILED_POLICIES)}, got "
+            f"{policy!r}. Use failed='exclude' to leave failed/NaN seeds out."
+        )
+    a.values(metric), b.values(metric)  # unknown metric: the error lists the available ones
+    bad = {side.source: _bad_rows(side, metric) for side in (a, b)}
+    dropped: dict[str, Any] = {
+        "policy": policy,
+        "arms": [
+            {"source": side.source, "nan": bad[side.source][0], "failed": bad[side.source][1]}
+            for side in (a, b)
+        ],
+    }
+    if not any(nan or fails for nan, fails in bad.values()):
+        return a, b, dropped
+    if policy == "error":
+        parts = [
+            f"{source!r}: "
+            + "; ".join(
+                part
+                for part in (
+                    f"{len(fails)} failed (seeds {', '.join(map(str, fails))})" if fails else "",
+                    f"{len(nan)} without a finite {metric} ({', '.join(nan)})" if nan else "",
+                )
+                if part
+            )
+            for source, (nan, fails) in bad.items()
+            if nan or fails
+        ]
+        raise SeedlockError(
+            f"some seeds have no usable {metric!r} value: {' | '.join(parts)}. Dropping them "
+            "can flatter the arm that diverges; choose with --failed exclude (leave them out) "
+            "or --failed worst (count them as the worst value seen)."
+        )
+    if policy == "exclude":
+        return a, b, dropped
+    finite = [v for side in (a, b) for v in side.metrics[metric] if math.isfinite(v)]
+    if not finite:
+        raise SeedlockError(
+            f"--failed worst needs at least one finite {metric!r} value, and neither arm has one."
+        )
+    worst = min(finite) if higher_is_better else max(finite)
+    dropped["worst_value"] = worst
+
+    def fill(side: MetricValues) -> MetricValues:
+        column = [v if math.isfinite(v) else worst for v in side.metrics[metric]]
+        seeds = list(side.seeds)
+        for seed in side.failed:
+            seeds.append(seed)
+            column.append(worst)
+        return dataclasses.replace(side, seeds=tuple(seeds), metrics={metric: tuple(column)})
+
+    return fill(a), fill(b), dropped
+
+
+def paired_values(a: MetricValues, b: MetricValues, metric: str) -> tuple[Any, Any, bool]:
+    """The values of ``metric`` in A and B, paired by seed when both ran the same seeds.
+
+    Pairing is used when every value on both sides has a seed, no seed repeats, and the two sets
+    of seeds are equal; the values are then returned in seed order. Otherwise the arms are
+    independent and returned as they are.
+
+    Example:
+        >>> from seedlock.report import MetricValues
+        >>> a = MetricValues("adam", (1, 0), {"acc": (0.91, 0.90)})
+        >>> b = MetricValues("sgd", (0, 1), {"acc": (0.80, 0.81)})
+        >>> xa, xb, paired = paired_values(a, b, "acc")
+        >>> xa.tolist(), xb.tolist(), paired
+        ([0.9, 0.91], [0.8, 0.81], True)
+    """
+    values_a, values_b = a.values(metric), b.values(metric)
+    by_seed: list[dict[int, float]] = []
+    for side in (a, b):
+        column = side.metrics[metric]
+        seeds = [s for s, v in zip(side.seeds, column, strict=False) if math.isfinite(v)]
+        if any(s is None for s in seeds) or len(set(seeds)) != len(seeds):
+            return values_a, values_b, False
+        by_seed.append(
+            {
+                int(s): v
+                for s, v in zip(side.seeds, column, strict=False)
+                if s is not None and math.isfinite(v)
+            }
+        )
+    if set(by_seed[0]) != set(by_seed[1]) or len(by_seed[0]) < 2:
+        return values_a, values_b, False
+    order = sorted(by_seed[0])
+    import numpy as np
+
+    return (
+        np.array([by_seed[0][s] for s in order]),
+        np.array([by_seed[1][s] for s in order]),
+        True,
     )

@@ -54,8 +54,9 @@ def comparison_text(comparison: Comparison, *, metric: str = "") -> str:
 
     Example:
         >>> from seedlock.stats import compare
-        >>> text = comparison_text(compare([1.0, 1.1, 1.2], [0.0, 0.1, 0.2], n_resamples=200))
-        >>> text.splitlines()[-1].startswith("verdict: A is better: mean 1.1 vs 0.1")
+        >>> c = compare([1.0, 1.1, 1.2, 1.3], [0.0, 0.1, 0.2, 0.3], n_resamples=200)
+        >>> text = comparison_text(c)
+        >>> text.splitlines()[-1].startswith("verdict: A is better: mean 1.15 vs 0.15")
         True
     """
     c = comparison
@@ -63,6 +64,25 @@ def comparison_text(comparison: Comparison, *, metric: str = "") -> str:
     pct = f"{round(c.difference_ci.level * 100)}%"
     direction = "higher is better" if c.higher_is_better else "lower is better"
     needed = "-" if c.seeds_needed is None else str(c.seeds_needed)
+    if c.design == "paired":
+        design = f"paired by seed ({c.n_a} seeds ran in both)"
+        unit = "pairs"
+        paired = [
+            f"  paired t-test: t={_num(c.paired_t)}  p={_num(c.paired_t_p)}",
+            f"  Wilcoxon signed-rank: W={_num(c.wilcoxon_w)}  p={_num(c.wilcoxon_p)}",
+        ]
+    else:
+        design, unit, paired = "independent arms", "seeds per arm", []
+    dropped = [
+        f"  {arm['source']}: {what} ({', '.join(map(str, ids))}) -> "
+        f"{'excluded' if c.dropped['policy'] == 'exclude' else 'counted as the worst value'}"
+        for arm in c.dropped.get("arms", [])
+        for what, ids in (
+            (f"{len(arm['failed'])} failed seeds", arm["failed"]),
+            (f"{len(arm['nan'])} without a finite value", arm["nan"]),
+        )
+        if ids
+    ]
     lines = [
         f"{metric or 'values'} ({direction})",
         f"  {a}: n={c.n_a}  mean={_num(c.mean_a)}  std={_num(c.std_a)}  IQM={_num(c.iqm_a)}",
@@ -71,10 +91,14 @@ def comparison_text(comparison: Comparison, *, metric: str = "") -> str:
         f"[{c.difference_ci.low:+.4g}, {c.difference_ci.high:+.4g}] ({c.difference_ci.method})",
         f"  P({a} better than {b}): {c.prob_improvement:.3f}  {pct} CI "
         f"{_ci(c.prob_improvement_ci)}",
+        f"  design: {design}; verdict decided by the {c.test}: p={_num(c.test_p)} "
+        f"(alpha {c.alpha:g})",
+        *paired,
         f"  Welch t-test: t={_num(c.welch_t)}  p={_num(c.welch_p)}",
         f"  Mann-Whitney U: U={_num(c.mannwhitney_u)}  p={_num(c.mannwhitney_p)}",
         f"  effect size: Cohen's d={_num(c.cohens_d)}  Hedges' g={_num(c.hedges_g)}",
-        f"  seeds per arm for 80% power at this effect: {needed}",
+        f"  {unit} for 80% power at this effect: {needed}",
+        *dropped,
         f"verdict: {c.verdict}",
     ]
     return "\n".join(lines)
