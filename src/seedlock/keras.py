@@ -122,7 +122,9 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
             normally, as ``BackupAndRestore`` does with its backup.
         datasets: :class:`EpochDataset` (or anything with ``set_epoch``) to advance per epoch.
 
-    Put it after ``BackupAndRestore`` in ``callbacks``.
+    Put it after ``BackupAndRestore`` in ``callbacks``, and keep that callback's default
+    ``save_freq="epoch"``: Keras resumes a ``fit`` at the start of the backed-up epoch, and the
+    state stored here is the one of that epoch boundary.
 
     Example:
         >>> cb = SeedlockCallback("backup")  # doctest: +SKIP
