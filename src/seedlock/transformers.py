@@ -1,0 +1,230 @@
+"""Hugging Face ``Trainer`` integration: one callback for seeding, data order and exact resume.
+
+Determinism contract: with ``Trainer(..., callbacks=[SeedlockCallback()])`` the Trainer and
+seedlock use one seed; sample ``i`` of epoch ``e`` is drawn at the position of
+``EpochShuffle`` order ``e`` and augmented after ``seedlock.data.reseed(i, e)``, so batches and
+augmentations are the same for any ``dataloader_num_workers``; and resuming from the Trainer's
+own ``checkpoint-N`` (``trainer.train(resume_from_checkpoint=...)``) continues the RNG streams
+exactly, so the final weights equal those of an uninterrupted run, bit for bit.
+
+How it plugs in: the Trainer builds its training ``DataLoader`` itself, so the callback, at
+``on_train_begin`` (before the loader's first iteration), swaps that loader's sampler for a
+:class:`~seedlock.torch.EpochSampler` and its dataset for :func:`~seedlock.data.seeded` of it.
+The Trainer's resume logic (``skip_first_batches`` and ``set_epoch``) then works on seedlock's
+order. The RNG state of every framework and tracked generator is stored with each checkpoint in
+``trainer_state.json`` (JSON, through the Trainer's ``ExportableState`` protocol) and put back at
+the moment the Trainer puts back its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
+from transformers.trainer_callback import ExportableState
+
+from seedlock._errors import SeedlockError, StateError
+from seedlock._everything import SeedReport, seed_everything
+from seedlock._generators import torch_generator
+from seedlock._seed import SeedLike, normalize_seed, root_seed
+from seedlock.data.rng import SeededDataset
+from seedlock.state import Snapshot, restore, snapshot
+from seedlock.torch import EpochSampler
+
+__all__ = ["STATE_FORMAT", "SeedlockCallback"]
+
+#: Version of the dict the callback stores in ``trainer_state.json``.
+STATE_FORMAT = 1
+_KIND = "seedlock.transformers"
+_log = logging.getLogger("seedlock")
+
+
+def _innermost_batch_sampler(loader: Any) -> Any:
+    """The batch sampler whose ``sampler`` orders the Trainer's training loader."""
+    batch_sampler: Any = getattr(loader, "batch_sampler", None)
+    # accelerate wraps the batch sampler (BatchSamplerShard) when several processes train.
+    while hasattr(batch_sampler, "batch_sampler"):
+        batch_sampler = batch_sampler.batch_sampler
+    if not hasattr(batch_sampler, "sampler"):
+        raise SeedlockError(
+            f"SeedlockCallback cannot find the sampler of the Trainer's training loader "
+            f"({type(loader).__name__}); it supports map-style train datasets with the default "
+            "train_sampling_strategy='random'. Pass SeedlockCallback(data=False) "
+            "and order the data yourself (seedlock.torch.shard() for iterable datasets)."
+        )
+    return batch_sampler
+
+
+class SeedlockCallback(TrainerCallback, ExportableState):
+    """Seeds the Trainer, makes its data order worker-invariant and its resume exact.
+
+    Args:
+        seed: the root seed. ``None`` uses seedlock's root seed if ``seed_everything`` was called
+            (or ``$SEEDLOCK_SEED`` is set), else ``TrainingArguments.seed``.
+        data: replace the training loader's sampler and seed each sample (see the module
+            docstring); ``False`` leaves the Trainer's data pipeline alone.
+
+    Attributes:
+        report: the :class:`~seedlock.SeedReport` of the seeding the callback did (``None``
+            before the Trainer is built).
+        aligned_from: the ``TrainingArguments.seed`` the callback replaced, or ``None`` when it
+            already agreed with seedlock's root seed.
+
+    ``TrainingArguments.seed`` and seedlock's root must agree: ``Trainer.__init__`` reseeds every
+    framework with ``args.seed``, so after ``seed_everything(7)`` a Trainer with the default
+    ``seed=42`` trains on seed 42. The callback detects that at the end of ``Trainer.__init__``,
+    sets ``args.seed`` to seedlock's seed, reseeds as the Trainer would have, and logs it.
+
+    Example:
+        >>> from transformers import Trainer  # doctest: +SKIP
+        >>> trainer = Trainer(model, args, train_dataset=ds,  # doctest: +SKIP
+        ...                   callbacks=[SeedlockCallback()])
+        >>> trainer.train(resume_from_checkpoint=True)  # doctest: +SKIP
+    """
+
+    def __init__(self, seed: SeedLike | None = None, data: bool = True) -> None:
+        self.seed = None if seed is None else normalize_seed(seed)
+        self.data = bool(data)
+        self.report: SeedReport | None = None
+        self.aligned_from: int | None = None
+        self._root: int | None = None
+        self._pending: Snapshot | None = None
+        self._restore_at_step = False
+
+    # -- seeding -----------------------------------------------------------------------------
+
+    def _align(self, args: TrainingArguments) -> None:
+        if self._root is not None:
+            return
+        root = self.seed if self.seed is not None else root_seed()
+        if root is None:
+            root = int(args.seed)
+        report = seed_everything(root, deterministic=bool(args.full_determinism))
+        framework_seed = report.frameworks["python"]
+        if int(args.seed) != framework_seed:
+            _log.warning(
+                "seedlock: TrainingArguments.seed was %d but seedlock's root seed is %d; the "
+                "Trainer had reseeded with %d. Set args.seed=%d and reseeded with seedlock's "
+                "seed (pass TrainingArguments(seed=%d) to silence this).",
+                args.seed,
+                root,
+                args.seed,
+                framework_seed,
+                framework_seed,
+            )
+            self.aligned_from = int(args.seed)
+            args.seed = framework_seed
+        self._root = root
+        self.report = report
+
+    def on_init_end(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any
+    ) -> None:
+        """Align ``args.seed`` and seedlock's root seed, right after the Trainer seeded."""
+        self._align(args)
+
+    # -- data --------------------------------------------------------------------------------
+
+    def _install(self, loader: Any) -> None:
+        assert self._root is not None
+        batch_sampler = _innermost_batch_sampler(loader)
+        # accelerate's DataLoaderShard wraps the DataLoader that actually iterates.
+        while "base_dataloader" in vars(loader):
+            loader = vars(loader)["base_dataloader"]
+        dataset = loader.dataset
+        if not isinstance(batch_sampler.sampler, EpochSampler):
+            # One global order (world=1): accelerate splits its batches across processes, so
+            # each optimiser step sees the same samples for any number of processes.
+            sampler = EpochSampler(len(dataset), shuffle=True, rank=0, world=1, seed=self._root)
+            batch_sampler.sampler = sampler
+            # DataLoader refuses new attributes once built, to protect running iterators; none
+            # has started yet (on_train_begin comes before the first iter()).
+            object.__setattr__(loader, "sampler", sampler)
+        if not isinstance(dataset, SeededDataset):
+            object.__setattr__(loader, "dataset", SeededDataset(dataset, self._root))
+        # Each new iterator draws its workers' base seed from this generator, else from the
+        # global torch RNG: a resumed run builds iterators at other moments than an
+        # uninterrupted one (a skipping loader, persistent workers), which would shift dropout.
+        # The samples do not depend on it: each is reseeded from (seed, epoch, index).
+        loader.generator = torch_generator("data", "loader", seed=self._root)
+
+    def on_train_begin(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any
+    ) -> None:
+        """Install seedlock's order and per-sample seeding; pick up a resumed RNG state."""
+        self._align(args)
+        loader = kwargs.get("train_dataloader")
+        if self.data and loader is not None:
+            self._install(loader)
+        self._pending = None
+        if state.global_step > 0:
+            self._pending = self._load(state)
+
+    # -- checkpoints ------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """What the Trainer stores in ``trainer_state.json`` with each checkpoint (JSON only)."""
+        return {
+            "args": {"seed": self._root if self._root is not None else self.seed},
+            "attributes": {},
+            "seedlock": {
+                "kind": _KIND,
+                "format": STATE_FORMAT,
+                "seed": self._root,
+                "rng": snapshot().to_dict(),
+            },
+        }
+
+    def _load(self, state: TrainerState) -> Snapshot | None:
+        stateful: Any = state.stateful_callbacks
+        stored = stateful.get(type(self).__name__) if isinstance(stateful, Mapping) else None
+        if isinstance(stored, list):
+            stored = stored[0] if stored else None
+        entry = stored.get("seedlock") if isinstance(stored, Mapping) else None
+        if entry is None:
+            _log.warning(
+                "seedlock: the checkpoint resumed at step %d holds no seedlock state (it was "
+                "saved without SeedlockCallback); RNG streams continue from the Trainer's own "
+                "rng_state file only.",
+                state.global_step,
+            )
+            return None
+        if not isinstance(entry, Mapping) or entry.get("kind") != _KIND:
+            raise StateError(
+                f"trainer_state.json holds a {type(self).__name__} entry that is not seedlock's "
+                "state. The checkpoint is corrupt or from another callback of that name."
+            )
+        if entry.get("format") != STATE_FORMAT:
+            raise StateError(
+                f"the checkpoint's seedlock state has format {entry.get('format')!r}; this "
+                f"seedlock reads format {STATE_FORMAT}. Resume with the seedlock that saved it."
+            )
+        if entry.get("seed") != self._root:
+            raise StateError(
+                f"the checkpoint was trained with root seed {entry.get('seed')!r}, this run has "
+                f"{self._root}. Resume with the same seed (seed_everything or "
+                "SeedlockCallback(seed=...))."
+            )
+        # The Trainer restores its RNG state at the start of the resumed epoch when the
+        # checkpoint ends an epoch, else after fetching the first resumed batch; seedlock's
+        # state goes back at the same moment.
+        self._restore_at_step = float(state.epoch or 0.0) != int(state.epoch or 0.0)
+        return Snapshot.from_dict(entry["rng"])
+
+    def on_epoch_begin(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any
+    ) -> None:
+        """Put back the checkpoint's RNG state when resuming at an epoch boundary."""
+        if self._pending is not None and not self._restore_at_step:
+            restore(self._pending)
+            self._pending = None
+
+    def on_step_begin(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any
+    ) -> None:
+        """Put back the checkpoint's RNG state when resuming mid-epoch."""
+        if self._pending is not None:
+            restore(self._pending)
+            self._pending = None

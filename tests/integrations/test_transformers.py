@@ -1,0 +1,161 @@
+"""seedlock.transformers: the Hugging Face Trainer seeded, worker-invariant, exactly resumable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+import torch  # noqa: E402
+from transformers import Trainer, TrainerState, TrainingArguments  # noqa: E402
+
+import seedlock  # noqa: E402
+from seedlock import StateError  # noqa: E402
+from seedlock.transformers import SeedlockCallback  # noqa: E402
+
+pytestmark = pytest.mark.torch
+
+SCRIPT = Path(__file__).with_name("hf_run.py")
+OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in OFFLINE.items():
+        monkeypatch.setenv(name, value)
+
+
+def _run(out: Path, workers: int, *modes: str) -> dict[str, str]:
+    env = {**os.environ, **OFFLINE, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("SEEDLOCK_SEED", None)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), str(out), str(workers), *modes],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = {}
+    for line in done.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] in modes:
+            results[parts[0]] = parts[1]
+            assert parts[2] == ("9" if parts[0] == "stop" else "18"), line
+    assert set(results) == set(modes), done.stdout
+    return results
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[int, str], str]:
+    """Final-weight digests: 3 epochs straight, and stopped mid-epoch 2 then resumed anew."""
+    root = tmp_path_factory.mktemp("hf")
+    with ThreadPoolExecutor(2) as pool:
+        first = {w: pool.submit(_run, root / str(w), w, "full", "plain", "stop") for w in (0, 2)}
+        results = {(w, m): d for w, f in first.items() for m, d in f.result().items()}
+        resumed = {w: pool.submit(_run, root / str(w), w, "resume") for w in (0, 2)}
+        results.update({(w, "resume"): f.result()["resume"] for w, f in resumed.items()})
+    return results
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_resume_from_checkpoint_in_a_new_process_gives_bit_identical_weights(
+    weights: dict[tuple[int, str], str], workers: int
+) -> None:
+    assert weights[workers, "resume"] == weights[workers, "full"]
+
+
+def test_weights_are_identical_for_0_and_2_workers(weights: dict[tuple[int, str], str]) -> None:
+    assert weights[0, "full"] == weights[2, "full"]
+
+
+def test_without_the_callback_the_worker_count_changes_the_weights(
+    weights: dict[tuple[int, str], str],
+) -> None:
+    # The control: the same script without SeedlockCallback is not worker-invariant, so the
+    # equalities above are the callback's doing.
+    assert weights[0, "plain"] != weights[2, "plain"]
+    assert weights[0, "plain"] != weights[0, "full"]
+
+
+def test_the_checkpoint_holds_seedlocks_state_as_json(
+    weights: dict[tuple[int, str], str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    del weights  # the checkpoints it wrote
+    base = tmp_path_factory.getbasetemp()
+    state_files = sorted(base.glob("hf*/0/checkpoint-9/trainer_state.json"))
+    assert state_files
+    entry = json.loads(state_files[0].read_text())["stateful_callbacks"]["SeedlockCallback"]
+    assert entry["seedlock"]["seed"] == 7
+    assert entry["seedlock"]["kind"] == "seedlock.transformers"
+    assert seedlock.Snapshot.from_dict(entry["seedlock"]["rng"]).frameworks["torch"]
+
+
+def _tiny_trainer(tmp_path: Path, callbacks: list[SeedlockCallback], **kwargs: object) -> Trainer:
+    args = TrainingArguments(
+        output_dir=str(tmp_path), report_to="none", use_cpu=True, disable_tqdm=True, **kwargs
+    )
+    return Trainer(model=torch.nn.Linear(2, 2), args=args, callbacks=callbacks)
+
+
+def test_trainer_seed_is_aligned_with_seedlocks_root_seed(tmp_path: Path) -> None:
+    seedlock.seed_everything(7)
+    callback = SeedlockCallback()
+    trainer = _tiny_trainer(tmp_path, [callback])  # TrainingArguments' default seed is 42
+    drawn = torch.rand(3)
+    torch.manual_seed(7)
+    assert torch.equal(drawn, torch.rand(3))
+    assert trainer.args.seed == 7
+    assert callback.aligned_from == 42
+    assert callback.report is not None and callback.report.seed == 7
+
+
+def test_without_the_callback_the_trainer_silently_reseeds_with_its_own_seed(
+    tmp_path: Path,
+) -> None:
+    seedlock.seed_everything(7)
+    _tiny_trainer(tmp_path, [])
+    drawn = torch.rand(3)
+    torch.manual_seed(42)
+    assert torch.equal(drawn, torch.rand(3))
+
+
+def test_an_explicit_callback_seed_wins_and_an_agreeing_seed_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    callback = SeedlockCallback(seed=11)
+    trainer = _tiny_trainer(tmp_path, [callback], seed=11)
+    assert trainer.args.seed == 11 and callback.aligned_from is None
+    assert seedlock.root_seed() == 11
+
+
+def _resumed_state(entry: object, step: int = 3) -> TrainerState:
+    return TrainerState(global_step=step, epoch=0.5, stateful_callbacks={"SeedlockCallback": entry})
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"args": {}, "seedlock": {"kind": "other"}}, "not seedlock's state"),
+        ({"seedlock": {"kind": "seedlock.transformers", "format": 99}}, "format 99"),
+        (
+            {"seedlock": {"kind": "seedlock.transformers", "format": 1, "seed": 8, "rng": {}}},
+            "root seed 8",
+        ),
+    ],
+)
+def test_a_foreign_or_mismatched_checkpoint_state_is_refused(
+    tmp_path: Path, entry: dict[str, object], message: str
+) -> None:
+    callback = SeedlockCallback(seed=7)
+    trainer = _tiny_trainer(tmp_path, [callback], seed=7)
+    with pytest.raises(StateError, match=message):
+        callback.on_train_begin(trainer.args, _resumed_state(entry), trainer.control)
