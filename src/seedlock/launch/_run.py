@@ -20,7 +20,6 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 from seedlock._errors import SeedlockError
@@ -47,6 +46,7 @@ from seedlock.launch._protocol import (
     STREAMS_VAR,
     THREADS_VAR,
 )
+from seedlock.launch._signals import forward_signals, popen_options, stop_requested, track_child
 from seedlock.store import RunRecord, Store
 
 __all__ = ["HOOK_DIR", "RunResult", "child_env", "resolve_seed_arg", "run_command"]
@@ -226,35 +226,6 @@ class _Pump(threading.Thread):
         return b"".join(self._chunks).decode("utf-8", errors="replace")
 
 
-class _ForwardSignals:
-    """While the child runs: pass SIGTERM/SIGHUP on to it, and leave Ctrl-C to the child alone.
-
-    The terminal sends SIGINT to the whole foreground group, so the child gets it directly; the
-    parent ignores it and records whatever the child does about it.
-    """
-
-    _FORWARD = (signal.SIGTERM, signal.SIGHUP)
-
-    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
-        self._proc = proc
-        self._saved: dict[int, Any] = {}
-
-    def _forward(self, signum: int, frame: FrameType | None) -> None:
-        if self._proc.poll() is None:
-            self._proc.send_signal(signum)
-
-    def __enter__(self) -> _ForwardSignals:
-        if threading.current_thread() is threading.main_thread():
-            for signum in self._FORWARD:
-                self._saved[signum] = signal.signal(signum, self._forward)
-            self._saved[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for signum, handler in self._saved.items():
-            signal.signal(signum, handler)
-
-
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -405,6 +376,11 @@ def run_command(
     seed = normalize_seed(seed)
     if threads is not None and (isinstance(threads, bool) or threads < 1):
         raise SeedlockError(f"threads must be a positive int, got {threads!r}.")
+    stopped = stop_requested()
+    if stopped is not None:
+        raise SeedlockError(
+            f"not started: seedlock is stopping after {signal.Signals(stopped).name}."
+        )
     own = normalize_streams(streams or {}, name="run_command(streams=...)")
     if own:
         tags = {**(tags or {}), "streams": format_streams(own)}
@@ -433,7 +409,12 @@ def run_command(
     )
     try:
         proc = subprocess.Popen(
-            command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            command,
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            **popen_options(),
         )
     except OSError as exc:
         message = f"cannot start {command[0]!r}: {exc.strerror or exc}"
@@ -449,7 +430,7 @@ def run_command(
     )
     for pump in pumps:
         pump.start()
-    with _ForwardSignals(proc):
+    with forward_signals(), track_child(proc):
         returncode = proc.wait()
         for pump in pumps:
             # A background process the command started (`cmd &`, a daemon) may hold the pipes
@@ -457,6 +438,11 @@ def run_command(
             pump.join(timeout=_PIPE_GRACE_S)
     stdout, stderr = (pump.text() for pump in pumps)
 
+    stopped = stop_requested()
+    if stopped is not None and returncode != 0:
+        # Ended by a signal passed on from seedlock (Ctrl-C, SIGTERM): recorded as killed by
+        # it, whatever the command made of it (Python exits 1 on KeyboardInterrupt).
+        returncode = -stopped
     status = _status(returncode)
     out_tail, err_tail = stdout[-_TAIL_CHARS:], stderr[-_TAIL_CHARS:]
     try:

@@ -508,7 +508,10 @@ def run_sweep(
                 record = _failed_record(run_store, spec, key, since=began)
             finish(key, record, error)
 
-        interrupted = run_local(to_run, run_one, jobs=jobs, on_start=started, on_done=done)
+        from seedlock.launch import forward_signals
+
+        with forward_signals():
+            interrupted = run_local(to_run, run_one, jobs=jobs, on_start=started, on_done=done)
     return SweepResult(
         spec=spec,
         outcomes=[outcomes[s] for s in to_run if s in outcomes],
