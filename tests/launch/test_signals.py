@@ -181,3 +181,30 @@ def test_verify_never_deletes_through_a_symlink_a_run_made(
     assert code == 2
     assert "leads outside the working directory" in capsys.readouterr().err
     assert (outside / "model.pt").read_text() == "first"  # written by run 1, never deleted
+
+
+# A Python child that skips the start-up hook is not seeded: the record and verify say so.
+
+
+@pytest.mark.parametrize("flag", ["-I", "-E", "-S", "-sE"])
+def test_a_python_started_without_the_hook_is_recorded_as_unseeded(
+    tmp_path: Path, flag: str
+) -> None:
+    from seedlock.launch import run_command
+
+    code = "import os; print(os.environ.get('SEEDLOCK_SEED'))"
+    store = Store(tmp_path / "r.db")
+    result = run_command([sys.executable, flag, "-c", code], seed=3, store=store, echo=False)
+    assert "start-up hook never ran" in result.record.tags["unseeded"]
+    plain = run_command([sys.executable, "-c", code], seed=3, store=store, echo=False)
+    assert "unseeded" not in plain.record.tags
+
+
+def test_verify_reports_an_unseeded_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from seedlock.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    main(["verify", "--store", str(tmp_path / "r.db"), "--", sys.executable, "-I", "-c", "pass"])
+    assert "not seeded: python -I ignores PYTHONPATH" in capsys.readouterr().out

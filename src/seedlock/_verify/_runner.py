@@ -28,7 +28,7 @@ from seedlock._verify._compare import (
     compare_stdout,
 )
 from seedlock._verify._report import VerifyResult, rank_findings
-from seedlock.launch._run import is_python_command
+from seedlock.launch._run import is_python_command, unseeded_reason
 
 if TYPE_CHECKING:
     from seedlock.launch import RunResult
@@ -348,6 +348,11 @@ def verify_command(
         )
         if jobs > 1 and outputs:
             notes.append("runs ran one at a time because they write the same --outputs paths")
+        unseeded = unseeded_reason(command)
+        if unseeded is not None:
+            notes.append(
+                f"not seeded: {unseeded}; the runs are not reproducible until the flag is dropped"
+            )
         say(f"running {n} times with seed {seed}: {' '.join(command)}")
         envs = _trace_envs(scratch, "main", n, None) if trace else [{} for _ in range(n)]
         results = runner.run_all(envs, "main")

@@ -186,6 +186,55 @@ def is_python_command(command: Sequence[str]) -> bool:
     return first.startswith(b"#!") and b"python" in first
 
 
+#: The tag a record gets when its Python process cannot have been seeded by the start-up hook.
+UNSEEDED_TAG = "unseeded"
+_TAKES_VALUE = frozenset("WXQ")
+
+
+def unseeded_reason(command: Sequence[str]) -> str | None:
+    """Why a Python ``command`` skips seedlock's start-up hook, or ``None`` when it does not.
+
+    ``-I`` (isolated), ``-E`` (ignore ``PYTHON*`` variables) and ``-S`` (no ``site``) each keep
+    the interpreter from loading the hook through ``PYTHONPATH``, so the process is not seeded.
+
+    Example:
+        >>> unseeded_reason(["python", "-I", "train.py"])
+        'python -I ignores PYTHONPATH, so the start-up hook never ran and nothing was seeded'
+        >>> unseeded_reason(["python", "-u", "train.py"]) is None
+        True
+    """
+    start = next(
+        (i for i, part in enumerate(command) if _PYTHON_NAME.fullmatch(os.path.basename(part))),
+        None,
+    )
+    if start is None:
+        return None
+    reasons = {
+        "I": "-I ignores PYTHONPATH",
+        "E": "-E ignores PYTHONPATH",
+        "S": "-S skips site and sitecustomize",
+    }
+    args = list(command[start + 1 :])
+    index = 0
+    while index < len(args):
+        part = args[index]
+        if not part.startswith("-") or part in ("-", "--") or part.startswith("--"):
+            return None
+        letters = part[1:]
+        for position, letter in enumerate(letters):
+            if letter in reasons:
+                why = reasons[letter]
+                return f"python {why}, so the start-up hook never ran and nothing was seeded"
+            if letter in "cm":
+                return None  # what follows is the program
+            if letter in _TAKES_VALUE:
+                if position == len(letters) - 1:
+                    index += 1  # -W error: the value is the next argument
+                break
+        index += 1
+    return None
+
+
 # How long output still arriving after the command exited is waited for.
 _PIPE_GRACE_S = 2.0
 
@@ -384,6 +433,10 @@ def run_command(
     own = normalize_streams(streams or {}, name="run_command(streams=...)")
     if own:
         tags = {**(tags or {}), "streams": format_streams(own)}
+    unseeded = unseeded_reason(command)
+    if unseeded is not None:
+        tags = {**(tags or {}), UNSEEDED_TAG: unseeded}
+        _log.warning("seedlock: %s (drop the flag to seed it)", unseeded)
     store = store if store is not None else Store()
     workdir = os.path.abspath(cwd if cwd is not None else os.getcwd())
     record = store.start_run(
