@@ -84,7 +84,7 @@ def test_gpus_are_read_from_nvidia_smi(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         collector,
         "_run",
-        lambda argv: (
+        lambda argv, env=None: (
             "NVIDIA H100 80GB HBM3, 550.54.15, 81559 MiB\nNVIDIA H100, 550.54.15, 81559 MiB\n"
         ),
     )
@@ -99,7 +99,7 @@ def test_gpus_are_read_from_nvidia_smi(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_gpus_are_unknown_without_nvidia_smi_or_torch_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(collector, "_run", lambda argv: None)
+    monkeypatch.setattr(collector, "_run", lambda argv, env=None: None)
     fake_torch = types.SimpleNamespace(cuda=types.SimpleNamespace(is_available=lambda: False))
     monkeypatch.setitem(sys.modules, "torch", fake_torch)
     assert collector._gpus() is None

@@ -28,7 +28,7 @@ from seedlock._verify._compare import (
     compare_stdout,
 )
 from seedlock._verify._report import VerifyResult, rank_findings
-from seedlock.launch._run import is_python_command
+from seedlock.launch._run import is_python_command, unseeded_reason
 
 if TYPE_CHECKING:
     from seedlock.launch import RunResult
@@ -64,10 +64,25 @@ def _check_outputs(outputs: Sequence[str], cwd: Path) -> None:
             )
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
+def _remove(path: Path, root: Path) -> None:
+    """Delete an output before a run, only if it still lies inside ``root``.
+
+    Checked right before each deletion, because a run can turn a folder on the way into a
+    symlink to somewhere else; a symlink itself is removed, never followed.
+    """
+    base = root.resolve()
+    parent = path.parent.resolve()
+    if parent != base and base not in parent.parents:
+        raise SeedlockError(
+            f"output {str(path)!r} now leads outside the working directory {str(base)!r} "
+            f"(through {str(parent)!r}, a symlink made by a run?). Nothing was deleted; remove "
+            "the symlink and run verify again."
+        )
+    if path.is_symlink():
+        path.unlink()
+    elif path.is_dir():
         shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
+    elif path.exists():
         path.unlink()
 
 
@@ -151,7 +166,7 @@ class _Runner:
         from seedlock.launch import run_command
 
         for given in self.outputs:
-            _remove(self.cwd / given)
+            _remove(self.cwd / given, self.cwd)
         result = run_command(
             self.command,
             seed=self.seed,
@@ -183,7 +198,10 @@ class _Runner:
         # Runs writing the same output paths must not overlap; only those run one at a time.
         if self.jobs == 1 or self.outputs:
             return [self.run(i, len(envs), env, tag) for i, env in enumerate(envs, start=1)]
-        with ThreadPoolExecutor(max_workers=min(self.jobs, len(envs))) as pool:
+        from seedlock.launch import forward_signals
+
+        # Signals reach this (main) thread: passed on to every running run's process group.
+        with forward_signals(), ThreadPoolExecutor(max_workers=min(self.jobs, len(envs))) as pool:
             futures = [
                 pool.submit(self.run, i, len(envs), env, tag) for i, env in enumerate(envs, start=1)
             ]
@@ -330,6 +348,11 @@ def verify_command(
         )
         if jobs > 1 and outputs:
             notes.append("runs ran one at a time because they write the same --outputs paths")
+        unseeded = unseeded_reason(command)
+        if unseeded is not None:
+            notes.append(
+                f"not seeded: {unseeded}; the runs are not reproducible until the flag is dropped"
+            )
         say(f"running {n} times with seed {seed}: {' '.join(command)}")
         envs = _trace_envs(scratch, "main", n, None) if trace else [{} for _ in range(n)]
         results = runner.run_all(envs, "main")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -70,11 +71,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return EXIT_USAGE
+    from seedlock.launch import clear_stop_request, stop_requested
+
+    clear_stop_request()
     try:
-        return int(handler(args))
+        code = int(handler(args))
     except SeedlockError as exc:
-        print(f"seedlock {args.subcommand}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        if stop_requested() is None:
+            print(f"seedlock {args.subcommand}: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        code = EXIT_USAGE
+    stopped = stop_requested()
+    if stopped is not None:
+        # Ended by a signal seedlock passed on to its commands: exit as a shell reports it.
+        name = signal.Signals(stopped).name
+        print(f"seedlock {args.subcommand}: stopped by {name}", file=sys.stderr)
+        return 128 + stopped
+    return code
 
 
 def console_main() -> None:

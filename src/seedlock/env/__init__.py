@@ -18,9 +18,17 @@ from __future__ import annotations
 import os
 
 from seedlock.env._diff import IMPACTS, Difference, FingerprintLike, diff
-from seedlock.env._fingerprint import FORMAT, Fingerprint, collect
+from seedlock.env._fingerprint import FORMAT, Fingerprint, collect, redact_env
 
-__all__ = ["FORMAT", "IMPACTS", "Difference", "Fingerprint", "diff", "fingerprint"]
+__all__ = [
+    "FORMAT",
+    "IMPACTS",
+    "Difference",
+    "Fingerprint",
+    "diff",
+    "fingerprint",
+    "redact_env",
+]
 
 
 class _FingerprintFunction:

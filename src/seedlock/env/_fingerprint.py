@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -259,7 +260,7 @@ def _flat_section(data: dict[str, Any], name: str) -> dict[str, Any]:
     return dict(section)
 
 
-def _run(argv: list[str]) -> str | None:
+def _run(argv: list[str], env: Mapping[str, str] | None = None) -> str | None:
     try:
         done = subprocess.run(
             argv,
@@ -268,6 +269,7 @@ def _run(argv: list[str]) -> str | None:
             timeout=_TIMEOUT_S,
             check=False,
             stdin=subprocess.DEVNULL,
+            env=None if env is None else dict(env),
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -424,16 +426,62 @@ def _flags() -> dict[str, Any]:
     return flags
 
 
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s:]+:[^/@\s]*@")
+REDACTED = "<redacted>"
+
+
+def redact_env(variables: Mapping[str, str]) -> dict[str, str]:
+    """``variables`` safe to store: secret-looking names redacted, URL passwords masked.
+
+    A name containing TOKEN, SECRET, KEY, PASSWORD, PASSWD, CREDENTIAL or AUTH (any case,
+    any prefix) keeps its name with the value replaced; ``scheme://user:password@host`` in any
+    value loses the user and password.
+
+    Example:
+        >>> redact_env({"SEEDLOCK_API_TOKEN": "abc", "DB": "postgres://u:p@h/db", "X": "1"})
+        {'SEEDLOCK_API_TOKEN': '<redacted>', 'DB': 'postgres://***@h/db', 'X': '1'}
+    """
+    safe = {}
+    for name, value in variables.items():
+        if _SECRET_NAME.search(name):
+            safe[name] = REDACTED
+        else:
+            safe[name] = _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}***@", value)
+    return safe
+
+
 def _env() -> dict[str, Any]:
-    return {
-        name: value
-        for name, value in sorted(os.environ.items())
-        if name in ENV_VARS or name.startswith("SEEDLOCK_")
-    }
+    return redact_env(
+        {
+            name: value
+            for name, value in sorted(os.environ.items())
+            if name in ENV_VARS or name.startswith("SEEDLOCK_")
+        }
+    )
+
+
+#: git must not run a repository's configured commands: fsmonitor (run by `git status`),
+#: hooks, external diff tools, pagers; nor write its index.
+_GIT_SAFE = (
+    "-c",
+    "core.fsmonitor=",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "core.untrackedCache=false",
+    "-c",
+    "diff.external=",
+    "-c",
+    "core.pager=cat",
+)
 
 
 def _git(cwd: str) -> dict[str, Any] | None:
-    out = _run(["git", "-C", cwd, "status", "--porcelain=v2", "--branch", "--untracked-files=no"])
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+    env.pop("GIT_EXTERNAL_DIFF", None)
+    argv = ["git", *_GIT_SAFE, "-C", cwd, "status", "--porcelain=v2", "--branch"]
+    out = _run([*argv, "--untracked-files=no"], env)
     if out is None:
         return None
     commit = branch = None

@@ -22,12 +22,15 @@ __all__ = [
     "RunDiff",
     "RunResult",
     "child_env",
+    "clear_stop_request",
     "diff_runs",
+    "forward_signals",
     "log",
     "log_artifact",
     "repair_runs",
     "resolve_seed_arg",
     "run_command",
+    "stop_requested",
 ]
 
 # Loaded on first use: the start-up hook imports this package in every child process, and only
@@ -41,6 +44,9 @@ _LAZY = {
     "child_env": "seedlock.launch._run",
     "resolve_seed_arg": "seedlock.launch._run",
     "run_command": "seedlock.launch._run",
+    "forward_signals": "seedlock.launch._signals",
+    "clear_stop_request": "seedlock.launch._signals",
+    "stop_requested": "seedlock.launch._signals",
 }
 
 
@@ -61,3 +67,4 @@ if TYPE_CHECKING:
     from seedlock.launch._diff import Difference, RunDiff, diff_runs
     from seedlock.launch._repair import repair_runs
     from seedlock.launch._run import RunResult, child_env, resolve_seed_arg, run_command
+    from seedlock.launch._signals import clear_stop_request, forward_signals, stop_requested

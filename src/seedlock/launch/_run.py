@@ -24,7 +24,6 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 from seedlock._errors import SeedlockError, StoreError
@@ -52,6 +51,7 @@ from seedlock.launch._protocol import (
     STREAMS_VAR,
     THREADS_VAR,
 )
+from seedlock.launch._signals import forward_signals, popen_options, stop_requested, track_child
 from seedlock.store import RunRecord, Store
 
 __all__ = ["HOOK_DIR", "RunResult", "child_env", "resolve_seed_arg", "run_command"]
@@ -200,6 +200,55 @@ def is_python_command(command: Sequence[str]) -> bool:
     return first.startswith(b"#!") and b"python" in first
 
 
+#: The tag a record gets when its Python process cannot have been seeded by the start-up hook.
+UNSEEDED_TAG = "unseeded"
+_TAKES_VALUE = frozenset("WXQ")
+
+
+def unseeded_reason(command: Sequence[str]) -> str | None:
+    """Why a Python ``command`` skips seedlock's start-up hook, or ``None`` when it does not.
+
+    ``-I`` (isolated), ``-E`` (ignore ``PYTHON*`` variables) and ``-S`` (no ``site``) each keep
+    the interpreter from loading the hook through ``PYTHONPATH``, so the process is not seeded.
+
+    Example:
+        >>> unseeded_reason(["python", "-I", "train.py"])
+        'python -I ignores PYTHONPATH, so the start-up hook never ran and nothing was seeded'
+        >>> unseeded_reason(["python", "-u", "train.py"]) is None
+        True
+    """
+    start = next(
+        (i for i, part in enumerate(command) if _PYTHON_NAME.fullmatch(os.path.basename(part))),
+        None,
+    )
+    if start is None:
+        return None
+    reasons = {
+        "I": "-I ignores PYTHONPATH",
+        "E": "-E ignores PYTHONPATH",
+        "S": "-S skips site and sitecustomize",
+    }
+    args = list(command[start + 1 :])
+    index = 0
+    while index < len(args):
+        part = args[index]
+        if not part.startswith("-") or part in ("-", "--") or part.startswith("--"):
+            return None
+        letters = part[1:]
+        for position, letter in enumerate(letters):
+            if letter in reasons:
+                why = reasons[letter]
+                return f"python {why}, so the start-up hook never ran and nothing was seeded"
+            if letter in "cm":
+                return None  # what follows is the program
+            if letter in _TAKES_VALUE:
+                if position == len(letters) - 1:
+                    index += 1  # -W error: the value is the next argument
+                break
+        index += 1
+    return None
+
+
 # How long output still arriving after the command exited is waited for.
 _PIPE_GRACE_S = 2.0
 
@@ -238,35 +287,6 @@ class _Pump(threading.Thread):
 
     def text(self) -> str:
         return b"".join(self._chunks).decode("utf-8", errors="replace")
-
-
-class _ForwardSignals:
-    """While the child runs: pass SIGTERM/SIGHUP on to it, and leave Ctrl-C to the child alone.
-
-    The terminal sends SIGINT to the whole foreground group, so the child gets it directly; the
-    parent ignores it and records whatever the child does about it.
-    """
-
-    _FORWARD = (signal.SIGTERM, signal.SIGHUP)
-
-    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
-        self._proc = proc
-        self._saved: dict[int, Any] = {}
-
-    def _forward(self, signum: int, frame: FrameType | None) -> None:
-        if self._proc.poll() is None:
-            self._proc.send_signal(signum)
-
-    def __enter__(self) -> _ForwardSignals:
-        if threading.current_thread() is threading.main_thread():
-            for signum in self._FORWARD:
-                self._saved[signum] = signal.signal(signum, self._forward)
-            self._saved[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for signum, handler in self._saved.items():
-            signal.signal(signum, handler)
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -453,9 +473,18 @@ def run_command(
     seed = normalize_seed(seed)
     if threads is not None and (isinstance(threads, bool) or threads < 1):
         raise SeedlockError(f"threads must be a positive int, got {threads!r}.")
+    stopped = stop_requested()
+    if stopped is not None:
+        raise SeedlockError(
+            f"not started: seedlock is stopping after {signal.Signals(stopped).name}."
+        )
     own = normalize_streams(streams or {}, name="run_command(streams=...)")
     if own:
         tags = {**(tags or {}), "streams": format_streams(own)}
+    unseeded = unseeded_reason(command)
+    if unseeded is not None:
+        tags = {**(tags or {}), UNSEEDED_TAG: unseeded}
+        _log.warning("seedlock: %s (drop the flag to seed it)", unseeded)
     store = store if store is not None else Store()
     workdir = os.path.abspath(cwd if cwd is not None else os.getcwd())
     record = store.start_run(
@@ -493,7 +522,12 @@ def run_command(
     )
     try:
         proc = subprocess.Popen(
-            command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            command,
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            **popen_options(),
         )
     except OSError as exc:
         message = f"cannot start {command[0]!r}: {exc.strerror or exc}"
@@ -509,7 +543,7 @@ def run_command(
     )
     for pump in pumps:
         pump.start()
-    with _ForwardSignals(proc):
+    with forward_signals(), track_child(proc):
         returncode = proc.wait()
         for pump in pumps:
             # A background process the command started (`cmd &`, a daemon) may hold the pipes
@@ -517,6 +551,11 @@ def run_command(
             pump.join(timeout=_PIPE_GRACE_S)
     stdout, stderr = (pump.text() for pump in pumps)
 
+    stopped = stop_requested()
+    if stopped is not None and returncode != 0:
+        # Ended by a signal passed on from seedlock (Ctrl-C, SIGTERM): recorded as killed by
+        # it, whatever the command made of it (Python exits 1 on KeyboardInterrupt).
+        returncode = -stopped
     status = _status(returncode)
     out_tail, err_tail = stdout[-_TAIL_CHARS:], stderr[-_TAIL_CHARS:]
     try:

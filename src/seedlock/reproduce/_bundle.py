@@ -256,9 +256,11 @@ def export_run(
         "outputs": {_relative(k, cwd): v for k, v in record.outputs.items()},
         "host": record.host,
     }
+    from seedlock.env import redact_env
+
     bundle = RunBundle(
         run=run,
-        env=_seedlock_env(record),
+        env=redact_env(_seedlock_env(record)),
         fingerprint=record.fingerprint,
         git=git,
         inputs=hash_inputs(inputs, cwd) if inputs else {},

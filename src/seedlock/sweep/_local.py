@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from seedlock._errors import SeedlockError
+from seedlock.launch import stop_requested
 
 __all__ = ["run_local"]
 
@@ -27,9 +28,10 @@ def run_local(
 ) -> bool:
     """Run ``run_one(seed)`` for every seed, at most ``jobs`` at a time.
 
-    Threads only wait on child processes here, so they do not compete for the GIL. On Ctrl-C no
-    new seed starts and the running ones are waited for (their children got the same Ctrl-C
-    from the terminal); a second Ctrl-C abandons them.
+    Threads only wait on child processes here, so they do not compete for the GIL. On Ctrl-C,
+    SIGTERM or SIGHUP no new seed starts; the signal is passed on to every running seed's process
+    group (see :func:`seedlock.launch.forward_signals`) and they are waited for; a second signal
+    kills them.
 
     Returns:
         ``True`` when the sweep was interrupted.
@@ -42,6 +44,7 @@ def run_local(
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="seedlock-sweep")
     try:
         while running or (pending and not interrupted):
+            interrupted = interrupted or stop_requested() is not None
             try:
                 while pending and not interrupted and len(running) < jobs:
                     seed = pending.popleft()

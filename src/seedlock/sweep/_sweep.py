@@ -522,7 +522,10 @@ def run_sweep(
                     problem = f"{problem}; its record could not be read either: {exc}"
             finish(key, record, problem)
 
-        interrupted = run_local(to_run, run_one, jobs=jobs, on_start=started, on_done=done)
+        from seedlock.launch import forward_signals
+
+        with forward_signals():
+            interrupted = run_local(to_run, run_one, jobs=jobs, on_start=started, on_done=done)
     return SweepResult(
         spec=spec,
         outcomes=[outcomes[s] for s in to_run if s in outcomes],
