@@ -17,9 +17,24 @@ from typing import Any
 from seedlock._errors import StateError
 from seedlock.frameworks._base import Change, Finding, Framework, State, require
 
-__all__ = ["PythonRandom", "hash_seed_fixed", "random_state", "set_random_state"]
+__all__ = ["PythonRandom", "hash_seed_fixed", "hash_seed_for", "random_state", "set_random_state"]
 
 _PROBE = b"seedlock-hash-probe"
+
+
+def hash_seed_for(root: int) -> int:
+    """The ``PYTHONHASHSEED`` that Python processes of a run with root seed ``root`` start with.
+
+    A pure function of the root (its own derived stream), so a replayed run gets the same
+    str/bytes hashes, hence the same set and dict-of-str iteration order.
+
+    Example:
+        >>> hash_seed_for(42)
+        2638996560
+    """
+    from seedlock._seed import derive
+
+    return derive("python", "hashseed", seed=root) % 2**32
 
 
 def hash_seed_fixed() -> bool:
