@@ -19,6 +19,7 @@ PUBLIC = {
     "derive_many",
     "doctor",
     "fingerprint",
+    "fingerprint_diff",
     "isolate",
     "jax_key",
     "log",

@@ -38,6 +38,7 @@ _LAZY = {
     "doctor": "seedlock._doctor",
     "Finding": "seedlock._doctor",
     "fingerprint": "seedlock.env",
+    "fingerprint_diff": "seedlock.env",
     "log": "seedlock.launch",
     "log_artifact": "seedlock.launch",
     "verify": "seedlock._verify",
@@ -102,6 +103,7 @@ if TYPE_CHECKING:
     from seedlock._generators import torch_generator as torch_generator
     from seedlock._verify import verify as verify
     from seedlock.env import fingerprint as fingerprint
+    from seedlock.env import fingerprint_diff as fingerprint_diff
     from seedlock.launch import log as log
     from seedlock.launch import log_artifact as log_artifact
     from seedlock.state import Snapshot as Snapshot

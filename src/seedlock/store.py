@@ -551,7 +551,7 @@ class Store:
             )
         return self._row_to_record(rows[0])
 
-    def list(
+    def runs(
         self,
         *,
         name: str | None = None,

@@ -61,7 +61,7 @@ def test_trace_names_step_five_and_the_weight_changed_by_the_clock(store: Store)
     assert result.divergence is not None
     assert (result.divergence.step, result.divergence.where) == (5, "out.weight")
     assert "first divergence at step 5 in out.weight" in str(result)
-    assert len(store.list()) == 4  # two runs, then two traced at step 5
+    assert len(store.runs()) == 4  # two runs, then two traced at step 5
 
 
 @pytest.mark.torch

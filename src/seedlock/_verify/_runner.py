@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from seedlock._errors import SeedlockError
 from seedlock._verify import trace as trace_module
 from seedlock._verify._compare import (
-    Difference,
+    OutputDifference,
     compare_exit_codes,
     compare_files,
     compare_metric_history,
@@ -79,8 +79,8 @@ def _files_under(root: Path) -> dict[str, Path]:
 
 def _compare_outputs(
     outputs: Sequence[str], first: Path, other: Path, run: int
-) -> tuple[list[Difference], int, int]:
-    diffs: list[Difference] = []
+) -> tuple[list[OutputDifference], int, int]:
+    diffs: list[OutputDifference] = []
     n_files = n_tensors = 0
     for index, given in enumerate(outputs):
         files_a = _files_under(first / str(index))
@@ -90,7 +90,7 @@ def _compare_outputs(
             if rel not in files_a or rel not in files_b:
                 has_a = "present" if rel in files_a else "missing"
                 has_b = "present" if rel in files_b else "missing"
-                diffs.append(Difference("file", label, has_a, has_b, run))
+                diffs.append(OutputDifference("file", label, has_a, has_b, run))
                 continue
             found, tensors = compare_files(files_a[rel], files_b[rel], label=label, run=run)
             diffs.extend(found)

@@ -149,7 +149,7 @@ def handle(args: argparse.Namespace) -> int:
                 f"`seedlock runs list` takes no run id, got {args.run_id!r}. "
                 f"Use `seedlock runs show {args.run_id}`."
             )
-        records = store.list(name=args.name, sweep=args.sweep, status=args.status, limit=args.limit)
+        records = store.runs(name=args.name, sweep=args.sweep, status=args.status, limit=args.limit)
         if args.json:
             print(json.dumps([r.to_dict() for r in records], indent=2, default=str))
         elif records:

@@ -1,7 +1,7 @@
 """Compare two environment fingerprints, most result-changing differences first.
 
-Determinism contract: ``diff(a, b)`` is a pure function of the two fingerprints; its order is
-fixed (impact, then key), so the same pair always gives the same report.
+Determinism contract: ``fingerprint_diff(a, b)`` is a pure function of the two fingerprints; its
+order is fixed (impact, then key), so the same pair always gives the same report.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Union
 from seedlock._errors import SeedlockTypeError
 from seedlock.env._fingerprint import Fingerprint
 
-__all__ = ["IMPACTS", "Difference", "diff"]
+__all__ = ["IMPACTS", "EnvDifference", "fingerprint_diff"]
 
 #: Impact levels, most likely to change results first.
 IMPACTS = ("high", "medium", "low")
@@ -23,7 +23,7 @@ FingerprintLike = Union[Fingerprint, Mapping[str, Any]]  # noqa: UP007 (runtime 
 
 
 @dataclass(frozen=True)
-class Difference:
+class EnvDifference:
     """One setting that differs between two fingerprints.
 
     Attributes:
@@ -34,7 +34,7 @@ class Difference:
         reason: why it can change results.
 
     Example:
-        >>> Difference("packages.torch", "2.1.0", "2.2.0", "high", "kernels").to_dict()["impact"]
+        >>> EnvDifference("packages.torch", "2.1.0", "2.2.0", "high", "kernels").to_dict()["impact"]
         'high'
     """
 
@@ -158,12 +158,13 @@ def _as_fingerprint(value: object, name: str) -> Fingerprint:
     if isinstance(value, Mapping):
         return Fingerprint.from_dict(dict(value))
     raise SeedlockTypeError(
-        f"diff() {name} must be a Fingerprint or its to_dict() form, got {type(value).__name__}. "
+        f"fingerprint_diff() {name} must be a Fingerprint or its to_dict() form, got "
+        f"{type(value).__name__}. "
         "Pass seedlock.fingerprint() or Fingerprint.load(path)."
     )
 
 
-def diff(a: FingerprintLike, b: FingerprintLike) -> list[Difference]:
+def fingerprint_diff(a: FingerprintLike, b: FingerprintLike) -> list[EnvDifference]:
     """The differences between two fingerprints, most likely to change results first.
 
     Args:
@@ -171,7 +172,7 @@ def diff(a: FingerprintLike, b: FingerprintLike) -> list[Difference]:
         b: the same for the other environment.
 
     Returns:
-        One :class:`Difference` per differing key, ordered by impact (high, medium, low), then
+        One :class:`EnvDifference` per differing key, ordered by impact (high, medium, low), then
         key. The collection time is not compared.
 
     Raises:
@@ -181,7 +182,7 @@ def diff(a: FingerprintLike, b: FingerprintLike) -> list[Difference]:
     Example:
         >>> import seedlock
         >>> fp = seedlock.fingerprint()
-        >>> seedlock.fingerprint.diff(fp, fp)
+        >>> seedlock.fingerprint_diff(fp, fp)
         []
     """
     flat_a = _as_fingerprint(a, "a").flat()
@@ -191,5 +192,5 @@ def diff(a: FingerprintLike, b: FingerprintLike) -> list[Difference]:
         value_a, value_b = flat_a.get(key), flat_b.get(key)
         if value_a != value_b or type(value_a) is not type(value_b):
             impact, reason = _rank(key, value_a, value_b)
-            differences.append(Difference(key, value_a, value_b, impact, reason))
+            differences.append(EnvDifference(key, value_a, value_b, impact, reason))
     return sorted(differences, key=lambda d: (IMPACTS.index(d.impact), d.key))

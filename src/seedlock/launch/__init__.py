@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from seedlock.launch._log import log, log_artifact
 
 __all__ = [
-    "Difference",
+    "RunDifference",
     "RunDiff",
     "RunResult",
     "child_env",
@@ -32,7 +32,7 @@ __all__ = [
 # Loaded on first use: the start-up hook imports this package in every child process, and only
 # the launching side needs subprocess, sqlite3 and the store.
 _LAZY = {
-    "Difference": "seedlock.launch._diff",
+    "RunDifference": "seedlock.launch._diff",
     "RunDiff": "seedlock.launch._diff",
     "diff_runs": "seedlock.launch._diff",
     "RunResult": "seedlock.launch._run",
@@ -56,5 +56,5 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from seedlock.launch._diff import Difference, RunDiff, diff_runs
+    from seedlock.launch._diff import RunDiff, RunDifference, diff_runs
     from seedlock.launch._run import RunResult, child_env, resolve_seed_arg, run_command

@@ -237,9 +237,9 @@ def load_values(
     from seedlock.store import Store
 
     run_store = Store(store)
-    records = run_store.list(sweep=text)
+    records = run_store.runs(sweep=text)
     if not records:
-        known = sorted({r.sweep for r in run_store.list() if r.sweep})
+        known = sorted({r.sweep for r in run_store.runs() if r.sweep})
         raise SeedlockError(
             f"no sweep named {text!r} in the store {str(run_store.path)!r} and no such file; "
             f"known sweeps: {', '.join(known) or '(none)'}. Run `seedlock sweep --name {text} ...` "

@@ -47,7 +47,7 @@ def run_seed_task(
             )
             return {"record": result.record.to_dict(), "error": None}
         except SeedlockError as exc:
-            records = Store(os.path.join(tmp, "runs.db")).list()
+            records = Store(os.path.join(tmp, "runs.db")).runs()
             return {"record": records[0].to_dict() if records else None, "error": str(exc)}
 
 

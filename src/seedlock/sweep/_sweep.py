@@ -302,7 +302,7 @@ def plan_sweep(
     wanted_keys = spec.keys if spec.vary else seed_list
     skipped: list[int] = []
     if resume:
-        finished = store.list(sweep=name, status="finished")
+        finished = store.runs(sweep=name, status="finished")
         if spec.vary:
             done_cells = {r.tags.get(CELL_TAG) for r in finished}
             skipped = [k for k in wanted_keys if spec.describe(k) in done_cells]
@@ -522,7 +522,7 @@ def run_sweep(
 def _failed_record(store: Store, spec: SweepSpec, key: int, *, since: float) -> RunRecord | None:
     """The record ``run_command`` kept for a run whose command could not start."""
     _, seed, _, tags = launch_args(spec, key)
-    for record in store.list(sweep=spec.name):
+    for record in store.runs(sweep=spec.name):
         if record.started < since:
             break
         if (
