@@ -97,12 +97,12 @@ def _handle(args: argparse.Namespace) -> int:
     from seedlock.store import Store
     from seedlock.sweep import (
         SeedOutcome,
+        SweepProgress,
         SweepSpec,
         needs_seed_placeholder,
         parse_seeds,
         run_sweep,
     )
-    from seedlock.sweep._progress import SweepProgress
 
     command = parse_command(args.command_args, "sweep", required=False) or None
     if command is None and not args.resume:

@@ -14,7 +14,7 @@ from typing import Any
 
 from seedlock._errors import SeedlockError
 from seedlock.store import RunRecord, Store
-from seedlock.sweep._spec import SweepSpec
+from seedlock.sweep._spec import SweepSpec, command_for
 
 __all__ = ["run_ray", "run_seed_task"]
 
@@ -102,8 +102,6 @@ def run_ray(
     Returns:
         ``True`` when the sweep was interrupted (Ctrl-C cancels the tasks not yet finished).
     """
-    from seedlock.sweep._sweep import command_for
-
     try:
         import ray
     except ImportError:

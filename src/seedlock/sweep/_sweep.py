@@ -18,8 +18,10 @@ from seedlock._errors import SeedlockError
 from seedlock.store import RunRecord, Store
 from seedlock.sweep._spec import (
     DESIGNS,
+    PLACEHOLDER,
     SweepSpec,
     check_name,
+    command_for,
     draw_seeds,
     load_spec,
     save_spec,
@@ -40,7 +42,6 @@ __all__ = [
 
 _log = logging.getLogger("seedlock")
 
-PLACEHOLDER = "{seed}"
 BACKENDS = ("local", "ray")
 _TRACKERS = ("mlflow", "comet", "wandb")
 #: The tag that names the cell of a stream-varying sweep in each run's record.
@@ -140,16 +141,6 @@ class SweepResult:
             data["cell"] = data.pop("seed")
             data["streams"] = self.spec.cells[outcome.seed]
         return data
-
-
-def command_for(command: Sequence[str], seed: int) -> list[str]:
-    """The command of one seed: every ``{seed}`` replaced by the seed.
-
-    Example:
-        >>> command_for(["python", "train.py", "--seed={seed}", "--out", "run{seed}"], 7)
-        ['python', 'train.py', '--seed=7', '--out', 'run7']
-    """
-    return [part.replace(PLACEHOLDER, str(seed)) for part in command]
 
 
 def needs_seed_placeholder(command: Sequence[str]) -> bool:
