@@ -231,19 +231,19 @@ class Store:
         except IsADirectoryError:
             raise SeedlockError(
                 f"run store path {str(self.path)!r} is a directory. Pass a file path such as "
-                f"{str(self.path / 'runs.db')!r} to --store / $SEEDLOCK_STORE."
+                f"{str(self.path / 'runs.db')!r} as the store path (or $SEEDLOCK_STORE)."
             ) from None
         except OSError as exc:
             raise SeedlockError(
                 f"cannot read the run store {str(self.path)!r}: {exc}. Check its permissions or "
-                "pass another file with --store / $SEEDLOCK_STORE."
+                "pass another store path (or $SEEDLOCK_STORE)."
             ) from exc
         if not head:
             return False
         if head != _SQLITE_MAGIC:
             raise SeedlockError(
                 f"{str(self.path)!r} is not a seedlock run store (not an SQLite database); it was "
-                "left unchanged. Pass another file with --store / $SEEDLOCK_STORE."
+                "left unchanged. Pass another store path (or $SEEDLOCK_STORE)."
             )
         return True
 
@@ -262,21 +262,21 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise SeedlockError(
                 f"{str(self.path)!r} is not a readable seedlock run store ({exc}); it was left "
-                "unchanged. Pass another file with --store / $SEEDLOCK_STORE."
+                "unchanged. Pass another store path (or $SEEDLOCK_STORE)."
             ) from exc
         if not tables:
             return None
         if "meta" not in tables:
             raise SeedlockError(
                 f"{str(self.path)!r} is an SQLite database but not a seedlock run store (tables "
-                f"{sorted(tables)}, no 'meta' table); it was left unchanged. Pass another file "
-                "with --store / $SEEDLOCK_STORE."
+                f"{sorted(tables)}, no 'meta' table); it was left unchanged. Pass another "
+                "store path (or $SEEDLOCK_STORE)."
             )
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("format") != STORE_FORMAT:
             raise SeedlockError(
                 f"{str(self.path)!r} has format {meta.get('format')!r}, expected "
-                f"{STORE_FORMAT!r}; it was left unchanged. Pass another file with --store."
+                f"{STORE_FORMAT!r}; it was left unchanged. Pass another store path."
             )
         try:
             version = int(meta.get("schema_version", ""))

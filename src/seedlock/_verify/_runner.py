@@ -44,8 +44,8 @@ def _compile(patterns: Sequence[str]) -> list[re.Pattern[str]]:
             compiled.append(re.compile(pattern))
         except re.error as exc:
             raise SeedlockError(
-                f"--ignore {pattern!r} is not a valid regular expression ({exc}). "
-                "Quote it for the shell, e.g. --ignore 'saved to \\S+'."
+                f"ignore pattern {pattern!r} is not a valid regular expression ({exc}). "
+                "Pass a Python regular expression, e.g. 'saved to \\S+'."
             ) from exc
     return compiled
 
@@ -58,9 +58,9 @@ def _check_outputs(outputs: Sequence[str], cwd: Path) -> None:
         target = (cwd / given).resolve()
         if target == root or root not in target.parents:
             raise SeedlockError(
-                f"--outputs {given!r} is not inside the working directory {str(root)!r}. verify "
-                "deletes each output before every run, so it accepts only files or folders "
-                "below the working directory, e.g. --outputs model.pt or --outputs out/."
+                f"outputs path {given!r} is not inside the working directory {str(root)!r}. "
+                "verify deletes each output before every run, so it accepts only files or "
+                "folders below the working directory, e.g. outputs=['model.pt', 'out/']."
             )
 
 
@@ -299,16 +299,16 @@ def verify_command(
             "no command to verify. Put it after '--', e.g. seedlock verify -- python train.py"
         )
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise SeedlockError(f"-n must be an int >= 2 (runs to compare), got {n!r}.")
+        raise SeedlockError(f"n must be an int >= 2 (runs to compare), got {n!r}.")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise SeedlockError(f"--jobs must be an int >= 1, got {jobs!r}.")
+        raise SeedlockError(f"jobs must be an int >= 1, got {jobs!r}.")
     patterns = _compile(ignore)
     _check_outputs(outputs, Path.cwd())
     if trace and not is_python_command(command):
         raise SeedlockError(
-            f"--trace hooks PyTorch inside a Python process, but {command[0]!r} does not look "
-            "like Python. Run the script with python (seedlock verify --trace -- python "
-            "train.py) or drop --trace."
+            f"trace=True hooks PyTorch inside a Python process, but {command[0]!r} does not "
+            "look like Python. Run the script with python (['python', 'train.py']) or pass "
+            "trace=False."
         )
     say = progress or (lambda line: None)
     scratch = Path(tempfile.mkdtemp(prefix="seedlock-verify-"))
@@ -329,7 +329,7 @@ def verify_command(
             streams=streams,
         )
         if jobs > 1 and outputs:
-            notes.append("runs ran one at a time because they write the same --outputs paths")
+            notes.append("runs ran one at a time because they write the same output paths")
         say(f"running {n} times with seed {seed}: {' '.join(command)}")
         envs = _trace_envs(scratch, "main", n, None) if trace else [{} for _ in range(n)]
         results = runner.run_all(envs, "main")

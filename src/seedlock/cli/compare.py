@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from seedlock.cli._common import add_store_option
+
 __all__ = ["register"]
 
 COMPARE_FORMAT = "seedlock-compare"
@@ -40,11 +42,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--plot", metavar="OUT.png", help="write distributions + difference CI")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument(
-        "--store",
-        metavar="PATH",
-        help="run store (default: $SEEDLOCK_STORE or ./.seedlock/runs.db)",
-    )
+    add_store_option(parser)
     _add_stats_options(parser)
     parser.set_defaults(handler=_handle)
 

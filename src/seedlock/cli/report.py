@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from seedlock._errors import SeedlockError
+from seedlock.cli._common import add_store_option
 
 __all__ = ["register"]
 
@@ -49,11 +50,7 @@ def register(subparsers: Any) -> None:
         metavar="H",
         help="with --variance: seeds per arm to compare two methods to +-H (default: sd/4)",
     )
-    parser.add_argument(
-        "--store",
-        metavar="PATH",
-        help="run store (default: $SEEDLOCK_STORE or ./.seedlock/runs.db)",
-    )
+    add_store_option(parser)
     _add_stats_options(parser)
     parser.set_defaults(handler=_handle)
 

@@ -43,7 +43,6 @@ __all__ = [
 _log = logging.getLogger("seedlock")
 
 BACKENDS = ("local", "ray")
-_TRACKERS = ("mlflow", "comet", "wandb")
 #: The tag that names the cell of a stream-varying sweep in each run's record.
 CELL_TAG = "sweep.cell"
 _MAX_CELLS = 100_000
@@ -417,9 +416,11 @@ def run_sweep(
         raise SeedlockError(f"jobs must be an int >= 1, got {jobs!r}.")
     if threads is not None and (isinstance(threads, bool) or threads < 1):
         raise SeedlockError(f"threads must be a positive int, got {threads!r}.")
-    unknown = [t for t in track if t not in _TRACKERS]
+    from seedlock.trackers import BACKENDS as TRACKERS
+
+    unknown = [t for t in track if t not in TRACKERS]
     if unknown:
-        raise SeedlockError(f"unknown tracker {unknown[0]!r}; accepted: {', '.join(_TRACKERS)}.")
+        raise SeedlockError(f"unknown tracker {unknown[0]!r}; accepted: {', '.join(TRACKERS)}.")
     if cpus_per_run < 0 or gpus_per_run < 0:
         raise SeedlockError(
             f"cpus/gpus per run must be >= 0, got {cpus_per_run} CPUs and {gpus_per_run} GPUs."
