@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from seedlock._errors import SeedlockTypeError
-from seedlock.env._fingerprint import Fingerprint
+from seedlock.env._fingerprint import PACKAGE_IMPACT, Fingerprint
 
 __all__ = ["IMPACTS", "EnvDifference", "fingerprint_diff"]
 
@@ -56,42 +56,8 @@ class EnvDifference:
 
 
 _KERNELS = "a different version ships different kernels, defaults and RNG implementations"
-_HIGH_PACKAGES = {
-    "numpy",
-    "torch",
-    "triton",
-    "tensorflow",
-    "tensorflow-cpu",
-    "keras",
-    "jax",
-    "jaxlib",
-    "jax-cuda12-plugin",
-    "jax-cuda13-plugin",
-    "cupy",
-    "cupy-cuda11x",
-    "cupy-cuda12x",
-    "cupy-cuda13x",
-    "nvidia-cudnn-cu12",
-    "nvidia-cublas-cu12",
-    "mkl",
-}
-_MEDIUM_PACKAGES = {
-    "scipy",
-    "scikit-learn",
-    "torchvision",
-    "torchaudio",
-    "flax",
-    "optax",
-    "pandas",
-    "lightning",
-    "pytorch-lightning",
-    "transformers",
-    "accelerate",
-    "datasets",
-    "xgboost",
-    "lightgbm",
-    "numba",
-}
+_HIGH_PACKAGES = {name for name, impact in PACKAGE_IMPACT.items() if impact == "high"}
+_MEDIUM_PACKAGES = {name for name, impact in PACKAGE_IMPACT.items() if impact == "medium"}
 _HIGH_ENV = {
     "PYTHONHASHSEED": "fixes the order of sets and dicts of strs",
     "CUBLAS_WORKSPACE_CONFIG": "decides whether cuBLAS matrix products are deterministic",

@@ -22,48 +22,58 @@ from seedlock._errors import StateError
 from seedlock.determinism import THREAD_VARS
 from seedlock.frameworks import FRAMEWORKS
 
-__all__ = ["ENV_VARS", "FORMAT", "PACKAGES", "THREAD_VARS", "Fingerprint", "collect"]
+__all__ = [
+    "ENV_VARS",
+    "FORMAT",
+    "PACKAGES",
+    "PACKAGE_IMPACT",
+    "THREAD_VARS",
+    "Fingerprint",
+    "collect",
+]
 
 #: Version of the persisted fingerprint format.
 FORMAT = 1
 
-#: Distributions whose versions are recorded when installed (never imported).
-PACKAGES = (
-    "numpy",
-    "scipy",
-    "torch",
-    "torchvision",
-    "torchaudio",
-    "triton",
-    "tensorflow",
-    "tensorflow-cpu",
-    "keras",
-    "jax",
-    "jaxlib",
-    "jax-cuda12-plugin",
-    "jax-cuda13-plugin",
-    "flax",
-    "optax",
-    "cupy",
-    "cupy-cuda11x",
-    "cupy-cuda12x",
-    "cupy-cuda13x",
-    "scikit-learn",
-    "pandas",
-    "lightning",
-    "pytorch-lightning",
-    "transformers",
-    "accelerate",
-    "datasets",
-    "xgboost",
-    "lightgbm",
-    "numba",
-    "mkl",
-    "threadpoolctl",
-    "nvidia-cudnn-cu12",
-    "nvidia-cublas-cu12",
-    "seedlock",
-)
+#: Distributions whose versions are recorded when installed (never imported), each with how likely
+#: another version is to change results: "high" ships different kernels, defaults or RNGs.
+PACKAGE_IMPACT = {
+    "numpy": "high",
+    "scipy": "medium",
+    "torch": "high",
+    "torchvision": "medium",
+    "torchaudio": "medium",
+    "triton": "high",
+    "tensorflow": "high",
+    "tensorflow-cpu": "high",
+    "keras": "high",
+    "jax": "high",
+    "jaxlib": "high",
+    "jax-cuda12-plugin": "high",
+    "jax-cuda13-plugin": "high",
+    "flax": "medium",
+    "optax": "medium",
+    "cupy": "high",
+    "cupy-cuda11x": "high",
+    "cupy-cuda12x": "high",
+    "cupy-cuda13x": "high",
+    "scikit-learn": "medium",
+    "pandas": "medium",
+    "lightning": "medium",
+    "pytorch-lightning": "medium",
+    "transformers": "medium",
+    "accelerate": "medium",
+    "datasets": "medium",
+    "xgboost": "medium",
+    "lightgbm": "medium",
+    "numba": "medium",
+    "mkl": "high",
+    "threadpoolctl": "low",
+    "nvidia-cudnn-cu12": "high",
+    "nvidia-cublas-cu12": "high",
+    "seedlock": "low",
+}
+PACKAGES = tuple(PACKAGE_IMPACT)
 
 
 #: Other environment variables that change results (or the seed), recorded under ``env``.
