@@ -108,7 +108,8 @@ def _layer_of(module: str, layers: list[tuple[str, list[str]]]) -> int | None:
     best: tuple[int, int] | None = None  # (length of the matching prefix, layer index)
     for index, (_, prefixes) in enumerate(layers):
         for prefix in prefixes:
-            matches = module == prefix or module.startswith(prefix + ".")
+            # The facade `seedlock` is one module, not every module below it.
+            matches = module == prefix or (prefix != "seedlock" and module.startswith(prefix + "."))
             if matches and (best is None or len(prefix) > best[0]):
                 best = (len(prefix), index)
     return None if best is None else best[1]
