@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+
+import pytest
 
 import seedlock
 
@@ -19,6 +22,7 @@ PUBLIC = {
     "derive_many",
     "doctor",
     "fingerprint",
+    "fingerprint_diff",
     "isolate",
     "jax_key",
     "log",
@@ -76,3 +80,167 @@ def test_import_seedlock_imports_no_optional_dependency() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+#: The public names of every public module and subpackage, pinned like the root's.
+SUBPACKAGES: dict[str, set[str]] = {
+    "cli": {"console_main", "main"},
+    "data": {
+        "ALGORITHM",
+        "EpochIndex",
+        "EpochShuffle",
+        "Permutation",
+        "STREAM",
+        "SeededDataset",
+        "reseed",
+        "sample_python_rng",
+        "sample_rng",
+        "sample_torch_generator",
+        "seeded",
+    },
+    "determinism": {
+        "Change",
+        "THREAD_VARS",
+        "deterministic_env",
+        "enable_env",
+        "enable_for",
+        "hash_seed_fixed",
+        "jax_backend_started",
+        "pin_threads",
+        "thread_env",
+    },
+    "distributed": {"RankInfo", "broadcast_root", "process_group_ready", "rank_info"},
+    "env": {
+        "EnvDifference",
+        "FORMAT",
+        "Fingerprint",
+        "IMPACTS",
+        "fingerprint",
+        "fingerprint_diff",
+        "redact_env",
+    },
+    "frameworks": {
+        "Change",
+        "FRAMEWORKS",
+        "Finding",
+        "Framework",
+        "HookState",
+        "Settings",
+        "State",
+        "configure",
+        "get",
+        "hook_state",
+        "install_hook",
+        "loaded",
+        "pending",
+        "record_seeded",
+        "seeded",
+        "set_hook_state",
+    },
+    "launch": {
+        "RunDiff",
+        "RunDifference",
+        "RunResult",
+        "child_env",
+        "clear_stop_request",
+        "diff_runs",
+        "forward_signals",
+        "log",
+        "log_artifact",
+        "repair_runs",
+        "resolve_seed_arg",
+        "run_command",
+        "stop_requested",
+        "unseeded_reason",
+    },
+    "lint": {
+        "Diagnostic",
+        "LintConfig",
+        "LintResult",
+        "RULES",
+        "Rule",
+        "iter_python_files",
+        "lint_paths",
+        "lint_source",
+        "load_config",
+        "render_json",
+        "render_sarif",
+        "render_statistics",
+        "render_text",
+        "select_rules",
+    },
+    "report": {
+        "FAILED_POLICIES",
+        "MetricValues",
+        "VarianceRuns",
+        "compare_values",
+        "comparison_json",
+        "comparison_text",
+        "load_values",
+        "load_variance_runs",
+        "paired_values",
+        "plot_comparison",
+        "plot_sweep",
+        "plot_variance",
+        "report_json",
+        "summarize_values",
+        "summary_table",
+        "sweep_values",
+        "sweep_variance",
+        "variance_json",
+    },
+    "state": {"FORMAT", "Snapshot", "isolate", "restore", "snapshot", "track", "untrack"},
+    "stats": {
+        "Comparison",
+        "Interval",
+        "Summary",
+        "VarianceComponent",
+        "VarianceReport",
+        "compare",
+        "iqm",
+        "min_seeds_for_test",
+        "permutation_pvalue",
+        "probability_of_improvement",
+        "seeds_needed",
+        "summarize",
+        "variance_components",
+    },
+    "store": {"RunRecord", "STATUSES", "Store", "StoreError", "SweepRow", "default_store_path"},
+    "sweep": {
+        "CELL_TAG",
+        "DESIGNS",
+        "SeedOutcome",
+        "SweepProgress",
+        "SweepResult",
+        "SweepSpec",
+        "command_for",
+        "launch_args",
+        "load_spec",
+        "needs_seed_placeholder",
+        "parse_seeds",
+        "plan_sweep",
+        "run_sweep",
+        "spec_path",
+    },
+    "torch": {
+        "EpochSampler",
+        "SeedlockDataLoader",
+        "dataloader",
+        "make_generator",
+        "shard",
+        "worker_init_fn",
+    },
+    "trackers": {"BACKENDS", "DERIVATION_POLICY", "Payload", "build_payload", "log_run"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SUBPACKAGES))
+def test_every_public_subpackage_exports_exactly_its_pinned_names(name: str) -> None:
+    if name == "torch":
+        pytest.importorskip("torch")
+    module = importlib.import_module(f"seedlock.{name}")
+    assert set(module.__all__) == SUBPACKAGES[name]
+    for public in sorted(SUBPACKAGES[name]):
+        value = getattr(module, public)
+        if callable(value):
+            assert value.__doc__, f"seedlock.{name}.{public} has no docstring"

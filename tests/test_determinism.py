@@ -10,17 +10,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from seedlock import SeedlockError, _seed, determinism
+from seedlock import SeedlockError, _doctor, _seed
+from seedlock._doctor import SEVERITIES, Finding, doctor
 from seedlock.determinism import (
     Change,
-    Finding,
     deterministic_env,
-    doctor,
     enable_env,
     enable_for,
     pin_threads,
     thread_env,
 )
+from seedlock.frameworks import python as python_adapter
+from seedlock.frameworks import torch as torch_adapter
 
 
 def _ids() -> set[str]:
@@ -149,10 +150,11 @@ def test_change_to_dict_holds_every_field() -> None:
 
 @pytest.mark.parametrize("name", ["pytorch", "Torch", "", None, 3])
 def test_unknown_framework_names_are_rejected_with_the_accepted_ones(name: object) -> None:
-    with pytest.raises(SeedlockError, match=r"accepted: torch, tensorflow, keras, jax"):
+    accepted = r"accepted: python, numpy, torch, tensorflow, keras, cupy, jax\."
+    with pytest.raises(SeedlockError, match=accepted):
         enable_for(name)  # type: ignore[arg-type]
     if name is not None:  # None is pin_threads' "environment only"
-        with pytest.raises(SeedlockError, match=r"accepted: torch"):
+        with pytest.raises(SeedlockError, match=r"accepted: python, numpy, torch"):
             pin_threads(1, name)  # type: ignore[arg-type]
 
 
@@ -267,10 +269,15 @@ def test_enable_for_tensorflow_enables_op_determinism_and_doctor_sees_it() -> No
 
 _HASH_PROBE = """
 import os, sys
-from seedlock.determinism import hash_seed_fixed, _expected_bytes_hash
+from seedlock.determinism import hash_seed_fixed
+from seedlock.frameworks._hashseed import expected_bytes_hash
 data = [b"", b"a", b"12345678", b"seedlock" * 5]
 seed = int(os.environ.get("PYTHONHASHSEED", "0") or 0)
-print(hash_seed_fixed(), not seed or all(_expected_bytes_hash(seed, d) == hash(d) for d in data))
+algorithm = sys.hash_info.algorithm
+print(
+    hash_seed_fixed(),
+    not seed or all(expected_bytes_hash(seed, d, algorithm) == hash(d) for d in data),
+)
 os.environ["PYTHONHASHSEED"] = "42"
 print(hash_seed_fixed())
 """
@@ -297,11 +304,11 @@ def test_hash_seed_is_fixed_only_when_the_interpreter_started_with_it() -> None:
 def test_enable_for_python_reports_hash_randomisation_as_not_changeable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(determinism, "hash_seed_fixed", lambda: False)
+    monkeypatch.setattr(python_adapter, "hash_seed_fixed", lambda: False)
     (change,) = enable_for("python")
     assert not change.effective
     assert "PYTHONHASHSEED" in change.note
-    monkeypatch.setattr(determinism, "hash_seed_fixed", lambda: True)
+    monkeypatch.setattr(python_adapter, "hash_seed_fixed", lambda: True)
     assert enable_for("python") == []
 
 
@@ -311,9 +318,9 @@ def test_enable_for_python_reports_hash_randomisation_as_not_changeable(
 def test_doctor_flags_hash_randomisation_only_when_it_is_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(determinism, "hash_seed_fixed", lambda: False)
+    monkeypatch.setattr(python_adapter, "hash_seed_fixed", lambda: False)
     assert "hash-randomization" in _ids()
-    monkeypatch.setattr(determinism, "hash_seed_fixed", lambda: True)
+    monkeypatch.setattr(python_adapter, "hash_seed_fixed", lambda: True)
     assert "hash-randomization" not in _ids()
 
 
@@ -342,10 +349,10 @@ def test_doctor_flags_unpinned_threads_until_the_variables_are_set(
 def test_doctor_lists_errors_then_warnings_then_notes_with_a_fix_each(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(determinism, "hash_seed_fixed", lambda: False)
+    monkeypatch.setattr(python_adapter, "hash_seed_fixed", lambda: False)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     findings = doctor()
-    order = [determinism.SEVERITIES.index(f.severity) for f in findings]
+    order = [SEVERITIES.index(f.severity) for f in findings]
     assert order == sorted(order)
     assert {"warning", "info"} <= {f.severity for f in findings}
     assert all(isinstance(f, Finding) and f.fix and f.title and f.detail for f in findings)
@@ -353,14 +360,12 @@ def test_doctor_lists_errors_then_warnings_then_notes_with_a_fix_each(
 
 
 def test_doctor_names_frameworks_loaded_but_not_seeded(monkeypatch: pytest.MonkeyPatch) -> None:
-    import seedlock.frameworks as frameworks
-
-    monkeypatch.setattr(frameworks, "loaded", lambda: ["numpy", "python", "torch"], raising=False)
-    monkeypatch.setattr(frameworks, "seeded", lambda: ["python"], raising=False)
+    monkeypatch.setattr(_doctor, "loaded", lambda: ["numpy", "python", "torch"])
+    monkeypatch.setattr(_doctor, "seeded", lambda: {"python": 1})
     (finding,) = [f for f in doctor() if f.id == "unseeded-frameworks"]
     assert finding.title.endswith("numpy, torch")
     assert "seed_everything" in finding.fix
-    monkeypatch.setattr(frameworks, "seeded", lambda: ["numpy", "python", "torch"])
+    monkeypatch.setattr(_doctor, "seeded", lambda: {"numpy": 1, "python": 1, "torch": 1})
     assert "unseeded-frameworks" not in _ids()
 
 
@@ -390,7 +395,7 @@ def test_deterministic_algorithms_off_is_a_warning_only_with_cuda(
     severity: str,
 ) -> None:
     torch_settings.use_deterministic_algorithms(False)
-    monkeypatch.setattr(determinism, "_cuda_available", lambda torch: cuda)
+    monkeypatch.setattr(torch_adapter, "_cuda_available", lambda torch: cuda)
     (finding,) = [f for f in doctor() if f.id == "torch-deterministic-off"]
     assert finding.severity == severity
 

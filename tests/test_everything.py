@@ -18,6 +18,7 @@ import seedlock
 from seedlock import _everything, _seed, determinism
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock.frameworks import _registry
+from seedlock.frameworks import python as python_adapter
 
 
 @pytest.fixture(autouse=True)
@@ -155,10 +156,10 @@ def test_the_report_lists_seed_frameworks_and_reads_well() -> None:
 
 def test_hash_randomisation_is_reported_only_when_active(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_everything, "_hash_checked", {})
-    monkeypatch.setattr(determinism, "hash_seed_fixed", lambda: False)
+    monkeypatch.setattr(python_adapter, "hash_seed_fixed", lambda: False)
     assert any("PYTHONHASHSEED" in w for w in seedlock.seed_everything(1).warnings)
     monkeypatch.setattr(_everything, "_hash_checked", {})
-    monkeypatch.setattr(determinism, "hash_seed_fixed", lambda: True)
+    monkeypatch.setattr(python_adapter, "hash_seed_fixed", lambda: True)
     assert seedlock.seed_everything(1).warnings == []
 
 
@@ -166,7 +167,7 @@ def test_deterministic_mode_reports_hash_randomisation_once_as_too_late(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_everything, "_hash_checked", {})
-    monkeypatch.setattr(determinism, "hash_seed_fixed", lambda: False)
+    monkeypatch.setattr(python_adapter, "hash_seed_fixed", lambda: False)
     report = seedlock.seed_everything(1, deterministic=True)
     assert not any("PYTHONHASHSEED" in w for w in report.warnings)
     (late,) = [c for c in report.changes if c.target == "python.hash_randomization"]
@@ -174,7 +175,7 @@ def test_deterministic_mode_reports_hash_randomisation_once_as_too_late(
     assert "too late to set python.hash_randomization=off - " in str(report)
 
 
-def test_deterministic_and_threads_go_through_determinism_for_each_loaded_framework(
+def test_deterministic_and_threads_go_through_each_loaded_frameworks_adapter(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[tuple[object, ...]] = []
@@ -184,12 +185,14 @@ def test_deterministic_and_threads_go_through_determinism_for_each_loaded_framew
         return [determinism.Change(str(args[0]), str(args[1:]))]
 
     monkeypatch.setattr(determinism, "enable_env", lambda: change("env"))
-    monkeypatch.setattr(
-        determinism,
-        "enable_for",
-        lambda name, *, warn_only=False: change("enable", name, warn_only),
-    )
     monkeypatch.setattr(determinism, "pin_threads", lambda n, name=None: change("pin", n, name))
+    for fw in _registry.FRAMEWORKS:
+        monkeypatch.setattr(
+            fw,
+            "enable_determinism",
+            lambda *, warn_only, name=fw.name: change("enable", name, warn_only),
+        )
+        monkeypatch.setattr(fw, "pin_threads", lambda n, name=fw.name: change("pin", n, name))
     report = seedlock.seed_everything(3, deterministic=True, warn_only=True, threads=2)
     loaded = _registry.loaded()
     expected: list[tuple[object, ...]] = [("env",), ("pin", 2, None)]

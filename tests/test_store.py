@@ -87,13 +87,13 @@ def test_list_is_newest_first_and_filters_by_name_sweep_status_and_limit(tmp_pat
     b = _finished(store, name="b", sweep="s")
     c = store.start_run(name="a", command=["x"], cwd="/", seed=3).id
     store.finish_run(c, exit_code=1, status="failed")
-    assert [r.id for r in store.list()] == [c, b, a]
-    assert [r.id for r in store.list(name="a")] == [c, a]
-    assert [r.id for r in store.list(sweep="s")] == [b]
-    assert [r.id for r in store.list(status="failed")] == [c]
-    assert [r.id for r in store.list(limit=1)] == [c]
+    assert [r.id for r in store.runs()] == [c, b, a]
+    assert [r.id for r in store.runs(name="a")] == [c, a]
+    assert [r.id for r in store.runs(sweep="s")] == [b]
+    assert [r.id for r in store.runs(status="failed")] == [c]
+    assert [r.id for r in store.runs(limit=1)] == [c]
     with pytest.raises(SeedlockError, match="status must be one of"):
-        store.list(status="done")
+        store.runs(status="done")
 
 
 def test_latest_matches_by_name_or_exact_command(tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_delete_removes_the_record_and_its_run_directory(tmp_path: Path) -> None
     run_id = _finished(store)
     store.run_dir(run_id).mkdir(parents=True)
     store.delete(run_id[:6])
-    assert store.list() == []
+    assert store.runs() == []
     assert not store.run_dir(run_id).exists()
 
 
@@ -124,7 +124,7 @@ def test_a_running_record_whose_process_is_gone_reads_as_unfinished(tmp_path: Pa
     with sqlite3.connect(store.path) as conn:
         conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (dead.pid, run_id))
     assert store.get(run_id).status == "unfinished"
-    assert [r.id for r in store.list(status="unfinished")] == [run_id]
+    assert [r.id for r in store.runs(status="unfinished")] == [run_id]
     assert store.get(run_id).host == socket.gethostname()
 
 
@@ -176,7 +176,7 @@ def test_an_older_schema_is_migrated_on_open(tmp_path: Path) -> None:
         conn.execute("INSERT INTO meta VALUES ('format', 'seedlock-runs')")
         conn.execute("INSERT INTO meta VALUES ('schema_version', '0')")
     store = Store(path)
-    assert store.list() == []
+    assert store.runs() == []
     _finished(store)
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
@@ -191,7 +191,7 @@ def test_a_newer_schema_is_refused_with_a_clear_error(tmp_path: Path) -> None:
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     before = _sha(path)
     with pytest.raises(SeedlockError, match="schema version 99.*Upgrade seedlock"):
-        Store(path).list()
+        Store(path).runs()
     assert _sha(path) == before
 
 
@@ -203,7 +203,7 @@ def test_a_file_that_is_not_sqlite_is_refused_and_left_unchanged(tmp_path: Path)
     with pytest.raises(SeedlockError, match="not a seedlock run store"):
         store.start_run(name=None, command=["x"], cwd="/", seed=1)
     with pytest.raises(SeedlockError, match="not a seedlock run store"):
-        store.list()
+        store.runs()
     assert _sha(path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.db"]
 
@@ -221,12 +221,12 @@ def test_a_foreign_sqlite_database_is_refused_and_left_unchanged(tmp_path: Path)
 
 def test_a_directory_as_store_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SeedlockError, match="is a directory"):
-        Store(tmp_path).list()
+        Store(tmp_path).runs()
 
 
 def test_a_missing_store_reads_as_empty_without_creating_it(tmp_path: Path) -> None:
     store = Store(tmp_path / "sub" / "runs.db")
-    assert store.list() == [] and store.latest(name="x") is None
+    assert store.runs() == [] and store.latest(name="x") is None
     assert not (tmp_path / "sub").exists()
 
 
@@ -259,7 +259,7 @@ def test_eight_processes_recording_at_once_lose_nothing(tmp_path: Path) -> None:
     ]
     errors = [p.communicate()[1].decode() for p in procs]
     assert [p.returncode for p in procs] == [0] * 8, errors
-    records = Store(path).list()
+    records = Store(path).runs()
     assert len(records) == 8 * 15
     assert len({r.id for r in records}) == 8 * 15
     assert all(r.status == "finished" for r in records)
@@ -273,12 +273,12 @@ def test_a_store_deleted_while_in_use_is_created_afresh(tmp_path: Path) -> None:
     for leftover in store.path.parent.iterdir():
         leftover.unlink()
     _finished(store)
-    assert len(store.list()) == 1
+    assert len(store.runs()) == 1
 
 
 def test_an_empty_file_becomes_a_new_store(tmp_path: Path) -> None:
     path = tmp_path / "runs.db"
     path.touch()
     _finished(Store(path))
-    assert len(Store(path).list()) == 1
+    assert len(Store(path).runs()) == 1
     assert os.path.getsize(path) > 0

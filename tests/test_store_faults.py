@@ -52,7 +52,7 @@ def test_no_file_is_ever_opened_on_the_database_outside_sqlite(
     monkeypatch.setattr(os, "open", spy(real_os_open))
     for store in (Store(path), Store(path)):
         run_id = _finished(store)
-        store.list(limit=1)
+        store.runs(limit=1)
         store.get(run_id)
         list(store.sweep_rows("x"))
         store.delete(run_id)
@@ -78,7 +78,7 @@ def test_threads_of_one_process_with_other_processes_lose_no_record(tmp_path: Pa
     ]
     errors = [p.communicate()[1].decode() for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], errors
-    records = Store(path).list()
+    records = Store(path).runs()
     assert len(records) == 3 * 3 * 10
     assert all(r.status == "finished" for r in records)
     with sqlite3.connect(path) as conn:
@@ -96,13 +96,13 @@ def test_a_damaged_row_reads_as_corrupt_and_the_others_stay_readable(tmp_path: P
     store = Store(tmp_path / "runs.db")
     ids = [_finished(store, seed=s) for s in range(3)]
     _damage(store.path, ids[2])
-    newest = store.list(limit=1)
+    newest = store.runs(limit=1)
     assert [r.id for r in newest] == [ids[2]] and newest[0].status == "corrupt"
     assert newest[0].problem is not None and "metrics" in newest[0].problem
     assert f"seedlock runs rm {ids[2]}" in newest[0].problem
-    assert [r.status for r in store.list()] == ["corrupt", "finished", "finished"]
-    assert [r.id for r in store.list(status="finished")] == ids[1::-1]
-    assert [r.id for r in store.list(status="corrupt")] == [ids[2]]
+    assert [r.status for r in store.runs()] == ["corrupt", "finished", "finished"]
+    assert [r.id for r in store.runs(status="finished")] == ids[1::-1]
+    assert [r.id for r in store.runs(status="corrupt")] == [ids[2]]
 
 
 def test_a_damaged_row_can_be_shown_and_removed(tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_a_damaged_row_can_be_shown_and_removed(tmp_path: Path) -> None:
     _damage(store.path, bad, "seed", "not a number")
     assert store.get(bad).status == "corrupt"
     store.delete(bad)
-    assert [r.id for r in store.list()] == [good]
+    assert [r.id for r in store.runs()] == [good]
 
 
 def test_a_sweep_with_a_damaged_row_still_gives_its_values(tmp_path: Path) -> None:
@@ -131,14 +131,14 @@ def test_a_newer_or_foreign_file_is_still_refused_byte_identical(tmp_path: Path)
     with pytest.raises(SeedlockError, match="not an SQLite database"):
         Store(path).start_run(name=None, command=["t"], cwd="/", seed=1)
     with pytest.raises(SeedlockError, match="not an SQLite database"):
-        Store(path).list()
+        Store(path).runs()
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.db"]
 
 
 def test_a_device_as_store_path_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SeedlockError, match="not a regular file"):
-        Store("/dev/null").list()
+        Store("/dev/null").runs()
 
 
 def _full_error() -> sqlite3.OperationalError:
@@ -250,7 +250,7 @@ def test_a_real_full_disk_keeps_the_exit_code_and_repair_merges_the_metrics_late
     # With the disk still full: a clear error, not "not a readable store".
     with pytest.raises(StoreError, match="no space left"):
         store.start_run(name=None, command=["t"], cwd="/", seed=2)
-    assert [r.status for r in store.list()] == ["unfinished", "finished"]
+    assert [r.status for r in store.runs()] == ["unfinished", "finished"]
     (small_disk / "filler").unlink()
     [repaired] = repair_runs(store)
     assert (repaired.status, repaired.exit_code, repaired.metrics) == ("failed", 4, {"acc": 0.5})
@@ -264,14 +264,14 @@ def test_a_store_on_an_already_full_disk_is_a_clear_error(small_disk: Path) -> N
     with pytest.raises(StoreError, match="no space left|No space left") as info:
         store.start_run(name=None, command=["t"], cwd="/", seed=1)
     assert "not a readable" not in str(info.value)
-    assert store.list() == []
+    assert store.runs() == []
 
 
 def test_a_store_on_a_disk_that_filled_up_can_still_be_listed(small_disk: Path) -> None:
     store = Store(small_disk / "runs.db")
     run_id = _finished(store)
     _fill(small_disk)
-    assert [r.id for r in Store(store.path).list()] == [run_id]
+    assert [r.id for r in Store(store.path).runs()] == [run_id]
     assert Store(store.path).get(run_id).metrics == {"acc": 0.5}
 
 
@@ -294,7 +294,7 @@ def test_threads_in_one_process_each_with_their_own_connection_lose_nothing(
     for t in threads:
         t.join()
     assert errors == []
-    assert sorted(r.seed for r in store.list()) == sorted(
+    assert sorted(r.seed for r in store.runs()) == sorted(
         k * 100 + i for k in range(4) for i in range(15)
     )
 

@@ -68,7 +68,7 @@ def test_processes_times_threads_and_cli_sweeps_on_one_store_lose_nothing(tmp_pa
     assert codes == [0] * len(codes), [err[-2000:] for _, err in outputs]
     returned = {i for out, _ in outputs[:processes] for i in json.loads(out)}
     assert len(returned) == processes * threads * runs
-    records = {r.id: r for r in Store(path).list()}
+    records = {r.id: r for r in Store(path).runs()}
     assert returned <= set(records), f"{len(returned - set(records))} records lost"
     assert all(records[i].status == "finished" for i in returned)
     for name in ("a", "b", "c"):

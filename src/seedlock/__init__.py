@@ -35,9 +35,10 @@ _LAZY = {
     "track": "seedlock.state",
     "untrack": "seedlock.state",
     "Snapshot": "seedlock.state",
-    "doctor": "seedlock.determinism",
-    "Finding": "seedlock.determinism",
+    "doctor": "seedlock._doctor",
+    "Finding": "seedlock._doctor",
     "fingerprint": "seedlock.env",
+    "fingerprint_diff": "seedlock.env",
     "log": "seedlock.launch",
     "log_artifact": "seedlock.launch",
     "verify": "seedlock._verify",
@@ -91,6 +92,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from seedlock._doctor import Finding as Finding
+    from seedlock._doctor import doctor as doctor
     from seedlock._everything import SeedReport as SeedReport
     from seedlock._everything import seed_everything as seed_everything
     from seedlock._generators import jax_key as jax_key
@@ -99,9 +102,8 @@ if TYPE_CHECKING:
     from seedlock._generators import tf_generator as tf_generator
     from seedlock._generators import torch_generator as torch_generator
     from seedlock._verify import verify as verify
-    from seedlock.determinism import Finding as Finding
-    from seedlock.determinism import doctor as doctor
     from seedlock.env import fingerprint as fingerprint
+    from seedlock.env import fingerprint_diff as fingerprint_diff
     from seedlock.launch import log as log
     from seedlock.launch import log_artifact as log_artifact
     from seedlock.state import Snapshot as Snapshot

@@ -17,12 +17,17 @@ from typing import TYPE_CHECKING
 
 from seedlock import _seed
 from seedlock._errors import SeedlockError, SeedlockTypeError
-from seedlock.frameworks import _registry
+from seedlock.frameworks import (
+    FRAMEWORKS,
+    Change,
+    Settings,
+    configure,
+    install_hook,
+    record_seeded,
+)
 
 if TYPE_CHECKING:
     import logging
-
-    from seedlock.determinism import Change
 
 __all__ = ["SeedReport", "seed_everything"]
 
@@ -133,7 +138,7 @@ def _hash_randomised() -> bool:
     text = os.environ.get("PYTHONHASHSEED")
     known = _hash_checked.get(text)
     if known is None:
-        from seedlock.determinism import hash_seed_fixed
+        from seedlock.frameworks.python import hash_seed_fixed
 
         # hash_seed_fixed also catches PYTHONHASHSEED exported too late, inside this process.
         known = _hash_checked[text] = not hash_seed_fixed()
@@ -229,7 +234,7 @@ def seed_everything(
     else:
         os.environ.pop(_seed.STREAMS_ENV_VAR, None)
 
-    settings = _registry.Settings(
+    settings = Settings(
         _seed.framework_seed(own.get("global", root)),
         deterministic=deterministic,
         warn_only=warn_only,
@@ -244,15 +249,15 @@ def seed_everything(
         if threads:
             changes += determinism.pin_threads(threads)
     frameworks: dict[str, int] = {}
-    for framework in _registry.FRAMEWORKS:
+    for framework in FRAMEWORKS:
         if framework.is_loaded():
-            # Seeded here rather than through _registry.apply: torch's lazy CUDA seeding formats
+            # Seeded here rather than through frameworks' apply(): torch's lazy CUDA seeding formats
             # the whole call stack, so every extra frame costs time.
             framework.seed(settings.seed)
             frameworks[framework.name] = settings.seed
-            changes += _registry.configure(framework, settings)
-    _registry.record_seeded(frameworks)
-    pending = _registry.install_hook(settings, _registry.FRAMEWORKS)
+            changes += configure(framework, settings)
+    record_seeded(frameworks)
+    pending = install_hook(settings, FRAMEWORKS)
     # Deterministic mode already reports hash randomisation as a change that came too late.
     if _hash_randomised() and not any(c.target == "python.hash_randomization" for c in changes):
         warnings.append(_HASH_WARNING)

@@ -12,7 +12,6 @@ import contextlib
 import json
 import numbers
 import os
-import random
 import sys
 import tempfile
 import threading
@@ -24,14 +23,7 @@ from typing import Any
 
 from seedlock import _seed
 from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
-from seedlock.frameworks import _registry
-from seedlock.frameworks.numpy import (
-    bit_generator_state,
-    legacy_state,
-    set_bit_generator_state,
-    set_legacy_state,
-)
-from seedlock.frameworks.python import random_state, set_random_state
+from seedlock.frameworks import FRAMEWORKS, Framework, HookState, get, hook_state, set_hook_state
 
 __all__ = ["FORMAT", "Snapshot", "isolate", "restore", "snapshot", "track", "untrack"]
 
@@ -237,59 +229,14 @@ class Snapshot:
             raise StateError(f"{str(target)!r}: {exc}") from None
 
 
-def _generator_kind(generator: object) -> str | None:
-    np = sys.modules.get("numpy")
-    if np is not None:
-        if isinstance(generator, np.random.Generator):
-            return "numpy.Generator"
-        if isinstance(generator, np.random.BitGenerator):
-            return "numpy.BitGenerator"
-        if isinstance(generator, np.random.RandomState):
-            return "numpy.RandomState"
-    if isinstance(generator, random.Random):
-        return "python.Random"
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(generator, torch.Generator):
-        return "torch.Generator"
-    tf = sys.modules.get("tensorflow")
-    if tf is not None and isinstance(generator, tf.random.Generator):
-        return "tensorflow.Generator"
+def _generator_kind(generator: object) -> tuple[Framework, str] | None:
+    """The adapter that owns ``generator`` and the generator's kind name."""
+    for fw in FRAMEWORKS:
+        if fw.generator_kinds and fw.is_loaded():
+            kind = fw.generator_kind(generator)
+            if kind is not None:
+                return fw, kind
     return None
-
-
-def _get_generator_state(kind: str, generator: Any) -> dict[str, Any]:
-    if kind == "numpy.Generator":
-        return bit_generator_state(generator.bit_generator)
-    if kind == "numpy.BitGenerator":
-        return bit_generator_state(generator)
-    if kind == "numpy.RandomState":
-        return legacy_state(generator)
-    if kind == "python.Random":
-        return random_state(generator)
-    if kind == "torch.Generator":
-        return {"device": str(generator.device), "state": generator.get_state()}
-    from seedlock.frameworks.tensorflow import generator_state
-
-    return generator_state(generator)
-
-
-def _set_generator_state(kind: str, generator: Any, state: Mapping[str, Any]) -> None:
-    if kind == "numpy.Generator":
-        set_bit_generator_state(generator.bit_generator, state)
-    elif kind == "numpy.BitGenerator":
-        set_bit_generator_state(generator, state)
-    elif kind == "numpy.RandomState":
-        set_legacy_state(generator, state)
-    elif kind == "python.Random":
-        set_random_state(generator, state)
-    elif kind == "torch.Generator":
-        from seedlock.frameworks.torch import byte_tensor
-
-        generator.set_state(byte_tensor(state.get("state"), "tracked torch.Generator"))
-    else:
-        from seedlock.frameworks.tensorflow import set_generator_state
-
-        set_generator_state(generator, state)
 
 
 def track(name: str, generator: Any) -> None:
@@ -351,15 +298,16 @@ def snapshot() -> Snapshot:
         True
     """
     frameworks = {
-        fw.name: fw.get_state() for fw in _registry.FRAMEWORKS if fw.has_state and fw.is_loaded()
+        fw.name: fw.get_state() for fw in FRAMEWORKS if fw.has_state and fw.is_loaded()
     }
     with _tracked_lock:
         items = list(_tracked.items())
     tracked = {}
     for name, generator in items:
-        kind = _generator_kind(generator)
-        assert kind is not None
-        tracked[name] = {"kind": kind, "state": _get_generator_state(kind, generator)}
+        owner = _generator_kind(generator)
+        assert owner is not None
+        fw, kind = owner
+        tracked[name] = {"kind": kind, "state": fw.generator_state(kind, generator)}
     return Snapshot(frameworks, tracked)
 
 
@@ -389,7 +337,7 @@ def restore(snap: Snapshot | Mapping[str, Any], *, strict: bool = False) -> None
     frameworks = []
     for name, state in snap.frameworks.items():
         try:
-            framework = _registry.get(name)
+            framework = get(name)
         except SeedlockError:
             missing.append(f"{name} (unknown to this seedlock)")
             continue
@@ -403,19 +351,20 @@ def restore(snap: Snapshot | Mapping[str, Any], *, strict: bool = False) -> None
         frameworks.append((framework, state))
     with _tracked_lock:
         current = dict(_tracked)
-    generators: list[tuple[str, Any, Mapping[str, Any]]] = []
+    generators: list[tuple[Framework, str, Any, Mapping[str, Any]]] = []
     for name, entry in snap.tracked.items():
         generator = current.get(name)
         if generator is None:
             missing.append(f"tracked generator {name!r} (not tracked here; call track())")
             continue
-        kind = _generator_kind(generator)
-        if kind is None or kind != entry["kind"]:
+        owner = _generator_kind(generator)
+        kind = None if owner is None else owner[1]
+        if owner is None or kind != entry["kind"]:
             raise StateError(
                 f"the snapshot holds a {entry['kind']} state for {name!r}, but the generator "
                 f"tracked under that name is a {kind}. Track a generator of the same type."
             )
-        generators.append((kind, generator, entry["state"]))
+        generators.append((owner[0], owner[1], generator, entry["state"]))
     if missing:
         text = "restore() could not put back: " + ", ".join(missing)
         if strict:
@@ -427,8 +376,8 @@ def restore(snap: Snapshot | Mapping[str, Any], *, strict: bool = False) -> None
     try:
         for framework, framework_state in frameworks:
             framework.set_state(framework_state)
-        for kind, generator, generator_state in generators:
-            _set_generator_state(kind, generator, generator_state)
+        for adapter, kind, generator, generator_state in generators:
+            adapter.set_generator_state(kind, generator, generator_state)
     except BaseException:
         _apply_all(before)
         raise
@@ -437,13 +386,14 @@ def restore(snap: Snapshot | Mapping[str, Any], *, strict: bool = False) -> None
 def _apply_all(snap: Snapshot) -> None:
     """Apply a snapshot taken in this process (its frameworks and generators are all present)."""
     for name, state in snap.frameworks.items():
-        _registry.get(name).set_state(state)
+        get(name).set_state(state)
     with _tracked_lock:
         current = dict(_tracked)
     for name, entry in snap.tracked.items():
         generator = current.get(name)
-        if generator is not None:
-            _set_generator_state(entry["kind"], generator, entry["state"])
+        owner = None if generator is None else _generator_kind(generator)
+        if owner is not None:
+            owner[0].set_generator_state(entry["kind"], generator, entry["state"])
 
 
 class isolate(contextlib.ContextDecorator):
@@ -462,10 +412,10 @@ class isolate(contextlib.ContextDecorator):
     """
 
     def __init__(self) -> None:
-        self._saved: list[tuple[Snapshot, tuple[object, ...], _registry.HookState]] = []
+        self._saved: list[tuple[Snapshot, tuple[object, ...], HookState]] = []
 
     def __enter__(self) -> isolate:
-        saved = (snapshot(), _seed.root_state(), _registry.hook_state())
+        saved = (snapshot(), _seed.root_state(), hook_state())
         self._saved.append(saved)
         return self
 
@@ -476,5 +426,5 @@ class isolate(contextlib.ContextDecorator):
         finally:
             # A seed_everything inside the block must not decide how frameworks imported after
             # it are seeded.
-            _registry.set_hook_state(hook)
+            set_hook_state(hook)
             _seed.set_root_state(roots)

@@ -302,19 +302,19 @@ class Store:
         except OSError as exc:
             raise StoreError(
                 f"cannot read the run store {str(self.path)!r}: {exc.strerror or exc}. Check the "
-                "directory's permissions or pass another file with --store / $SEEDLOCK_STORE.",
+                "directory's permissions or pass another store file (or $SEEDLOCK_STORE).",
                 path=str(self.path),
             ) from exc
         if stat.S_ISDIR(info.st_mode):
             raise SeedlockError(
                 f"run store path {str(self.path)!r} is a directory. Pass a file path such as "
-                f"{str(self.path / 'runs.db')!r} to --store / $SEEDLOCK_STORE."
+                f"{str(self.path / 'runs.db')!r} as the store path (or $SEEDLOCK_STORE)."
             )
         if not stat.S_ISREG(info.st_mode):
             raise SeedlockError(
                 f"run store path {str(self.path)!r} is not a regular file (a device, FIFO or "
                 "socket); it was left unchanged. Pass a file path such as "
-                "'.seedlock/runs.db' to --store / $SEEDLOCK_STORE."
+                "'.seedlock/runs.db' as the store path (or $SEEDLOCK_STORE)."
             )
         return info.st_size > 0
 
@@ -327,8 +327,8 @@ class Store:
         ):
             return StoreError(
                 f"cannot {doing}: no space left on the disk holding the run store {where!r} "
-                f"({_disk_text(self.path)}). Free some space there (or pass another file with "
-                "--store / $SEEDLOCK_STORE), then run `seedlock runs repair` to record what "
+                f"({_disk_text(self.path)}). Free some space there (or use another store file or "
+                "$SEEDLOCK_STORE), then run `seedlock runs repair` to record what "
                 "interrupted runs left on disk.",
                 path=where,
                 disk_full=True,
@@ -336,7 +336,7 @@ class Store:
         if code == _SQLITE_NOTADB:
             return StoreError(
                 f"{where!r} is not a seedlock run store (not an SQLite database); it was left "
-                "unchanged. Pass another file with --store / $SEEDLOCK_STORE.",
+                "unchanged. Pass another file as the store path (or $SEEDLOCK_STORE).",
                 path=where,
             )
         if code == _SQLITE_CORRUPT:
@@ -354,7 +354,7 @@ class Store:
             )
         return StoreError(
             f"cannot {doing} in the run store {where!r} ({exc}). Check the file and its "
-            "directory are writable, or pass another file with --store / $SEEDLOCK_STORE.",
+            "directory are writable, or pass another file as the store path (or $SEEDLOCK_STORE).",
             path=where,
         )
 
@@ -385,13 +385,13 @@ class Store:
         if "meta" not in tables:
             raise SeedlockError(
                 f"{str(self.path)!r} is an SQLite database but not a seedlock run store (tables "
-                f"{sorted(tables)}, no 'meta' table); it was left unchanged. Pass another file "
-                "with --store / $SEEDLOCK_STORE."
+                f"{sorted(tables)}, no 'meta' table); it was left unchanged. Pass another "
+                "store path (or $SEEDLOCK_STORE)."
             )
         if meta.get("format") != STORE_FORMAT:
             raise SeedlockError(
                 f"{str(self.path)!r} has format {meta.get('format')!r}, expected "
-                f"{STORE_FORMAT!r}; it was left unchanged. Pass another file with --store."
+                f"{STORE_FORMAT!r}; it was left unchanged. Pass another store path."
             )
         try:
             version = int(meta.get("schema_version", ""))
@@ -420,7 +420,7 @@ class Store:
                     f"cannot create the run store's directory {str(self.path.parent)!r}: "
                     f"{exc.strerror or exc}"
                     + (f" ({_disk_text(self.path.parent)})" if exc.errno == errno.ENOSPC else "")
-                    + ". Pass another file with --store / $SEEDLOCK_STORE.",
+                    + ". Pass another file as the store path (or $SEEDLOCK_STORE).",
                     path=str(self.path),
                     disk_full=exc.errno == errno.ENOSPC,
                 ) from exc
@@ -800,7 +800,7 @@ class Store:
             )
         return self._row_to_record(rows[0])
 
-    def list(
+    def runs(
         self,
         *,
         name: str | None = None,

@@ -8,23 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from seedlock._errors import SeedlockError
-from seedlock.cli.compare import register
+from seedlock.cli import main as _main
 from seedlock.store import Store
 
 ADAM = [0.84, 0.85, 0.83, 0.86, 0.845, 0.855, 0.848, 0.851]
 SGD = [0.82, 0.83, 0.815, 0.84, 0.825, 0.835, 0.829, 0.822]
 
-
-def _main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="seedlock")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except SeedlockError as exc:
-        print(f"seedlock {args.command}: error: {exc}")
-        return 2
 
 
 @pytest.fixture
@@ -66,14 +55,14 @@ def test_unknown_metric_exits_2_listing_the_available_ones(
     files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _main(["compare", *map(str, files), "--metric", "f1"]) == 2
-    assert "available: accuracy, loss" in capsys.readouterr().out
+    assert "available: accuracy, loss" in capsys.readouterr().err
 
 
 def test_several_metrics_without_choice_exits_2(
     files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _main(["compare", *map(str, files)]) == 2
-    assert "in common: accuracy, loss" in capsys.readouterr().out
+    assert "in common: accuracy, loss" in capsys.readouterr().err
 
 
 def test_compare_two_sweeps_from_the_store(
@@ -99,7 +88,7 @@ def test_fewer_than_two_values_exits_2(tmp_path: Path, capsys: pytest.CaptureFix
     two = tmp_path / "two.json"
     two.write_text("[0.5, 0.6]")
     assert _main(["compare", str(one), str(two)]) == 2
-    assert "at least 2" in capsys.readouterr().out
+    assert "at least 2" in capsys.readouterr().err
 
 
 def _sweep(store: Path, name: str, code: str) -> None:
@@ -130,7 +119,7 @@ def test_failed_and_nan_seeds_of_a_real_sweep_are_named_and_follow_the_policy(
     capsys.readouterr()
     argv = ["compare", "good", "bad", "--store", str(store), "--resamples", "300"]
     assert _main(argv) == 2
-    err = capsys.readouterr().out
+    err = capsys.readouterr().err
     assert "1 failed (seeds 4)" in err and "seed 2" in err and "--failed exclude" in err
 
     assert _main([*argv, "--failed", "exclude", "--json"]) == 0

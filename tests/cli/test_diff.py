@@ -1,27 +1,13 @@
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from seedlock import SeedlockError
-from seedlock.cli import diff as diff_cli
+from seedlock.cli import main as _main
 from seedlock.launch import diff_runs
 from seedlock.store import RunRecord, Store
-
-
-def _main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="seedlock")
-    diff_cli.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except SeedlockError as exc:
-        print(f"seedlock diff: error: {exc}", file=sys.stderr)
-        return 2
 
 
 def _record(store: Store, seed: int, metrics: dict[str, float], code: int = 0) -> RunRecord:

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from seedlock import SeedlockError, _seed, determinism
+from seedlock import SeedlockError, _doctor, _seed
+from seedlock._doctor import Finding
 from seedlock.cli.doctor import register
-from seedlock.determinism import Finding
 
 
 def _run(*argv: str) -> int:
@@ -26,7 +26,7 @@ _NOTE = Finding("threads-unpinned", "info", "threads unpinned", "why", "export O
 def test_doctor_prints_each_finding_with_its_fix_and_exits_1_on_a_warning(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(determinism, "doctor", lambda: [_WARNING, _NOTE])
+    monkeypatch.setattr(_doctor, "doctor", lambda: [_WARNING, _NOTE])
     assert _run() == 1
     out = capsys.readouterr().out
     assert "1 warning, 1 note" in out
@@ -37,9 +37,9 @@ def test_doctor_prints_each_finding_with_its_fix_and_exits_1_on_a_warning(
 def test_doctor_exits_0_when_only_notes_or_nothing_is_found(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(determinism, "doctor", lambda: [_NOTE])
+    monkeypatch.setattr(_doctor, "doctor", lambda: [_NOTE])
     assert _run() == 0
-    monkeypatch.setattr(determinism, "doctor", lambda: [])
+    monkeypatch.setattr(_doctor, "doctor", lambda: [])
     assert _run() == 0
     assert "no reproducibility hazards found" in capsys.readouterr().out
 
@@ -51,7 +51,7 @@ def test_doctor_json_is_the_list_of_findings_of_this_process(
     monkeypatch.delenv("SEEDLOCK_SEED", raising=False)
     code = _run("--json")
     data = json.loads(capsys.readouterr().out)
-    expected = [f.id for f in determinism.doctor() if f.id != "unseeded-frameworks"]
+    expected = [f.id for f in _doctor.doctor() if f.id != "unseeded-frameworks"]
     assert [item["id"] for item in data] == expected
     assert "no-root-seed" in {item["id"] for item in data}
     assert code == 1
@@ -66,6 +66,6 @@ def test_doctor_does_not_report_its_own_process_as_unseeded(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     unseeded = Finding("unseeded-frameworks", "warning", "loaded but not seeded", "why", "fix")
-    monkeypatch.setattr(determinism, "doctor", lambda: [unseeded, _NOTE])
+    monkeypatch.setattr(_doctor, "doctor", lambda: [unseeded, _NOTE])
     assert _run() == 0
     assert "loaded but not seeded" not in capsys.readouterr().out

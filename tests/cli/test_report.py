@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pytest
 
-from seedlock._errors import SeedlockError
-from seedlock.cli.report import register
+from seedlock.cli import main as _main
 from seedlock.store import Store
-
-
-def _main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="seedlock")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except SeedlockError as exc:
-        print(f"seedlock {args.command}: error: {exc}")
-        return 2
 
 
 @pytest.fixture
@@ -72,6 +59,6 @@ def test_report_is_reproducible(store: Path, capsys: pytest.CaptureFixture[str])
 
 def test_unknown_metric_and_sweep_exit_2(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _main(["report", "adam", "--store", str(store), "--metric", "f1"]) == 2
-    assert "available: accuracy, loss" in capsys.readouterr().out
+    assert "available: accuracy, loss" in capsys.readouterr().err
     assert _main(["report", "nope", "--store", str(store)]) == 2
-    assert "known sweeps: adam" in capsys.readouterr().out
+    assert "known sweeps: adam" in capsys.readouterr().err

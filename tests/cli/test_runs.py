@@ -1,26 +1,12 @@
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from seedlock import SeedlockError
-from seedlock.cli import runs as runs_cli
+from seedlock.cli import main as _main
 from seedlock.store import Store
-
-
-def _main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="seedlock")
-    runs_cli.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except SeedlockError as exc:
-        print(f"seedlock runs: error: {exc}", file=sys.stderr)
-        return 2
 
 
 @pytest.fixture
@@ -54,7 +40,7 @@ def test_list_json_filters_by_name(db: str, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_show_prints_one_run_in_full(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    run_id = Store(db).list(name="a")[0].id
+    run_id = Store(db).runs(name="a")[0].id
     assert _main(["runs", "show", run_id[:5], "--store", db]) == 0
     out = capsys.readouterr().out
     assert f"run        {run_id}" in out and "acc = 0.5" in out
@@ -62,9 +48,9 @@ def test_show_prints_one_run_in_full(db: str, capsys: pytest.CaptureFixture[str]
 
 
 def test_rm_removes_a_run(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    run_id = Store(db).list(name="a")[0].id
+    run_id = Store(db).runs(name="a")[0].id
     assert _main(["runs", "rm", run_id, "--store", db]) == 0
-    assert [r.name for r in Store(db).list()] == ["b"]
+    assert [r.name for r in Store(db).runs()] == ["b"]
     assert _main(["runs", "show", run_id, "--store", db]) == 2
     assert "no run with id" in capsys.readouterr().err
 
@@ -97,7 +83,7 @@ def test_a_foreign_file_is_reported_not_listed(
 def _damage_newest(db: str) -> str:
     import sqlite3
 
-    run_id = Store(db).list(limit=1)[0].id
+    run_id = Store(db).runs(limit=1)[0].id
     conn = sqlite3.connect(db)
     with conn:
         conn.execute("UPDATE runs SET metrics = '{\"acc\": 0.' WHERE id = ?", (run_id,))
@@ -124,7 +110,7 @@ def test_rm_removes_a_damaged_row(db: str, capsys: pytest.CaptureFixture[str]) -
     bad = _damage_newest(db)
     assert _main(["runs", "rm", bad, "--store", db]) == 0
     assert f"removed run {bad}" in capsys.readouterr().out
-    assert [r.status for r in Store(db).list()] == ["finished"]
+    assert [r.status for r in Store(db).runs()] == ["finished"]
 
 
 def test_list_json_is_one_valid_array_with_the_damaged_row_flagged(

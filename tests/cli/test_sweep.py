@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 import pytest
 
-from seedlock._errors import SeedlockError
-from seedlock.cli.sweep import register
+from seedlock.cli import main as _main
 from seedlock.store import Store
-
-
-def _main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="seedlock")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except SeedlockError as exc:
-        print(f"seedlock {args.command}: error: {exc}", file=sys.stderr)
-        return 2
 
 
 def test_sweep_prints_json_and_exits_1_when_a_seed_fails(
@@ -77,4 +64,4 @@ def test_changed_command_exits_2_and_keeps_the_store(
     argv = ["sweep", "--seeds", "0-0", "--name", "x", "--store", str(store.path)]
     assert _main([*argv, "--", "python", "b.py"]) == 2
     assert "already exists with a different setup" in capsys.readouterr().err
-    assert [r.id for r in store.list(sweep="x")] == [run.id]
+    assert [r.id for r in store.runs(sweep="x")] == [run.id]

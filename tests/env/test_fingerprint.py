@@ -194,7 +194,7 @@ def test_load_gives_a_clear_error_for_missing_truncated_or_foreign_files(tmp_pat
 def test_import_doctor_and_fingerprint_import_no_framework() -> None:
     code = (
         "import sys, seedlock, seedlock.cli.env, seedlock.cli.doctor\n"
-        "seedlock.doctor(); seedlock.fingerprint(); seedlock.fingerprint.diff("
+        "seedlock.doctor(); seedlock.fingerprint(); seedlock.fingerprint_diff("
         "seedlock.fingerprint(), seedlock.fingerprint())\n"
         f"print(sorted(m for m in {FRAMEWORKS!r} if m in sys.modules))\n"
     )

@@ -1,4 +1,4 @@
-"""``seedlock.fingerprint.diff``: differences ranked by how likely they are to change results."""
+"""``seedlock.fingerprint_diff``: differences ranked by how likely they are to change results."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 import seedlock
 from seedlock import SeedlockTypeError, StateError
-from seedlock.env import Difference, Fingerprint
+from seedlock.env import EnvDifference, Fingerprint
 
 
 def _variant(fp: Fingerprint, **sections: dict[str, Any]) -> Fingerprint:
@@ -29,12 +29,12 @@ def base() -> Fingerprint:
 
 
 def test_identical_fingerprints_have_no_differences(base: Fingerprint) -> None:
-    assert seedlock.fingerprint.diff(base, base) == []
+    assert seedlock.fingerprint_diff(base, base) == []
 
 
 def test_collection_time_is_not_a_difference(base: Fingerprint) -> None:
     later = Fingerprint.from_dict({**base.to_dict(), "created": "2099-01-01T00:00:00+00:00"})
-    assert seedlock.fingerprint.diff(base, later) == []
+    assert seedlock.fingerprint_diff(base, later) == []
 
 
 def test_differences_are_ranked_high_medium_low(base: Fingerprint) -> None:
@@ -46,7 +46,7 @@ def test_differences_are_ranked_high_medium_low(base: Fingerprint) -> None:
         flags={"torch.cudnn.benchmark": True},
         git={"dirty": True},
     )
-    differences = seedlock.fingerprint.diff(base, other)
+    differences = seedlock.fingerprint_diff(base, other)
     ranked = [(d.key, d.impact) for d in differences]
     assert ranked == [
         ("flags.torch.cudnn.benchmark", "high"),
@@ -68,7 +68,7 @@ def test_differences_are_ranked_high_medium_low(base: Fingerprint) -> None:
 
 
 def test_a_python_minor_version_change_is_high_impact(base: Fingerprint) -> None:
-    (difference,) = seedlock.fingerprint.diff(base, _variant(base, python={"version": "3.12.1"}))
+    (difference,) = seedlock.fingerprint_diff(base, _variant(base, python={"version": "3.12.1"}))
     assert difference.impact == "high"
 
 
@@ -78,7 +78,7 @@ def test_gpu_model_and_count_are_high_impact_and_the_driver_medium(base: Fingerp
         {"name": "NVIDIA H100", "driver": "550.2", "memory": "40960 MiB"},
         {"name": "NVIDIA H100", "driver": "550.2", "memory": "40960 MiB"},
     ]
-    impacts = {d.key: d.impact for d in seedlock.fingerprint.diff(base, data)}
+    impacts = {d.key: d.impact for d in seedlock.fingerprint_diff(base, data)}
     assert impacts["gpus.count"] == "high"
     assert impacts["gpus.0.name"] == "high"
     assert impacts["gpus.0.driver"] == "medium"
@@ -88,7 +88,7 @@ def test_gpu_model_and_count_are_high_impact_and_the_driver_medium(base: Fingerp
 def test_a_package_present_on_one_side_only_is_a_difference(base: Fingerprint) -> None:
     data = base.to_dict()
     del data["packages"]["torch"]
-    (difference,) = seedlock.fingerprint.diff(base, data)
+    (difference,) = seedlock.fingerprint_diff(base, data)
     assert (difference.key, difference.a, difference.b) == ("packages.torch", "2.1.0", None)
 
 
@@ -98,7 +98,7 @@ def test_determinism_env_vars_and_thread_counts_are_high_impact(base: Fingerprin
         env={"CUBLAS_WORKSPACE_CONFIG": ":4096:8", "PYTHONHASHSEED": "0"},
         threads={"OMP_NUM_THREADS": "8"},
     )
-    differences = seedlock.fingerprint.diff(base, other)
+    differences = seedlock.fingerprint_diff(base, other)
     assert {d.impact for d in differences} == {"high"}
     assert {d.key for d in differences} >= {
         "env.CUBLAS_WORKSPACE_CONFIG",
@@ -108,14 +108,14 @@ def test_determinism_env_vars_and_thread_counts_are_high_impact(base: Fingerprin
 
 
 def test_diff_accepts_dicts_and_rejects_other_types(base: Fingerprint) -> None:
-    assert seedlock.fingerprint.diff(base.to_dict(), base) == []
+    assert seedlock.fingerprint_diff(base.to_dict(), base) == []
     with pytest.raises(SeedlockTypeError, match="diff\\(\\) b must be a Fingerprint"):
-        seedlock.fingerprint.diff(base, "env.json")  # type: ignore[arg-type]
+        seedlock.fingerprint_diff(base, "env.json")  # type: ignore[arg-type]
     with pytest.raises(StateError):
-        seedlock.fingerprint.diff(base, {"format": 1})
+        seedlock.fingerprint_diff(base, {"format": 1})
 
 
 def test_difference_is_a_frozen_record() -> None:
-    difference = Difference("cpu.model", "a", "b", "medium", "why")
+    difference = EnvDifference("cpu.model", "a", "b", "medium", "why")
     with pytest.raises(AttributeError):
         difference.impact = "low"  # type: ignore[misc]

@@ -129,17 +129,13 @@ def test_a_failure_to_seed_is_logged_and_never_breaks_the_import(
 def test_deterministic_and_thread_settings_reach_a_framework_at_its_import(
     fake: _Fake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from seedlock import determinism
-
     calls: list[tuple[object, ...]] = []
     monkeypatch.setattr(
-        determinism,
-        "enable_for",
-        lambda name, *, warn_only=False: calls.append(("enable", name, warn_only)) or [],
+        fake,
+        "enable_determinism",
+        lambda *, warn_only: calls.append(("enable", fake.name, warn_only)) or [],
     )
-    monkeypatch.setattr(
-        determinism, "pin_threads", lambda n, name=None: calls.append(("pin", n, name)) or []
-    )
+    monkeypatch.setattr(fake, "pin_threads", lambda n: calls.append(("pin", n, fake.name)) or [])
     _registry.install_hook(
         _registry.Settings(7, deterministic=True, warn_only=True, threads=3), [fake]
     )
@@ -204,6 +200,7 @@ _NUMPY_ORDER_SCRIPT = textwrap.dedent(
     """
     import json, random, sys
     import seedlock
+    from seedlock import _everything
     from seedlock.frameworks import _registry
     from seedlock.frameworks.python import PythonRandom
 
@@ -212,6 +209,7 @@ _NUMPY_ORDER_SCRIPT = textwrap.dedent(
 
     fake = DrawsNumPy()
     _registry.FRAMEWORKS += (fake,)
+    _everything.FRAMEWORKS = _registry.FRAMEWORKS
     _registry._HOOKABLE[fake.module] = fake
     _registry._installed[fake.module] = True
     seedlock.seed_everything(42)

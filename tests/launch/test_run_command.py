@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -188,7 +189,7 @@ def test_a_missing_output_is_an_error_and_the_record_keeps_what_exists(
             cwd=str(tmp_path),
             outputs=["made.txt", "absent.txt"],
         )
-    (rec,) = store.list()
+    (rec,) = store.runs()
     assert list(rec.outputs) == ["made.txt"] and rec.status == "finished"
 
 
@@ -207,7 +208,7 @@ def test_a_command_that_cannot_start_leaves_a_failed_record(store: Store, tmp_pa
     not_exec.write_text("hello")
     with pytest.raises(SeedlockError, match="cannot start"):
         run_command([str(not_exec)], seed=1, store=store, echo=False)
-    records = store.list()
+    records = store.runs()
     assert [r.status for r in records] == ["failed", "failed"]
     assert records[1].exit_code is None and "no-such-program-xyz" in records[1].stderr_tail
 
@@ -274,12 +275,13 @@ def test_a_parent_killed_with_sigkill_leaves_a_readable_store_and_an_unfinished_
             time.sleep(0.05)
         parent.send_signal(signal.SIGKILL)
         parent.wait()
-        (rec,) = Store(db).list()
+        (rec,) = Store(db).runs()
         assert rec.status == "unfinished" and rec.pid == parent.pid and rec.seed == 5
-        assert Store(db).list(status="unfinished") == [rec]
+        assert Store(db).runs(status="unfinished") == [rec]
     finally:
-        # The orphaned child shares the parent's new process group.
-        os.killpg(parent.pid, signal.SIGKILL)
+        # The child has its own group and dies with its launcher; nothing should be left.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(parent.pid, signal.SIGKILL)
 
 
 def test_doctor_findings_and_fingerprint_come_only_from_the_main_process(
@@ -344,7 +346,7 @@ def test_sigterm_to_the_launcher_is_forwarded_and_the_run_recorded_as_killed(
             os.killpg(parent.pid, signal.SIGKILL)
     assert parent.returncode == 0
     assert out.split() == ["killed", str(-signal.SIGTERM)]
-    assert Store(db).list()[0].status == "killed"
+    assert Store(db).runs()[0].status == "killed"
 
 
 def test_a_seeding_failure_is_reported_once_and_the_program_still_runs(tmp_path: Path) -> None:

@@ -83,7 +83,7 @@ def test_a_signal_to_seedlock_run_ends_the_command_and_its_grandchildren(
     launcher.communicate(timeout=60)
     assert launcher.returncode == code
     assert _gone(child) and _gone(grandchild)
-    record = Store(tmp_path / "runs.db").list()[0]
+    record = Store(tmp_path / "runs.db").runs()[0]
     assert record.status == "killed" and record.exit_code == -signum
 
 
@@ -128,7 +128,7 @@ def test_sweep_and_parallel_verify_pass_sigterm_to_every_running_command(
     out, err = launcher.communicate(timeout=60)
     assert launcher.returncode == 143, err.decode()
     assert all(_gone(pid) for pid in family)
-    records = Store(tmp_path / "runs.db").list()
+    records = Store(tmp_path / "runs.db").runs()
     assert records and all(r.status in ("killed", "failed") for r in records)
     assert any(r.status == "killed" for r in records)
     if command == "sweep":

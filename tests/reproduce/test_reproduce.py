@@ -69,7 +69,7 @@ def _checkout(root: Path, script: str) -> Path:
 def _export(origin: Path, bundle: Path, monkeypatch: pytest.MonkeyPatch, *run_args: str) -> str:
     monkeypatch.chdir(origin)
     assert main(["run", "--seed", "11", *run_args, "--", sys.executable, "train.py"]) == 0
-    record = Store().list()[0]
+    record = Store().runs()[0]
     assert main(["export", record.id, "-o", str(bundle), "--input", "data.txt"]) == 0
     return record.id
 
@@ -176,7 +176,7 @@ def test_the_recipe_names_the_commit_and_the_command(
 ) -> None:
     origin = _checkout(tmp_path, _SCRIPT)
     _export(origin, tmp_path / "run.seedlock", monkeypatch, "--stream", "data=4")
-    record = Store().list()[0]
+    record = Store().runs()[0]
     capsys.readouterr()
     assert main(["runs", "show", record.id, "--recipe"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -277,7 +277,7 @@ def test_export_refuses_an_input_outside_the_working_directory(
     origin = _checkout(tmp_path, _SCRIPT)
     monkeypatch.chdir(origin)
     assert main(["run", "--seed", "1", "--", sys.executable, "train.py"]) == 0
-    record = Store().list()[0]
+    record = Store().runs()[0]
     (tmp_path / "outside.txt").write_text("x")
     out = tmp_path / "run.seedlock"
     assert main(["export", record.id, "-o", str(out), "--input", "../outside.txt"]) == 2

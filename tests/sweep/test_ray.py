@@ -30,7 +30,7 @@ def test_ray_tasks_run_each_seed_and_the_driver_records_them(
         store=store,
     )
     assert result.failed == [2]
-    records = {r.seed: r for r in store.list(sweep="ray-demo")}
+    records = {r.seed: r for r in store.runs(sweep="ray-demo")}
     assert sorted(records) == [1, 2]
     assert records[1].status == "finished" and records[1].metrics == {"acc": 0.1}
     assert records[2].exit_code == 1

@@ -49,7 +49,7 @@ def test_seeds_run_in_parallel_and_are_recorded_under_the_sweep(
     assert result.ok
     assert [o.seed for o in result.outcomes] == [4, 0, 3]
     assert sorted(seen) == [0, 3, 4]
-    records = {r.seed: r for r in store.list(sweep="adam")}
+    records = {r.seed: r for r in store.runs(sweep="adam")}
     assert sorted(records) == [0, 3, 4]
     for seed, record in records.items():
         assert record.status == "finished"
@@ -76,7 +76,7 @@ def test_a_failing_seed_keeps_its_record_and_resume_reruns_only_it(
     assert again.skipped == [0, 2]
     assert [o.seed for o in again.outcomes] == [1]
     assert again.ok
-    finished = store.list(sweep="sgd", status="finished")
+    finished = store.runs(sweep="sgd", status="finished")
     assert sorted(r.seed for r in finished) == [0, 1, 2]
 
 
@@ -147,7 +147,7 @@ def test_sigkill_of_the_sweep_loses_no_finished_record(tmp_path: Path, script: P
         deadline = time.monotonic() + 60
         store = Store(store_path)
         while time.monotonic() < deadline:
-            if store_path.exists() and any(r.seed == 2 for r in store.list(sweep="k")):
+            if store_path.exists() and any(r.seed == 2 for r in store.runs(sweep="k")):
                 break
             time.sleep(0.2)
         else:
@@ -155,7 +155,7 @@ def test_sigkill_of_the_sweep_loses_no_finished_record(tmp_path: Path, script: P
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    finished = sorted(r.seed for r in store.list(sweep="k", status="finished"))
+    finished = sorted(r.seed for r in store.runs(sweep="k", status="finished"))
     assert finished == [0, 1]
     assert load_spec(spec_path(store_path, "k")).seeds == [0, 1, 2, 3]  # type: ignore[union-attr]
 

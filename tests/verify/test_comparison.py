@@ -14,8 +14,8 @@ from seedlock._verify._compare import (
     compare_exit_codes,
     compare_files,
     compare_metric_history,
+    compare_outputs,
     compare_stdout,
-    compare_values,
     load_tensors,
     normalize_stdout,
     same_scalar,
@@ -171,8 +171,8 @@ def test_safetensors_files_compare_tensor_by_tensor(tmp_path: Path) -> None:
 def test_values_compare_exactly_through_nested_containers() -> None:
     first = to_portable({"loss": [0.5, 0.25], "w": np.zeros(3), "name": "a"})
     other = to_portable({"loss": [0.5, 0.25], "w": np.array([0.0, 1e-12, 0.0]), "name": "a"})
-    assert compare_values(first, first, run=2) == []
-    diffs = compare_values(first, other, run=2)
+    assert compare_outputs(first, first, run=2) == []
+    diffs = compare_outputs(first, other, run=2)
     assert [d.where for d in diffs] == ["result['w']"]
     assert diffs[0].max_abs_diff == pytest.approx(1e-12)
 

@@ -61,7 +61,7 @@ def test_trace_names_step_five_and_the_weight_changed_by_the_clock(store: Store)
     assert result.divergence is not None
     assert (result.divergence.step, result.divergence.where) == (5, "out.weight")
     assert "first divergence at step 5 in out.weight" in str(result)
-    assert len(store.list()) == 4  # two runs, then two traced at step 5
+    assert len(store.runs()) == 4  # two runs, then two traced at step 5
 
 
 @pytest.mark.torch
@@ -147,7 +147,7 @@ def test_bad_input_is_refused_before_anything_runs(store: Store, tmp_path: Path)
         verify_command(["echo", "hi"], seed=1, trace=True, store=store)
     with pytest.raises(SeedlockError, match="not a valid regular expression"):
         verify_command(["echo"], seed=1, ignore=["("], store=store)
-    with pytest.raises(SeedlockError, match="-n must be an int >= 2"):
+    with pytest.raises(SeedlockError, match=r"^n must be an int >= 2"):
         verify_command(["echo"], seed=1, n=1, store=store)
     assert not (tmp_path / "runs.db").exists()
 

@@ -13,10 +13,10 @@ Example:
 
 from __future__ import annotations
 
-from seedlock._verify._compare import Difference
+from seedlock._verify._compare import OutputDifference
 from seedlock._verify._function import verify
 from seedlock._verify._report import VerifyResult
 from seedlock._verify._runner import verify_command
 from seedlock._verify.trace import Divergence
 
-__all__ = ["Difference", "Divergence", "VerifyResult", "verify", "verify_command"]
+__all__ = ["OutputDifference", "Divergence", "VerifyResult", "verify", "verify_command"]

@@ -24,12 +24,12 @@ from seedlock.launch._log import file_sha256
 
 __all__ = [
     "TENSOR_SUFFIXES",
-    "Difference",
+    "OutputDifference",
     "compare_exit_codes",
     "compare_files",
     "compare_metric_history",
     "compare_stdout",
-    "compare_values",
+    "compare_outputs",
     "load_tensors",
     "normalize_stdout",
     "same_scalar",
@@ -41,7 +41,7 @@ TENSOR_SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".safetensors")
 
 
 @dataclass(frozen=True)
-class Difference:
+class OutputDifference:
     """One thing that differs between the reference run (run 1) and another run.
 
     Attributes:
@@ -54,7 +54,7 @@ class Difference:
         detail: a short extra note (element counts, shapes).
 
     Example:
-        >>> d = Difference("metric", "accuracy", "0.91", "0.89", run=2, max_abs_diff=0.02)
+        >>> d = OutputDifference("metric", "accuracy", "0.91", "0.89", run=2, max_abs_diff=0.02)
         >>> d.describe()
         'metric accuracy: run 1 0.91, run 2 0.89 (max abs diff 0.02)'
     """
@@ -119,7 +119,7 @@ def _numeric_gap(a: object, b: object) -> float | None:
     return None
 
 
-def compare_exit_codes(codes: Sequence[int | None]) -> list[Difference]:
+def compare_exit_codes(codes: Sequence[int | None]) -> list[OutputDifference]:
     """Each run whose exit code differs from run 1's.
 
     Example:
@@ -127,7 +127,7 @@ def compare_exit_codes(codes: Sequence[int | None]) -> list[Difference]:
         ['exit_code exit code: run 1 0, run 3 1']
     """
     return [
-        Difference("exit_code", "exit code", str(codes[0]), str(code), run=index)
+        OutputDifference("exit_code", "exit code", str(codes[0]), str(code), run=index)
         for index, code in enumerate(codes[1:], start=2)
         if code != codes[0]
     ]
@@ -146,7 +146,7 @@ def _metric_entries(history: Sequence[Mapping[str, Any]]) -> Iterator[tuple[str,
 
 def compare_metric_history(
     first: Sequence[Mapping[str, Any]], other: Sequence[Mapping[str, Any]], *, run: int
-) -> tuple[list[Difference], int]:
+) -> tuple[list[OutputDifference], int]:
     """Compare the ``seedlock.log`` histories of two runs value by value, in logging order.
 
     Args:
@@ -166,18 +166,20 @@ def compare_metric_history(
     """
     a = list(_metric_entries(first))
     b = list(_metric_entries(other))
-    diffs: list[Difference] = []
+    diffs: list[OutputDifference] = []
     for (name_a, value_a), (name_b, value_b) in zip(a, b, strict=False):
         if name_a != name_b:
-            diffs.append(Difference("metric", name_a, repr(value_a), f"{name_b}={value_b!r}", run))
+            diffs.append(
+                OutputDifference("metric", name_a, repr(value_a), f"{name_b}={value_b!r}", run)
+            )
             break
         if not same_scalar(value_a, value_b):
             gap = _numeric_gap(value_a, value_b)
-            diffs.append(Difference("metric", name_a, repr(value_a), repr(value_b), run, gap))
+            diffs.append(OutputDifference("metric", name_a, repr(value_a), repr(value_b), run, gap))
             break
     if len(a) != len(b):
         diffs.append(
-            Difference(
+            OutputDifference(
                 "metric", "count", f"{len(a)} values", f"{len(b)} values", run, detail="logged"
             )
         )
@@ -235,7 +237,7 @@ def compare_stdout(
     run: int,
     ignore: Sequence[re.Pattern[str]] = (),
     timings: bool = False,
-) -> tuple[list[Difference], int]:
+) -> tuple[list[OutputDifference], int]:
     """Compare two runs' printed output line by line after :func:`normalize_stdout`.
 
     Returns:
@@ -250,7 +252,7 @@ def compare_stdout(
     """
     a = normalize_stdout(first, ignore, timings=timings)
     b = normalize_stdout(other, ignore, timings=timings)
-    diffs: list[Difference] = []
+    diffs: list[OutputDifference] = []
     for (line_a, orig_a, norm_a), (line_b, orig_b, norm_b) in zip(a, b, strict=False):
         if norm_a == norm_b:
             continue
@@ -263,10 +265,12 @@ def compare_stdout(
             ]
             gap = max(gaps) if gaps else None
         where = f"line {line_a}" if line_a == line_b else f"line {line_a} (run {run}: {line_b})"
-        diffs.append(Difference("stdout", where, orig_a, orig_b, run, gap))
+        diffs.append(OutputDifference("stdout", where, orig_a, orig_b, run, gap))
         break
     if len(a) != len(b):
-        diffs.append(Difference("stdout", "line count", f"{len(a)} lines", f"{len(b)} lines", run))
+        diffs.append(
+            OutputDifference("stdout", "line count", f"{len(a)} lines", f"{len(b)} lines", run)
+        )
     return diffs, min(len(a), len(b))
 
 
@@ -358,10 +362,10 @@ def load_tensors(path: str | os.PathLike[str], *, suffix: str | None = None) -> 
     return leaves
 
 
-def _compare_arrays(name: str, a: np.ndarray, b: np.ndarray, run: int) -> Difference | None:
+def _compare_arrays(name: str, a: np.ndarray, b: np.ndarray, run: int) -> OutputDifference | None:
     label = name or "array"
     if a.dtype != b.dtype or a.shape != b.shape:
-        return Difference(
+        return OutputDifference(
             "tensor", label, f"{a.dtype}{list(a.shape)}", f"{b.dtype}{list(b.shape)}", run
         )
     if a.tobytes() == b.tobytes():
@@ -381,7 +385,7 @@ def _compare_arrays(name: str, a: np.ndarray, b: np.ndarray, run: int) -> Differ
             delta = np.abs(flat_a.astype(wide) - flat_b.astype(wide))
         finite = delta[~np.isnan(delta)]
         gap = float(finite.max()) if finite.size else None
-    return Difference(
+    return OutputDifference(
         "tensor",
         label,
         f"{a.dtype}{list(a.shape)}",
@@ -393,7 +397,7 @@ def _compare_arrays(name: str, a: np.ndarray, b: np.ndarray, run: int) -> Differ
 
 def compare_files(
     first: str | os.PathLike[str], other: str | os.PathLike[str], *, label: str, run: int
-) -> tuple[list[Difference], int]:
+) -> tuple[list[OutputDifference], int]:
     """Compare two copies of an output file: by SHA-256, then tensor by tensor for tensor files.
 
     Args:
@@ -411,7 +415,9 @@ def compare_files(
     if suffix not in TENSOR_SUFFIXES:
         if hash_a == hash_b:
             return [], 0
-        return [Difference("file", label, f"sha256 {hash_a[:12]}", f"sha256 {hash_b[:12]}", run)], 0
+        return [
+            OutputDifference("file", label, f"sha256 {hash_a[:12]}", f"sha256 {hash_b[:12]}", run)
+        ], 0
     if hash_a == hash_b:
         # Identical bytes: the tensor count is only for the summary, so a file that cannot be
         # loaded safely (objects, pickles) still counts as identical.
@@ -419,7 +425,9 @@ def compare_files(
             return [], len(load_tensors(first, suffix=suffix).tensors)
         except SeedlockError:
             return [], 0
-    file_diff = Difference("file", label, f"sha256 {hash_a[:12]}", f"sha256 {hash_b[:12]}", run)
+    file_diff = OutputDifference(
+        "file", label, f"sha256 {hash_a[:12]}", f"sha256 {hash_b[:12]}", run
+    )
     try:
         leaves_a = load_tensors(first, suffix=suffix)
         leaves_b = load_tensors(other, suffix=suffix)
@@ -431,13 +439,13 @@ def compare_files(
         if name not in leaves_a.tensors or name not in leaves_b.tensors:
             has = "present" if name in leaves_a.tensors else "missing"
             other_has = "present" if name in leaves_b.tensors else "missing"
-            diffs.append(Difference("tensor", where, has, other_has, run))
+            diffs.append(OutputDifference("tensor", where, has, other_has, run))
             continue
         diff = _compare_arrays(where, leaves_a.tensors[name], leaves_b.tensors[name], run)
         if diff is not None:
             diffs.append(diff)
     diffs.extend(
-        compare_values(
+        compare_outputs(
             leaves_a.values, leaves_b.values, run=run, path=f"{label}:", limit=len(leaves_a.values)
         )
     )
@@ -487,42 +495,48 @@ def _short(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def compare_values(
+def compare_outputs(
     first: object, other: object, *, run: int, path: str = "result", limit: int = 5
-) -> list[Difference]:
+) -> list[OutputDifference]:
     """Compare two portable values (see :func:`to_portable`) exactly; at most ``limit`` diffs.
 
     Example:
-        >>> print(compare_values({"a": [1.0, 2.0]}, {"a": [1.0, 2.5]}, run=2)[0].where)
+        >>> print(compare_outputs({"a": [1.0, 2.0]}, {"a": [1.0, 2.5]}, run=2)[0].where)
         result['a'][1]
     """
-    diffs: list[Difference] = []
+    diffs: list[OutputDifference] = []
     _walk(first, other, run, path, diffs, limit)
     return diffs
 
 
-def _walk(a: object, b: object, run: int, path: str, out: list[Difference], limit: int) -> None:
+def _walk(
+    a: object, b: object, run: int, path: str, out: list[OutputDifference], limit: int
+) -> None:
     if len(out) >= limit:
         return
     if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
         diff = _compare_arrays(path, a, b, run)
         if diff is not None:
-            out.append(Difference("value", path, diff.first, diff.other, run, diff.max_abs_diff))
+            out.append(
+                OutputDifference("value", path, diff.first, diff.other, run, diff.max_abs_diff)
+            )
         return
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         keys_a, keys_b = list(a), list(b)
         if keys_a != keys_b:
-            out.append(Difference("value", f"{path} keys", _short(keys_a), _short(keys_b), run))
+            out.append(
+                OutputDifference("value", f"{path} keys", _short(keys_a), _short(keys_b), run)
+            )
             return
         for key in keys_a:
             _walk(a[key], b[key], run, f"{path}[{key!r}]", out, limit)
         return
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and type(a) is type(b):
         if len(a) != len(b):
-            out.append(Difference("value", f"{path} length", str(len(a)), str(len(b)), run))
+            out.append(OutputDifference("value", f"{path} length", str(len(a)), str(len(b)), run))
             return
         for index, (item_a, item_b) in enumerate(zip(a, b, strict=False)):
             _walk(item_a, item_b, run, f"{path}[{index}]", out, limit)
         return
     if not same_scalar(a, b):
-        out.append(Difference("value", path, _short(a), _short(b), run, _numeric_gap(a, b)))
+        out.append(OutputDifference("value", path, _short(a), _short(b), run, _numeric_gap(a, b)))

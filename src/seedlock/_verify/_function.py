@@ -15,9 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from seedlock._errors import SeedlockError, SeedlockTypeError
-from seedlock._seed import derive, draw_entropy_seed, normalize_seed
-from seedlock._verify._compare import Difference, compare_values, to_portable
+from seedlock._seed import draw_entropy_seed, normalize_seed
+from seedlock._verify._compare import OutputDifference, compare_outputs, to_portable
 from seedlock._verify._report import VerifyResult
+from seedlock.frameworks.python import hash_seed_for
 
 __all__ = ["verify"]
 
@@ -50,7 +51,7 @@ def _run_subprocesses(
             "function at the top level of an importable module, or pass mode='inprocess'."
         ) from exc
     context = multiprocessing.get_context("spawn")
-    hash_seed = str(derive("python", "hashseed", seed=seed) % 2**32)
+    hash_seed = str(hash_seed_for(seed))
     saved = os.environ.get("PYTHONHASHSEED")
     started = []
     # Spawned interpreters read PYTHONHASHSEED from our environment when they start.
@@ -163,9 +164,9 @@ def verify(
     root = draw_entropy_seed() if seed is None else normalize_seed(seed)
     runner = _run_subprocesses if mode == "subprocess" else _run_inprocess
     values = runner(fn, args, kwargs, root, n)
-    differences: list[Difference] = []
+    differences: list[OutputDifference] = []
     for index, value in enumerate(values[1:], start=2):
-        differences += compare_values(values[0], value, run=index)
+        differences += compare_outputs(values[0], value, run=index)
     return VerifyResult(
         identical=not differences,
         runs=n,

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from seedlock._verify._compare import Difference
+from seedlock._verify._compare import OutputDifference
 from seedlock._verify.trace import Divergence
 
 __all__ = ["VerifyResult", "rank_findings"]
@@ -53,7 +53,7 @@ class VerifyResult:
         identical: whether every compared thing was bit-identical in every run.
         runs: how many runs were compared.
         seed: the root seed every run used.
-        differences: what differs, most telling first (see :class:`Difference`).
+        differences: what differs, most telling first (see :class:`OutputDifference`).
         compared: how many things of each kind were compared (``metrics``, ``stdout lines``...).
         command: the verified command (``None`` for a function).
         run_ids: the run records in the store, in run order.
@@ -74,7 +74,7 @@ class VerifyResult:
     identical: bool
     runs: int
     seed: int | None
-    differences: list[Difference] = field(default_factory=list)
+    differences: list[OutputDifference] = field(default_factory=list)
     compared: dict[str, int] = field(default_factory=dict)
     command: list[str] | None = None
     run_ids: list[str] = field(default_factory=list)
@@ -92,7 +92,7 @@ class VerifyResult:
     def __str__(self) -> str:
         return self.format()
 
-    def sorted_differences(self) -> list[Difference]:
+    def sorted_differences(self) -> list[OutputDifference]:
         """The differences in reporting order: exit codes, metrics, stdout, files, values."""
         return sorted(
             self.differences,

@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING
 from seedlock._errors import SeedlockError
 from seedlock._verify import trace as trace_module
 from seedlock._verify._compare import (
-    Difference,
+    OutputDifference,
     compare_exit_codes,
     compare_files,
     compare_metric_history,
     compare_stdout,
 )
 from seedlock._verify._report import VerifyResult, rank_findings
-from seedlock.launch._run import is_python_command, unseeded_reason
+from seedlock.launch import unseeded_reason
+from seedlock.launch._run import is_python_command
 
 if TYPE_CHECKING:
     from seedlock.launch import RunResult
@@ -44,8 +45,8 @@ def _compile(patterns: Sequence[str]) -> list[re.Pattern[str]]:
             compiled.append(re.compile(pattern))
         except re.error as exc:
             raise SeedlockError(
-                f"--ignore {pattern!r} is not a valid regular expression ({exc}). "
-                "Quote it for the shell, e.g. --ignore 'saved to \\S+'."
+                f"ignore pattern {pattern!r} is not a valid regular expression ({exc}). "
+                "Pass a Python regular expression, e.g. 'saved to \\S+'."
             ) from exc
     return compiled
 
@@ -58,9 +59,9 @@ def _check_outputs(outputs: Sequence[str], cwd: Path) -> None:
         target = (cwd / given).resolve()
         if target == root or root not in target.parents:
             raise SeedlockError(
-                f"--outputs {given!r} is not inside the working directory {str(root)!r}. verify "
-                "deletes each output before every run, so it accepts only files or folders "
-                "below the working directory, e.g. --outputs model.pt or --outputs out/."
+                f"outputs path {given!r} is not inside the working directory {str(root)!r}. "
+                "verify deletes each output before every run, so it accepts only files or "
+                "folders below the working directory, e.g. outputs=['model.pt', 'out/']."
             )
 
 
@@ -94,8 +95,8 @@ def _files_under(root: Path) -> dict[str, Path]:
 
 def _compare_outputs(
     outputs: Sequence[str], first: Path, other: Path, run: int
-) -> tuple[list[Difference], int, int]:
-    diffs: list[Difference] = []
+) -> tuple[list[OutputDifference], int, int]:
+    diffs: list[OutputDifference] = []
     n_files = n_tensors = 0
     for index, given in enumerate(outputs):
         files_a = _files_under(first / str(index))
@@ -105,7 +106,7 @@ def _compare_outputs(
             if rel not in files_a or rel not in files_b:
                 has_a = "present" if rel in files_a else "missing"
                 has_b = "present" if rel in files_b else "missing"
-                diffs.append(Difference("file", label, has_a, has_b, run))
+                diffs.append(OutputDifference("file", label, has_a, has_b, run))
                 continue
             found, tensors = compare_files(files_a[rel], files_b[rel], label=label, run=run)
             diffs.extend(found)
@@ -317,16 +318,16 @@ def verify_command(
             "no command to verify. Put it after '--', e.g. seedlock verify -- python train.py"
         )
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise SeedlockError(f"-n must be an int >= 2 (runs to compare), got {n!r}.")
+        raise SeedlockError(f"n must be an int >= 2 (runs to compare), got {n!r}.")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise SeedlockError(f"--jobs must be an int >= 1, got {jobs!r}.")
+        raise SeedlockError(f"jobs must be an int >= 1, got {jobs!r}.")
     patterns = _compile(ignore)
     _check_outputs(outputs, Path.cwd())
     if trace and not is_python_command(command):
         raise SeedlockError(
-            f"--trace hooks PyTorch inside a Python process, but {command[0]!r} does not look "
-            "like Python. Run the script with python (seedlock verify --trace -- python "
-            "train.py) or drop --trace."
+            f"trace=True hooks PyTorch inside a Python process, but {command[0]!r} does not "
+            "look like Python. Run the script with python (['python', 'train.py']) or pass "
+            "trace=False."
         )
     say = progress or (lambda line: None)
     scratch = Path(tempfile.mkdtemp(prefix="seedlock-verify-"))
@@ -347,7 +348,7 @@ def verify_command(
             streams=streams,
         )
         if jobs > 1 and outputs:
-            notes.append("runs ran one at a time because they write the same --outputs paths")
+            notes.append("runs ran one at a time because they write the same output paths")
         unseeded = unseeded_reason(command)
         if unseeded is not None:
             notes.append(

@@ -14,6 +14,8 @@ import json
 import os
 from typing import Any
 
+from seedlock._verify._trace_format import FORMAT
+
 __all__ = ["install_keras", "trace_callback"]
 
 
@@ -35,8 +37,6 @@ def trace_callback(path: str | os.PathLike[str], *, detail_step: int | None = No
         >>> model.fit(x, y, callbacks=[trace_callback(tempfile.mktemp())])  # doctest: +SKIP
     """
     import keras
-
-    from seedlock._verify.trace import FORMAT
 
     target = os.fspath(path)
 

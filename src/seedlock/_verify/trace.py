@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from seedlock._errors import SeedlockError
+from seedlock._verify._trace_format import FORMAT
 
 __all__ = [
     "FORMAT",
@@ -59,8 +60,6 @@ __all__ = [
 
 TRACE_ENV = "SEEDLOCK_TRACE"
 TRACE_STEP_ENV = "SEEDLOCK_TRACE_STEP"
-# Format 2 added the prefwd and opt records and the module class; format 1 traces still read.
-FORMAT = 2
 _READABLE = (1, 2)
 
 

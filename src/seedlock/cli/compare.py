@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["register"]
+from seedlock.cli._common import add_store_option
 
-COMPARE_FORMAT = "seedlock-compare"
-COMPARE_VERSION = 1
+__all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
@@ -47,21 +44,19 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--plot", metavar="OUT.png", help="write distributions + difference CI")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument(
-        "--store",
-        metavar="PATH",
-        help="run store (default: $SEEDLOCK_STORE or ./.seedlock/runs.db)",
-    )
+    add_store_option(parser)
     _add_stats_options(parser)
     parser.set_defaults(handler=_handle)
 
 
-def _finite_or_none(values: Sequence[float]) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in values]
-
-
 def _handle(args: argparse.Namespace) -> int:
-    from seedlock.report import compare_values, comparison_text, load_values, plot_comparison
+    from seedlock.report import (
+        compare_values,
+        comparison_json,
+        comparison_text,
+        load_values,
+        plot_comparison,
+    )
 
     a = load_values(args.a, store=args.store)
     b = load_values(args.b, store=args.store)
@@ -78,23 +73,7 @@ def _handle(args: argparse.Namespace) -> int:
     if args.plot:
         plot_comparison(a.values(metric), b.values(metric), comparison, args.plot, metric=metric)
     if args.json:
-        payload = {
-            "format": COMPARE_FORMAT,
-            "version": COMPARE_VERSION,
-            "metric": metric,
-            "a": {
-                "source": a.source,
-                "seeds": list(a.seeds),
-                "values": _finite_or_none(a.metrics[metric]),
-            },
-            "b": {
-                "source": b.source,
-                "seeds": list(b.seeds),
-                "values": _finite_or_none(b.metrics[metric]),
-            },
-            "comparison": comparison.to_dict(),
-            "plot": args.plot,
-        }
+        payload = comparison_json(a, b, metric, comparison, args.plot)
         print(json.dumps(payload, indent=2, allow_nan=False))
         return 0
     print(comparison_text(comparison, metric=metric))

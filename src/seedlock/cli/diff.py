@@ -11,6 +11,8 @@ import json
 import os
 from typing import Any
 
+from seedlock.cli._common import add_store_option
+
 __all__ = ["register"]
 
 
@@ -33,11 +35,7 @@ def register(subparsers: Any) -> None:
         "run_b", metavar="RUN_B", help="run id or unique prefix, or a file from `seedlock export`"
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument(
-        "--store",
-        metavar="PATH",
-        help="run store file (default $SEEDLOCK_STORE or .seedlock/runs.db)",
-    )
+    add_store_option(parser)
     parser.set_defaults(handler=handle)
 
 

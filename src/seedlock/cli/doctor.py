@@ -44,8 +44,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the findings; 1 if any is a warning or an error, else 0."""
+    from seedlock._doctor import doctor
     from seedlock._errors import SeedlockError
-    from seedlock.determinism import doctor
 
     for module in args.modules:
         try:

@@ -38,11 +38,11 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the fingerprint (exit 0) or the differences (exit 1 if any is high or medium)."""
-    from seedlock.env import Fingerprint, fingerprint
+    from seedlock.env import Fingerprint, fingerprint, fingerprint_diff
 
     if args.diff:
         a, b = (Fingerprint.load(path) for path in args.diff)
-        differences = fingerprint.diff(a, b)
+        differences = fingerprint_diff(a, b)
         if args.json:
             print(json.dumps([d.to_dict() for d in differences], indent=2))
         else:

@@ -9,16 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Sequence
 from typing import Any
 
 from seedlock._errors import SeedlockError
+from seedlock.cli._common import add_store_option
 
 __all__ = ["register"]
-
-REPORT_FORMAT = "seedlock-report"
-REPORT_VERSION = 1
-VARIANCE_FORMAT = "seedlock-variance"
 
 
 def register(subparsers: Any) -> None:
@@ -49,11 +45,7 @@ def register(subparsers: Any) -> None:
         metavar="H",
         help="with --variance: seeds per arm to compare two methods to +-H (default: sd/4)",
     )
-    parser.add_argument(
-        "--store",
-        metavar="PATH",
-        help="run store (default: $SEEDLOCK_STORE or ./.seedlock/runs.db)",
-    )
+    add_store_option(parser)
     _add_stats_options(parser)
     parser.set_defaults(handler=_handle)
 
@@ -69,7 +61,13 @@ def _add_stats_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from seedlock.report import load_values, plot_sweep, summarize_values, summary_table
+    from seedlock.report import (
+        load_values,
+        plot_sweep,
+        report_json,
+        summarize_values,
+        summary_table,
+    )
 
     if args.variance:
         return _variance(args)
@@ -92,19 +90,7 @@ def _handle(args: argparse.Namespace) -> int:
             title=values.source,
         )
     if args.json:
-        payload = {
-            "format": REPORT_FORMAT,
-            "version": REPORT_VERSION,
-            "source": values.source,
-            "seeds": list(values.seeds),
-            "failed": list(values.failed),
-            "running": list(values.running),
-            "metrics": {
-                name: {"summary": s.to_dict(), "values": _finite_or_none(values.metrics[name])}
-                for name, s in summaries.items()
-            },
-            "plot": args.plot,
-        }
+        payload = report_json(values, summaries, args.plot)
         print(json.dumps(payload, indent=2, allow_nan=False))
         return 0
     status = f"{len(values.seeds)} finished"
@@ -119,7 +105,7 @@ def _handle(args: argparse.Namespace) -> int:
 
 
 def _variance(args: argparse.Namespace) -> int:
-    from seedlock.report import load_variance_runs, plot_variance, sweep_variance
+    from seedlock.report import load_variance_runs, plot_variance, sweep_variance, variance_json
 
     runs = load_variance_runs(args.sweep, metric=args.metric, store=args.store)
     report = sweep_variance(
@@ -133,17 +119,7 @@ def _variance(args: argparse.Namespace) -> int:
     if args.plot:
         plot_variance(report, args.plot, title=f"{runs.sweep}: {runs.metric}")
     if args.json:
-        payload = {
-            "format": VARIANCE_FORMAT,
-            "version": REPORT_VERSION,
-            "sweep": runs.sweep,
-            "metric": runs.metric,
-            "vary": runs.vary,
-            "missing": runs.missing,
-            **report.to_dict(),
-            "advice": report.advice(args.precision),
-            "plot": args.plot,
-        }
+        payload = variance_json(runs, report, args.precision, args.plot)
         print(json.dumps(payload, indent=2, allow_nan=False))
         return 0
     print(f"{runs.sweep}: {runs.metric}")
@@ -153,7 +129,3 @@ def _variance(args: argparse.Namespace) -> int:
     if args.plot:
         print(f"plot written to {args.plot}")
     return 0
-
-
-def _finite_or_none(values: Sequence[float]) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in values]

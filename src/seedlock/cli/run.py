@@ -16,10 +16,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from seedlock._errors import SeedlockError
+from seedlock.cli._common import add_determinism_options, add_store_option, add_track_option
 
 __all__ = ["register"]
-
-_TRACKERS = ("mlflow", "comet", "wandb")
 
 
 def register(subparsers: Any) -> None:
@@ -42,13 +41,7 @@ def register(subparsers: Any) -> None:
         help="PyTorch: record per-step parameter hashes with the run, so that `seedlock "
         "reproduce` of its export can locate where another machine diverges",
     )
-    parser.add_argument(
-        "--track",
-        choices=_TRACKERS,
-        action="append",
-        default=[],
-        help="also log the run to this experiment tracker (repeatable)",
-    )
+    add_track_option(parser)
     parser.add_argument(
         "--json",
         action="store_true",
@@ -68,15 +61,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         help="root seed: an int, 'random' (fresh, recorded), 'last' (replay the latest run with "
         "this --name or command) or any text (hashed); default $SEEDLOCK_SEED, else random",
     )
-    parser.add_argument(
-        "--deterministic",
-        action="store_true",
-        help="deterministic mode: CUBLAS_WORKSPACE_CONFIG, TF/XLA determinism, deterministic "
-        "algorithms in the child",
-    )
-    parser.add_argument(
-        "--threads", type=int, metavar="N", help="pin OpenMP/BLAS/torch/TF thread pools to N"
-    )
+    add_determinism_options(parser)
     parser.add_argument("--name", help="a name for the run (used by --seed last and `runs`)")
     parser.add_argument(
         "--outputs",
@@ -85,11 +70,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="files or directories whose SHA-256 to record; missing after the run: exit 2",
     )
-    parser.add_argument(
-        "--store",
-        metavar="PATH",
-        help="run store file (default $SEEDLOCK_STORE or .seedlock/runs.db)",
-    )
+    add_store_option(parser)
     parser.add_argument(
         "--tag", action="append", default=[], metavar="K=V", help="a label for the run (repeatable)"
     )
@@ -160,8 +141,6 @@ def handle(args: argparse.Namespace) -> int:
 
     command = parse_command(args.command)
     tags = parse_tags(args.tag)
-    if args.threads is not None and args.threads < 1:
-        raise SeedlockError(f"--threads must be a positive int, got {args.threads}.")
     streams = parse_stream_args(args.stream)
     store = Store(args.store)
     seed = resolve_seed_arg(args.seed, store=store, name=args.name, command=command)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from seedlock._errors import SeedlockError
+from seedlock.cli._common import add_store_option
 
 __all__ = ["format_record", "format_table", "register"]
 
@@ -54,11 +55,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="with show: the few lines a colleague needs to rerun it (install, checkout, command)",
     )
-    parser.add_argument(
-        "--store",
-        metavar="PATH",
-        help="run store file (default $SEEDLOCK_STORE or .seedlock/runs.db)",
-    )
+    add_store_option(parser)
     parser.set_defaults(handler=handle)
 
 

@@ -13,6 +13,12 @@ import sys
 from typing import Any
 
 from seedlock._errors import SeedlockError
+from seedlock.cli._common import (
+    add_determinism_options,
+    add_store_option,
+    add_track_option,
+    positive_int,
+)
 
 __all__ = ["register"]
 
@@ -58,7 +64,9 @@ def register(subparsers: Any) -> None:
         default="0",
         help="with --vary: the root seed every run keeps (default 0)",
     )
-    parser.add_argument("--jobs", "-j", type=int, default=1, help="seeds run at once (local)")
+    parser.add_argument(
+        "--jobs", "-j", type=positive_int, default=1, help="seeds run at once (local)"
+    )
     parser.add_argument("--backend", choices=("local", "ray"), default="local")
     parser.add_argument(
         "--address", help="Ray cluster address ('auto' joins a running one; default: start one)"
@@ -70,18 +78,9 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="run only the seeds with no finished run (also allows a changed command)",
     )
-    parser.add_argument("--deterministic", action="store_true", help="deterministic mode")
-    parser.add_argument("--threads", type=int, metavar="N", help="pin thread pools to N")
-    parser.add_argument(
-        "--store", metavar="PATH", help="run store (default $SEEDLOCK_STORE or .seedlock/runs.db)"
-    )
-    parser.add_argument(
-        "--track",
-        choices=("mlflow", "comet", "wandb"),
-        action="append",
-        default=[],
-        help="also log every run to this tracker (repeatable)",
-    )
+    add_determinism_options(parser)
+    add_store_option(parser)
+    add_track_option(parser, "every run")
     parser.add_argument("--json", action="store_true", help="print the sweep result as JSON")
     parser.add_argument(
         "command_args",
@@ -97,12 +96,12 @@ def _handle(args: argparse.Namespace) -> int:
     from seedlock.store import Store
     from seedlock.sweep import (
         SeedOutcome,
+        SweepProgress,
         SweepSpec,
         needs_seed_placeholder,
         parse_seeds,
         run_sweep,
     )
-    from seedlock.sweep._progress import SweepProgress
 
     command = parse_command(args.command_args, "sweep", required=False) or None
     if command is None and not args.resume:

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from seedlock._errors import SeedlockError
+from seedlock.cli._common import at_least, positive_int
 
 __all__ = ["register"]
 
@@ -34,10 +34,10 @@ def register(subparsers: Any) -> None:
         epilog="example: seedlock verify -n 3 --trace -- python examples/digits.py",
     )
     parser.add_argument(
-        "-n", "--runs", type=int, default=2, metavar="N", help="number of runs (default 2)"
+        "-n", "--runs", type=at_least(2), default=2, metavar="N", help="number of runs (default 2)"
     )
     parser.add_argument(
-        "--jobs", "-j", type=int, default=1, metavar="J", help="runs at once (default 1)"
+        "--jobs", "-j", type=positive_int, default=1, metavar="J", help="runs at once (default 1)"
     )
     parser.add_argument(
         "--ignore",
@@ -74,8 +74,6 @@ def handle(args: argparse.Namespace) -> int:
     from seedlock.store import Store
 
     command = parse_command(args.command, "verify")
-    if args.threads is not None and args.threads < 1:
-        raise SeedlockError(f"--threads must be a positive int, got {args.threads}.")
     store = Store(args.store)
     seed = resolve_seed_arg(args.seed, store=store, name=args.name, command=command)
 

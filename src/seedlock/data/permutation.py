@@ -10,13 +10,21 @@ The algorithm (``ALGORITHM = "feistel-mx-r8/1"``):
 * Domain: ``2**b`` with ``b = max(8, (n - 1).bit_length())``. Sizing by the bit width of ``n - 1``
   (not ``ceil(log2(n))``) makes it a bijection for every ``n``, ``2**k + 1`` included; the floor of
   8 bits gives tiny ``n`` a cipher with enough distinct permutations to be uniform.
+* Word size: ``w = 32`` when ``b <= 32`` (every ``n <= 2**32``), else ``w = 64``. All arithmetic
+  is on unsigned ``w``-bit words, modulo ``2**w``.
 * Cipher: an unbalanced Feistel network of 8 rounds on ``(L, R)`` with ``L`` the high
   ``ceil(b/2)`` bits and ``R`` the low ``floor(b/2)`` bits. Round ``r`` maps ``(L, R)`` to
-  ``(R, L ^ F_r(R))`` (the halves' widths swap each round), where
-  ``F_r(x) = top_bits(mul(xorshift32(mul(x ^ k_r, M1)), M2))`` on 64-bit words
-  (``M1 = 0xBF58476D1CE4E5B9``, ``M2 = 0x94D049BB133111EB``, the SplitMix64 finaliser constants).
-* Keys: ``k_0..k_7 = seed_sequence("permutation", n, seed=seed).generate_state(8, uint64)``, so
-  ``n`` is mixed into the key and two lengths never share an order.
+  ``(R, L ^ F_r(R))`` (the halves' widths swap each round), where, with ``|L|`` the width of
+  ``L`` entering round ``r``::
+
+      t = (x ^ k_r) * M1;  t = (t ^ (t >> s)) * M2;  F_r(x) = t >> (w - |L|)
+
+  For ``w = 32``: ``M1 = 0x7FEB352D``, ``M2 = 0x846CA68B``, ``s = 16`` (the lowbias32 hash
+  constants). For ``w = 64``: ``M1 = 0xBF58476D1CE4E5B9``, ``M2 = 0x94D049BB133111EB``,
+  ``s = 32`` (SplitMix64's finaliser constants, with a single xorshift).
+* Keys: ``k_0..k_7 = seed_sequence("permutation", n, seed=seed).generate_state(8, dtype)`` with
+  ``dtype`` ``uint32`` for ``w = 32`` and ``uint64`` for ``w = 64``, so ``n`` is mixed into the
+  key and two lengths never share an order.
 * Cycle walking: ``perm[i]`` applies the cipher to ``i`` until the result is below ``n``.
 
 Eight rounds: four rounds of a good round function already make a strong pseudo-random

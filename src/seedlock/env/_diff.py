@@ -1,7 +1,7 @@
 """Compare two environment fingerprints, most result-changing differences first.
 
-Determinism contract: ``diff(a, b)`` is a pure function of the two fingerprints; its order is
-fixed (impact, then key), so the same pair always gives the same report.
+Determinism contract: ``fingerprint_diff(a, b)`` is a pure function of the two fingerprints; its
+order is fixed (impact, then key), so the same pair always gives the same report.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from seedlock._errors import SeedlockTypeError
-from seedlock.env._fingerprint import Fingerprint
+from seedlock.env._fingerprint import PACKAGE_IMPACT, Fingerprint
 
-__all__ = ["IMPACTS", "Difference", "diff"]
+__all__ = ["IMPACTS", "EnvDifference", "fingerprint_diff"]
 
 #: Impact levels, most likely to change results first.
 IMPACTS = ("high", "medium", "low")
@@ -23,7 +23,7 @@ FingerprintLike = Union[Fingerprint, Mapping[str, Any]]  # noqa: UP007 (runtime 
 
 
 @dataclass(frozen=True)
-class Difference:
+class EnvDifference:
     """One setting that differs between two fingerprints.
 
     Attributes:
@@ -34,7 +34,7 @@ class Difference:
         reason: why it can change results.
 
     Example:
-        >>> Difference("packages.torch", "2.1.0", "2.2.0", "high", "kernels").to_dict()["impact"]
+        >>> EnvDifference("packages.torch", "2.1.0", "2.2.0", "high", "kernels").to_dict()["impact"]
         'high'
     """
 
@@ -56,42 +56,8 @@ class Difference:
 
 
 _KERNELS = "a different version ships different kernels, defaults and RNG implementations"
-_HIGH_PACKAGES = {
-    "numpy",
-    "torch",
-    "triton",
-    "tensorflow",
-    "tensorflow-cpu",
-    "keras",
-    "jax",
-    "jaxlib",
-    "jax-cuda12-plugin",
-    "jax-cuda13-plugin",
-    "cupy",
-    "cupy-cuda11x",
-    "cupy-cuda12x",
-    "cupy-cuda13x",
-    "nvidia-cudnn-cu12",
-    "nvidia-cublas-cu12",
-    "mkl",
-}
-_MEDIUM_PACKAGES = {
-    "scipy",
-    "scikit-learn",
-    "torchvision",
-    "torchaudio",
-    "flax",
-    "optax",
-    "pandas",
-    "lightning",
-    "pytorch-lightning",
-    "transformers",
-    "accelerate",
-    "datasets",
-    "xgboost",
-    "lightgbm",
-    "numba",
-}
+_HIGH_PACKAGES = {name for name, impact in PACKAGE_IMPACT.items() if impact == "high"}
+_MEDIUM_PACKAGES = {name for name, impact in PACKAGE_IMPACT.items() if impact == "medium"}
 _HIGH_ENV = {
     "PYTHONHASHSEED": "fixes the order of sets and dicts of strs",
     "CUBLAS_WORKSPACE_CONFIG": "decides whether cuBLAS matrix products are deterministic",
@@ -158,12 +124,13 @@ def _as_fingerprint(value: object, name: str) -> Fingerprint:
     if isinstance(value, Mapping):
         return Fingerprint.from_dict(dict(value))
     raise SeedlockTypeError(
-        f"diff() {name} must be a Fingerprint or its to_dict() form, got {type(value).__name__}. "
+        f"fingerprint_diff() {name} must be a Fingerprint or its to_dict() form, got "
+        f"{type(value).__name__}. "
         "Pass seedlock.fingerprint() or Fingerprint.load(path)."
     )
 
 
-def diff(a: FingerprintLike, b: FingerprintLike) -> list[Difference]:
+def fingerprint_diff(a: FingerprintLike, b: FingerprintLike) -> list[EnvDifference]:
     """The differences between two fingerprints, most likely to change results first.
 
     Args:
@@ -171,7 +138,7 @@ def diff(a: FingerprintLike, b: FingerprintLike) -> list[Difference]:
         b: the same for the other environment.
 
     Returns:
-        One :class:`Difference` per differing key, ordered by impact (high, medium, low), then
+        One :class:`EnvDifference` per differing key, ordered by impact (high, medium, low), then
         key. The collection time is not compared.
 
     Raises:
@@ -181,7 +148,7 @@ def diff(a: FingerprintLike, b: FingerprintLike) -> list[Difference]:
     Example:
         >>> import seedlock
         >>> fp = seedlock.fingerprint()
-        >>> seedlock.fingerprint.diff(fp, fp)
+        >>> seedlock.fingerprint_diff(fp, fp)
         []
     """
     flat_a = _as_fingerprint(a, "a").flat()
@@ -191,5 +158,5 @@ def diff(a: FingerprintLike, b: FingerprintLike) -> list[Difference]:
         value_a, value_b = flat_a.get(key), flat_b.get(key)
         if value_a != value_b or type(value_a) is not type(value_b):
             impact, reason = _rank(key, value_a, value_b)
-            differences.append(Difference(key, value_a, value_b, impact, reason))
+            differences.append(EnvDifference(key, value_a, value_b, impact, reason))
     return sorted(differences, key=lambda d: (IMPACTS.index(d.impact), d.key))

@@ -14,7 +14,6 @@ import platform
 import re
 import subprocess
 import sys
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,49 +21,60 @@ from typing import Any
 
 from seedlock._errors import StateError
 from seedlock.determinism import THREAD_VARS
+from seedlock.frameworks import FRAMEWORKS
 
-__all__ = ["ENV_VARS", "FORMAT", "PACKAGES", "THREAD_VARS", "Fingerprint", "collect"]
+__all__ = [
+    "ENV_VARS",
+    "FORMAT",
+    "PACKAGES",
+    "PACKAGE_IMPACT",
+    "THREAD_VARS",
+    "Fingerprint",
+    "collect",
+]
 
 #: Version of the persisted fingerprint format.
 FORMAT = 1
 
-#: Distributions whose versions are recorded when installed (never imported).
-PACKAGES = (
-    "numpy",
-    "scipy",
-    "torch",
-    "torchvision",
-    "torchaudio",
-    "triton",
-    "tensorflow",
-    "tensorflow-cpu",
-    "keras",
-    "jax",
-    "jaxlib",
-    "jax-cuda12-plugin",
-    "jax-cuda13-plugin",
-    "flax",
-    "optax",
-    "cupy",
-    "cupy-cuda11x",
-    "cupy-cuda12x",
-    "cupy-cuda13x",
-    "scikit-learn",
-    "pandas",
-    "lightning",
-    "pytorch-lightning",
-    "transformers",
-    "accelerate",
-    "datasets",
-    "xgboost",
-    "lightgbm",
-    "numba",
-    "mkl",
-    "threadpoolctl",
-    "nvidia-cudnn-cu12",
-    "nvidia-cublas-cu12",
-    "seedlock",
-)
+#: Distributions whose versions are recorded when installed (never imported), each with how likely
+#: another version is to change results: "high" ships different kernels, defaults or RNGs.
+PACKAGE_IMPACT = {
+    "numpy": "high",
+    "scipy": "medium",
+    "torch": "high",
+    "torchvision": "medium",
+    "torchaudio": "medium",
+    "triton": "high",
+    "tensorflow": "high",
+    "tensorflow-cpu": "high",
+    "keras": "high",
+    "jax": "high",
+    "jaxlib": "high",
+    "jax-cuda12-plugin": "high",
+    "jax-cuda13-plugin": "high",
+    "flax": "medium",
+    "optax": "medium",
+    "cupy": "high",
+    "cupy-cuda11x": "high",
+    "cupy-cuda12x": "high",
+    "cupy-cuda13x": "high",
+    "scikit-learn": "medium",
+    "pandas": "medium",
+    "lightning": "medium",
+    "pytorch-lightning": "medium",
+    "transformers": "medium",
+    "accelerate": "medium",
+    "datasets": "medium",
+    "xgboost": "medium",
+    "lightgbm": "medium",
+    "numba": "medium",
+    "mkl": "high",
+    "threadpoolctl": "low",
+    "nvidia-cudnn-cu12": "high",
+    "nvidia-cublas-cu12": "high",
+    "seedlock": "low",
+}
+PACKAGES = tuple(PACKAGE_IMPACT)
 
 
 #: Other environment variables that change results (or the seed), recorded under ``env``.
@@ -309,34 +319,20 @@ def _gpus() -> list[dict[str, Any]] | None:
             name, driver, memory = ([*line.split(","), "", ""])[:3]
             gpus.append({"name": name.strip(), "driver": driver.strip(), "memory": memory.strip()})
         return gpus
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
-        return [
-            {"name": torch.cuda.get_device_name(i), "driver": None, "memory": None}
-            for i in range(torch.cuda.device_count())
-        ]
+    for fw in FRAMEWORKS:
+        if fw.is_loaded():
+            found = fw.fingerprint_gpus()
+            if found is not None:
+                return found
     return None
 
 
 def _cuda() -> dict[str, Any]:
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
-        return {
-            "cuda": torch.version.cuda,
-            "cudnn": None if cudnn is None else str(cudnn),
-            "hip": getattr(torch.version, "hip", None),
-            "source": "torch",
-        }
-    tf = sys.modules.get("tensorflow")
-    if tf is not None:
-        info = tf.sysconfig.get_build_info()
-        return {
-            "cuda": info.get("cuda_version"),
-            "cudnn": info.get("cudnn_version"),
-            "hip": None,
-            "source": "tensorflow",
-        }
+    for fw in FRAMEWORKS:
+        if fw.is_loaded():
+            found = fw.fingerprint_cuda()
+            if found is not None:
+                return found
     return {"cuda": None, "cudnn": None, "hip": None, "source": None}
 
 
@@ -382,47 +378,17 @@ def _packages() -> dict[str, Any]:
 
 def _threads() -> dict[str, Any]:
     threads: dict[str, Any] = {name: os.environ.get(name) for name in THREAD_VARS}
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        threads["torch"] = torch.get_num_threads()
-    tf = sys.modules.get("tensorflow")
-    if tf is not None:
-        threading = tf.config.threading
-        threads["tensorflow_intra_op"] = threading.get_intra_op_parallelism_threads()
-        threads["tensorflow_inter_op"] = threading.get_inter_op_parallelism_threads()
+    for fw in FRAMEWORKS:
+        if fw.is_loaded():
+            threads.update(fw.fingerprint_threads())
     return threads
 
 
 def _flags() -> dict[str, Any]:
-    from seedlock.determinism import hash_seed_fixed
-
-    flags: dict[str, Any] = {"python.hash_seed_fixed": hash_seed_fixed()}
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        with warnings.catch_warnings():
-            # Newer torch deprecates the allow_tf32 attributes; reading them must not fail.
-            warnings.simplefilter("ignore")
-            flags.update(
-                {
-                    "torch.deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
-                    "torch.deterministic_warn_only": (
-                        torch.is_deterministic_algorithms_warn_only_enabled()
-                    ),
-                    "torch.cudnn.deterministic": bool(torch.backends.cudnn.deterministic),
-                    "torch.cudnn.benchmark": bool(torch.backends.cudnn.benchmark),
-                    "torch.cuda.matmul.allow_tf32": bool(torch.backends.cuda.matmul.allow_tf32),
-                    "torch.cudnn.allow_tf32": bool(torch.backends.cudnn.allow_tf32),
-                    "torch.float32_matmul_precision": torch.get_float32_matmul_precision(),
-                }
-            )
-    bridge = sys.modules.get("jax._src.xla_bridge")
-    backends = getattr(bridge, "_backends", None)
-    if backends:
-        flags["jax.backends"] = ",".join(sorted(backends))
-    config = sys.modules.get("tensorflow.python.framework.config")
-    is_enabled = getattr(config, "is_op_determinism_enabled", None)
-    if callable(is_enabled):
-        flags["tensorflow.op_determinism"] = bool(is_enabled())
+    flags: dict[str, Any] = {}
+    for fw in FRAMEWORKS:
+        if fw.is_loaded():
+            flags.update(fw.fingerprint_flags())
     return flags
 
 

@@ -4,7 +4,8 @@ Determinism contract: an adapter touches its framework only when the framework i
 ``sys.modules`` (``is_loaded`` never imports it, and this module does not import NumPy).
 ``seed(s)`` puts the framework's global RNGs in the state the framework's own seeding call gives,
 and ``set_state(get_state())`` is exact: the draws after it equal the draws after the matching
-``get_state``.
+``get_state``. Everything seedlock knows about a framework lives in its adapter: seeding, state,
+generator types, deterministic switches, thread pinning, doctor checks and fingerprint fields.
 """
 
 from __future__ import annotations
@@ -13,14 +14,96 @@ import numbers
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from seedlock._errors import StateError
 
-__all__ = ["Framework", "State", "as_int_list", "require"]
+__all__ = [
+    "FIX_DETERMINISTIC",
+    "RUN_HINT",
+    "Change",
+    "Finding",
+    "Framework",
+    "State",
+    "as_int_list",
+    "require",
+]
 
 #: A framework's RNG state: a dict of ints, strs, lists, ``None`` and arrays only.
 State = dict[str, Any]
+
+#: How to set something before start-up, for notes on settings that came too late.
+RUN_HINT = "`seedlock run --deterministic -- python ...` sets it before start-up"
+#: The fix a doctor finding gives for a deterministic switch that is off.
+FIX_DETERMINISTIC = (
+    "call seedlock.seed_everything(SEED, deterministic=True), or launch with "
+    "`seedlock run --seed SEED --deterministic -- python ...`"
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One setting that deterministic mode or thread pinning applied.
+
+    Attributes:
+        target: what was set: ``"torch.use_deterministic_algorithms"``,
+            ``"env:CUBLAS_WORKSPACE_CONFIG"``, ``"torch.set_num_threads"``...
+        value: the value set, as text.
+        effective: ``False`` when it came too late to take effect in this process.
+        note: why it is not (fully) effective and what to do instead.
+
+    Example:
+        >>> Change("torch.set_num_threads", "1").to_dict()["effective"]
+        True
+    """
+
+    target: str
+    value: str
+    effective: bool = True
+    note: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict of the change."""
+        return {
+            "target": self.target,
+            "value": self.value,
+            "effective": self.effective,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reproducibility hazard found in the current process.
+
+    Attributes:
+        id: a stable identifier (``"hash-randomization"``), for scripts and ``--json`` output.
+        severity: ``"error"``, ``"warning"`` or ``"info"``.
+        title: one line saying what is wrong.
+        detail: why it changes results.
+        fix: the concrete command, call or variable that removes it.
+
+    Example:
+        >>> Finding("no-root-seed", "warning", "t", "d", "f").to_dict()["id"]
+        'no-root-seed'
+    """
+
+    id: str
+    severity: str
+    title: str
+    detail: str
+    fix: str
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict of the finding."""
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "title": self.title,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
 
 
 class Framework(ABC):
@@ -57,6 +140,63 @@ class Framework(ABC):
     @abstractmethod
     def set_state(self, state: Mapping[str, Any]) -> None:
         """Put back a state returned by :meth:`get_state` (lists accepted for arrays)."""
+
+    #: Environment variables that size this framework's thread pools (set by thread pinning).
+    thread_vars: tuple[str, ...] = ()
+    #: Generator types :func:`seedlock.track` accepts for this framework, by kind name.
+    generator_kinds: tuple[str, ...] = ()
+
+    def deterministic_env(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """Environment variables this framework reads at start-up for deterministic mode.
+
+        Args:
+            environ: the current environment, whose values are kept or extended.
+        """
+        return {}
+
+    def env_too_late(self, name: str, value: str) -> str:
+        """Why setting variable ``name`` now no longer reaches this process ("" if it does)."""
+        return ""
+
+    def enable_determinism(self, *, warn_only: bool) -> list[Change]:
+        """Switch on the framework's deterministic settings (it is loaded); the changes made."""
+        return []
+
+    def pin_threads(self, threads: int) -> list[Change]:
+        """Pin the framework's intra-op thread pools in this process (it is loaded)."""
+        return []
+
+    def doctor(self) -> list[Finding]:
+        """Reproducibility hazards in the framework's current settings (it is loaded)."""
+        return []
+
+    def fingerprint_threads(self) -> dict[str, Any]:
+        """Thread counts to record in an environment fingerprint (it is loaded)."""
+        return {}
+
+    def fingerprint_flags(self) -> dict[str, Any]:
+        """Determinism and precision flags to record in a fingerprint (it is loaded)."""
+        return {}
+
+    def fingerprint_cuda(self) -> dict[str, Any] | None:
+        """CUDA/cuDNN/HIP versions the framework was built with (it is loaded), if it knows."""
+        return None
+
+    def fingerprint_gpus(self) -> list[dict[str, Any]] | None:
+        """The GPUs the framework sees (it is loaded), when ``nvidia-smi`` cannot say."""
+        return None
+
+    def generator_kind(self, generator: object) -> str | None:
+        """The kind name (one of :attr:`generator_kinds`) of ``generator``, or None."""
+        return None
+
+    def generator_state(self, kind: str, generator: Any) -> State:
+        """The state of a generator of ``kind`` (see :meth:`generator_kind`)."""
+        raise StateError(f"{self.name} has no generator kind {kind!r}.")
+
+    def set_generator_state(self, kind: str, generator: Any, state: Mapping[str, Any]) -> None:
+        """Put a :meth:`generator_state` dict back into ``generator``."""
+        raise StateError(f"{self.name} has no generator kind {kind!r}.")
 
     def __repr__(self) -> str:
         return f"<seedlock framework {self.name!r}>"

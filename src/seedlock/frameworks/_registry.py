@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
 from seedlock._errors import SeedlockError
-from seedlock.frameworks._base import Framework
+from seedlock.frameworks._base import Change, Framework
 from seedlock.frameworks.cupy import CuPy
 from seedlock.frameworks.jax import Jax
 from seedlock.frameworks.keras import Keras
@@ -33,19 +33,20 @@ if TYPE_CHECKING:
     import importlib.abc
     import logging
 
-    from seedlock.determinism import Change
-
 __all__ = [
     "FRAMEWORKS",
+    "HookState",
     "Settings",
     "apply",
     "configure",
     "get",
+    "hook_state",
     "install_hook",
     "loaded",
     "pending",
     "record_seeded",
     "seeded",
+    "set_hook_state",
 ]
 
 
@@ -174,15 +175,11 @@ def record_seeded(seeds: Mapping[str, int]) -> None:
 
 def configure(framework: Framework, settings: Settings) -> list[Change]:
     """Apply the deterministic/thread settings of ``settings`` to ``framework`` (not its seed)."""
-    if not (settings.deterministic or settings.threads):
-        return []
-    from seedlock import determinism
-
     changes: list[Change] = []
     if settings.deterministic:
-        changes += determinism.enable_for(framework.name, warn_only=settings.warn_only)
+        changes += framework.enable_determinism(warn_only=settings.warn_only)
     if settings.threads:
-        changes += determinism.pin_threads(settings.threads, framework.name)
+        changes += framework.pin_threads(settings.threads)
     return changes
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from seedlock._errors import StateError
-from seedlock.frameworks._base import Framework, State, as_int_list, require
+from seedlock.frameworks._base import Change, Framework, State, as_int_list, require
 
 if TYPE_CHECKING:
     import numpy as np
@@ -124,6 +124,15 @@ class NumPy(Framework):
 
     name = "numpy"
     module = "numpy"
+    #: OpenMP, BLAS and NumExpr pools, which NumPy (and torch's CPU kernels) size at load time.
+    thread_vars = (
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+        "NUMEXPR_NUM_THREADS",
+    )
+    generator_kinds = ("numpy.Generator", "numpy.BitGenerator", "numpy.RandomState")
 
     def seed(self, seed: int) -> None:
         import numpy as np
@@ -139,3 +148,48 @@ class NumPy(Framework):
         import numpy as np
 
         set_legacy_state(np.random.mtrand._rand, state)
+
+    def pin_threads(self, threads: int) -> list[Change]:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            return [
+                Change(
+                    "numpy BLAS threads",
+                    str(threads),
+                    effective=False,
+                    note=(
+                        "NumPy's BLAS thread pool is sized when it loads: install threadpoolctl, "
+                        "or start with `seedlock run --threads N -- python ...`"
+                    ),
+                )
+            ]
+        # Not used as a context manager: the limit is meant to last for the rest of the process.
+        threadpool_limits(limits=threads)
+        return [Change("threadpoolctl.threadpool_limits", str(threads))]
+
+    def generator_kind(self, generator: object) -> str | None:
+        import numpy as np
+
+        if isinstance(generator, np.random.Generator):
+            return "numpy.Generator"
+        if isinstance(generator, np.random.BitGenerator):
+            return "numpy.BitGenerator"
+        if isinstance(generator, np.random.RandomState):
+            return "numpy.RandomState"
+        return None
+
+    def generator_state(self, kind: str, generator: Any) -> State:
+        if kind == "numpy.Generator":
+            return bit_generator_state(generator.bit_generator)
+        if kind == "numpy.BitGenerator":
+            return bit_generator_state(generator)
+        return legacy_state(generator)
+
+    def set_generator_state(self, kind: str, generator: Any, state: Mapping[str, Any]) -> None:
+        if kind == "numpy.Generator":
+            set_bit_generator_state(generator.bit_generator, state)
+        elif kind == "numpy.BitGenerator":
+            set_bit_generator_state(generator, state)
+        else:
+            set_legacy_state(generator, state)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from seedlock.launch._log import log, log_artifact
 
 __all__ = [
-    "Difference",
+    "RunDifference",
     "RunDiff",
     "RunResult",
     "child_env",
@@ -31,12 +31,13 @@ __all__ = [
     "resolve_seed_arg",
     "run_command",
     "stop_requested",
+    "unseeded_reason",
 ]
 
 # Loaded on first use: the start-up hook imports this package in every child process, and only
 # the launching side needs subprocess, sqlite3 and the store.
 _LAZY = {
-    "Difference": "seedlock.launch._diff",
+    "RunDifference": "seedlock.launch._diff",
     "RunDiff": "seedlock.launch._diff",
     "diff_runs": "seedlock.launch._diff",
     "RunResult": "seedlock.launch._run",
@@ -44,6 +45,7 @@ _LAZY = {
     "child_env": "seedlock.launch._run",
     "resolve_seed_arg": "seedlock.launch._run",
     "run_command": "seedlock.launch._run",
+    "unseeded_reason": "seedlock.launch._run",
     "forward_signals": "seedlock.launch._signals",
     "clear_stop_request": "seedlock.launch._signals",
     "stop_requested": "seedlock.launch._signals",
@@ -64,7 +66,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from seedlock.launch._diff import Difference, RunDiff, diff_runs
+    from seedlock.launch._diff import RunDiff, RunDifference, diff_runs
     from seedlock.launch._repair import repair_runs
-    from seedlock.launch._run import RunResult, child_env, resolve_seed_arg, run_command
+    from seedlock.launch._run import (
+        RunResult,
+        child_env,
+        resolve_seed_arg,
+        run_command,
+        unseeded_reason,
+    )
     from seedlock.launch._signals import clear_stop_request, forward_signals, stop_requested

@@ -67,7 +67,7 @@ def _write_reports(run_dir: str, pid: int) -> None:
     if os.getpid() != pid:
         return
     try:
-        from seedlock.determinism import doctor
+        from seedlock._doctor import doctor
         from seedlock.env import fingerprint
 
         _write_json(run_dir, DOCTOR_FILE, [f.to_dict() for f in doctor()])

@@ -15,7 +15,7 @@ from seedlock._errors import StateError
 from seedlock.launch._protocol import BOOT_PID_VAR, RUN_DIR_VAR, RUN_ID_VAR, SEED_VAR, TRACE_VAR
 from seedlock.store import RunRecord
 
-__all__ = ["Difference", "RunDiff", "diff_runs"]
+__all__ = ["RunDifference", "RunDiff", "diff_runs"]
 
 # Fingerprint keys that name the run itself (its id, its directory, its trace file), so they
 # differ between any two runs and explain nothing.
@@ -26,7 +26,7 @@ _SEED_KEYS = frozenset((f"env.{SEED_VAR}", "env.PYTHONHASHSEED"))
 
 
 @dataclass(frozen=True)
-class Difference:
+class RunDifference:
     """One field that differs between run A and run B.
 
     ``kind`` is one of ``seed``, ``command``, ``flags``, ``environment``, ``status``,
@@ -50,7 +50,7 @@ class RunDiff:
 
     a: str
     b: str
-    differences: list[Difference]
+    differences: list[RunDifference]
 
     @property
     def identical(self) -> bool:
@@ -94,7 +94,7 @@ def _metric_gap(a: Any, b: Any) -> float:
     return math.inf
 
 
-def _metric_differences(a: RunRecord, b: RunRecord) -> list[Difference]:
+def _metric_differences(a: RunRecord, b: RunRecord) -> list[RunDifference]:
     found = []
     for key in sorted(set(a.metrics) | set(b.metrics)):
         va, vb = a.metrics.get(key), b.metrics.get(key)
@@ -106,14 +106,14 @@ def _metric_differences(a: RunRecord, b: RunRecord) -> list[Difference]:
             note = f"B-A={vb - va:+.6g}"
             if math.isfinite(gap):
                 note += f", {gap:.2%} relative"
-        found.append((-gap, key, Difference("metric", key, va, vb, note)))
+        found.append((-gap, key, RunDifference("metric", key, va, vb, note)))
     found.sort(key=lambda item: (item[0], item[1]))
     if len(a.metric_history) != len(b.metric_history):
         found.append(
             (
                 0.0,
                 "",
-                Difference(
+                RunDifference(
                     "metric",
                     "(number of log calls)",
                     len(a.metric_history),
@@ -124,12 +124,12 @@ def _metric_differences(a: RunRecord, b: RunRecord) -> list[Difference]:
     return [item[2] for item in found]
 
 
-def _environment_differences(a: RunRecord, b: RunRecord) -> list[Difference]:
+def _environment_differences(a: RunRecord, b: RunRecord) -> list[RunDifference]:
     """Fingerprint differences, highest impact first, minus what differs in every pair of runs."""
     if a.fingerprint is None or b.fingerprint is None:
         if (a.fingerprint is None) != (b.fingerprint is None):
             return [
-                Difference(
+                RunDifference(
                     "environment",
                     "fingerprint",
                     "recorded" if a.fingerprint else None,
@@ -138,16 +138,16 @@ def _environment_differences(a: RunRecord, b: RunRecord) -> list[Difference]:
                 )
             ]
         return []
-    from seedlock.env import diff
+    from seedlock.env import fingerprint_diff
 
     try:
-        changes = diff(a.fingerprint, b.fingerprint)
+        changes = fingerprint_diff(a.fingerprint, b.fingerprint)
     except StateError as exc:
-        return [Difference("environment", "fingerprint", None, None, f"unreadable: {exc}")]
+        return [RunDifference("environment", "fingerprint", None, None, f"unreadable: {exc}")]
     # With different seeds, the seed variables differ as a consequence; the seed is reported.
     skip = _PER_RUN_KEYS | (_SEED_KEYS if a.seed != b.seed else frozenset())
     return [
-        Difference("environment", c.key, c.a, c.b, f"{c.impact} impact: {c.reason}")
+        RunDifference("environment", c.key, c.a, c.b, f"{c.impact} impact: {c.reason}")
         for c in changes
         if c.key not in skip
     ]
@@ -164,23 +164,23 @@ def diff_runs(a: RunRecord, b: RunRecord) -> RunDiff:
         >>> [d.kind for d in diff_runs(a, b).differences]
         ['seed', 'metric']
     """
-    found: list[Difference] = []
+    found: list[RunDifference] = []
     if a.seed != b.seed:
-        found.append(Difference("seed", "root seed", a.seed, b.seed))
+        found.append(RunDifference("seed", "root seed", a.seed, b.seed))
     if a.command != b.command:
-        found.append(Difference("command", "command", a.command, b.command))
+        found.append(RunDifference("command", "command", a.command, b.command))
     if a.cwd != b.cwd:
-        found.append(Difference("command", "cwd", a.cwd, b.cwd))
+        found.append(RunDifference("command", "cwd", a.cwd, b.cwd))
     for key in ("deterministic", "threads"):
         va, vb = getattr(a, key), getattr(b, key)
         if va != vb:
-            found.append(Difference("flags", key, va, vb))
+            found.append(RunDifference("flags", key, va, vb))
     environment = _environment_differences(a, b)
     low = [d for d in environment if d.note.startswith("low impact")]
     found.extend(d for d in environment if d not in low)
     if (a.status, a.exit_code) != (b.status, b.exit_code):
         found.append(
-            Difference(
+            RunDifference(
                 "status", "exit", f"{a.status} ({a.exit_code})", f"{b.status} ({b.exit_code})"
             )
         )
@@ -189,7 +189,7 @@ def diff_runs(a: RunRecord, b: RunRecord) -> RunDiff:
         ha, hb = a.outputs.get(path), b.outputs.get(path)
         if ha != hb:
             found.append(
-                Difference(
+                RunDifference(
                     "output",
                     path,
                     ha and ha[:16],

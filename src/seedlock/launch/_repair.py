@@ -79,7 +79,7 @@ def repair_runs(store: Store | str | os.PathLike[str] | None = None) -> list[Run
     """
     run_store = store if isinstance(store, Store) else Store(store)
     repaired = []
-    for record in run_store.list(status="unfinished"):
+    for record in run_store.runs(status="unfinished"):
         try:
             repaired.append(run_store.finish_run(record.id, **_ending(run_store, record)))
         except StoreError:

@@ -28,13 +28,13 @@ from typing import IO, Any
 
 from seedlock._errors import SeedlockError, StoreError
 from seedlock._seed import (
-    derive,
     draw_entropy_seed,
     format_streams,
     normalize_seed,
     normalize_streams,
     parse_seed_text,
 )
+from seedlock.frameworks.python import hash_seed_for
 from seedlock.launch._log import file_sha256
 from seedlock.launch._protocol import (
     ARTIFACTS_FILE,
@@ -147,16 +147,15 @@ def child_env(
 
     Example:
         >>> env = child_env(seed=42)
-        >>> env["SEEDLOCK_SEED"], env["PYTHONHASHSEED"] == str(
-        ...     derive("python", "hashseed", seed=42) % 2**32)
-        ('42', True)
+        >>> env["SEEDLOCK_SEED"], env["PYTHONHASHSEED"]
+        ('42', '2638996560')
     """
     env = {k: v for k, v in os.environ.items() if k not in _RUN_VARS}
     env.update(extra_env or {})
     env[SEED_VAR] = str(seed)
     if streams:
         env[STREAMS_VAR] = format_streams(streams)
-    env["PYTHONHASHSEED"] = str(derive("python", "hashseed", seed=seed) % 2**32)
+    env["PYTHONHASHSEED"] = str(hash_seed_for(seed))
     if deterministic:
         from seedlock.determinism import deterministic_env
 

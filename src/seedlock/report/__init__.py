@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 from seedlock.report._build import FAILED_POLICIES, compare_values, paired_values, summarize_values
+from seedlock.report._json import comparison_json, report_json, variance_json
 from seedlock.report._plots import plot_comparison, plot_sweep
 from seedlock.report._tables import comparison_text, summary_table
 from seedlock.report._values import MetricValues, load_values, sweep_values
@@ -29,6 +30,7 @@ __all__ = [
     "MetricValues",
     "VarianceRuns",
     "compare_values",
+    "comparison_json",
     "comparison_text",
     "load_values",
     "load_variance_runs",
@@ -36,8 +38,10 @@ __all__ = [
     "plot_comparison",
     "plot_sweep",
     "plot_variance",
+    "report_json",
     "summarize_values",
     "summary_table",
     "sweep_values",
     "sweep_variance",
+    "variance_json",
 ]

@@ -230,7 +230,8 @@ def load_values(
     Example:
         >>> import json, tempfile, os
         >>> path = os.path.join(tempfile.mkdtemp(), "a.json")
-        >>> _ = open(path, "w").write(json.dumps([0.8, 0.82, 0.81]))
+        >>> with open(path, "w") as out:
+        ...     _ = out.write(json.dumps([0.8, 0.82, 0.81]))
         >>> load_values(path).values("value").tolist()
         [0.8, 0.82, 0.81]
     """

@@ -77,7 +77,7 @@ def load_variance_runs(
             "split by source. Run a new sweep with --vary (e.g. --vary data,global)."
         )
     by_cell: dict[str, RunRecord] = {}
-    for record in runs_store.list(sweep=sweep, status="finished"):
+    for record in runs_store.runs(sweep=sweep, status="finished"):
         label = record.tags.get(CELL_TAG)
         if label is not None and label not in by_cell:
             by_cell[label] = record

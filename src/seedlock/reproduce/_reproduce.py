@@ -134,7 +134,7 @@ def check_bundle(
     ``None``) the fingerprint is this process's, without what only the run's own process sets;
     with ``after``, the new run's fingerprint, compared in full.
     """
-    from seedlock.env import Fingerprint, diff, fingerprint
+    from seedlock.env import Fingerprint, fingerprint, fingerprint_diff
 
     where = os.fspath(cwd) if cwd is not None else os.getcwd()
     found: list[Mismatch] = []
@@ -195,7 +195,7 @@ def check_bundle(
             recorded = None
         if recorded is not None:
             here = Fingerprint.from_dict(after) if after is not None else fingerprint(where)
-            for d in diff(recorded, here):
+            for d in fingerprint_diff(recorded, here):
                 if _run_specific(d.key) or (after is None and _process_specific(d.key)):
                     continue
                 found.append(Mismatch("environment", d.key, d.a, d.b, d.impact, d.reason))

@@ -16,12 +16,19 @@ Example:
 
 from __future__ import annotations
 
-from seedlock.sweep._spec import DESIGNS, SweepSpec, load_spec, parse_seeds, spec_path
+from seedlock.sweep._progress import SweepProgress
+from seedlock.sweep._spec import (
+    DESIGNS,
+    SweepSpec,
+    command_for,
+    load_spec,
+    parse_seeds,
+    spec_path,
+)
 from seedlock.sweep._sweep import (
     CELL_TAG,
     SeedOutcome,
     SweepResult,
-    command_for,
     launch_args,
     needs_seed_placeholder,
     plan_sweep,
@@ -32,6 +39,7 @@ __all__ = [
     "CELL_TAG",
     "DESIGNS",
     "SeedOutcome",
+    "SweepProgress",
     "SweepResult",
     "SweepSpec",
     "command_for",

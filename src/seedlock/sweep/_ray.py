@@ -14,7 +14,7 @@ from typing import Any
 
 from seedlock._errors import SeedlockError
 from seedlock.store import RunRecord, Store
-from seedlock.sweep._spec import SweepSpec
+from seedlock.sweep._spec import SweepSpec, command_for
 
 __all__ = ["run_ray", "run_seed_task"]
 
@@ -47,7 +47,7 @@ def run_seed_task(
             )
             return {"record": result.record.to_dict(), "error": None}
         except SeedlockError as exc:
-            records = Store(os.path.join(tmp, "runs.db")).list()
+            records = Store(os.path.join(tmp, "runs.db")).runs()
             return {"record": records[0].to_dict() if records else None, "error": str(exc)}
 
 
@@ -102,8 +102,6 @@ def run_ray(
     Returns:
         ``True`` when the sweep was interrupted (Ctrl-C cancels the tasks not yet finished).
     """
-    from seedlock.sweep._sweep import command_for
-
     try:
         import ray
     except ImportError:

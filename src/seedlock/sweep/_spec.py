@@ -26,10 +26,12 @@ from seedlock._errors import SeedlockError, StateError
 
 __all__ = [
     "DESIGNS",
+    "PLACEHOLDER",
     "SPEC_FORMAT",
     "SPEC_VERSION",
     "SweepSpec",
     "check_name",
+    "command_for",
     "draw_seeds",
     "load_spec",
     "parse_seeds",
@@ -286,3 +288,17 @@ def load_spec(path: Path) -> SweepSpec | None:
         design=design,
         base_seed=base_seed,
     )
+
+
+#: Replaced by each seed in a sweep's command.
+PLACEHOLDER = "{seed}"
+
+
+def command_for(command: Sequence[str], seed: int) -> list[str]:
+    """The command of one seed: every ``{seed}`` replaced by the seed.
+
+    Example:
+        >>> command_for(["python", "train.py", "--seed={seed}", "--out", "run{seed}"], 7)
+        ['python', 'train.py', '--seed=7', '--out', 'run7']
+    """
+    return [part.replace(PLACEHOLDER, str(seed)) for part in command]

@@ -18,8 +18,10 @@ from seedlock._errors import SeedlockError
 from seedlock.store import RunRecord, Store
 from seedlock.sweep._spec import (
     DESIGNS,
+    PLACEHOLDER,
     SweepSpec,
     check_name,
+    command_for,
     draw_seeds,
     load_spec,
     save_spec,
@@ -40,9 +42,7 @@ __all__ = [
 
 _log = logging.getLogger("seedlock")
 
-PLACEHOLDER = "{seed}"
 BACKENDS = ("local", "ray")
-_TRACKERS = ("mlflow", "comet", "wandb")
 #: The tag that names the cell of a stream-varying sweep in each run's record.
 CELL_TAG = "sweep.cell"
 _MAX_CELLS = 100_000
@@ -140,16 +140,6 @@ class SweepResult:
             data["cell"] = data.pop("seed")
             data["streams"] = self.spec.cells[outcome.seed]
         return data
-
-
-def command_for(command: Sequence[str], seed: int) -> list[str]:
-    """The command of one seed: every ``{seed}`` replaced by the seed.
-
-    Example:
-        >>> command_for(["python", "train.py", "--seed={seed}", "--out", "run{seed}"], 7)
-        ['python', 'train.py', '--seed=7', '--out', 'run7']
-    """
-    return [part.replace(PLACEHOLDER, str(seed)) for part in command]
 
 
 def needs_seed_placeholder(command: Sequence[str]) -> bool:
@@ -426,9 +416,11 @@ def run_sweep(
         raise SeedlockError(f"jobs must be an int >= 1, got {jobs!r}.")
     if threads is not None and (isinstance(threads, bool) or threads < 1):
         raise SeedlockError(f"threads must be a positive int, got {threads!r}.")
-    unknown = [t for t in track if t not in _TRACKERS]
+    from seedlock.trackers import BACKENDS as TRACKERS
+
+    unknown = [t for t in track if t not in TRACKERS]
     if unknown:
-        raise SeedlockError(f"unknown tracker {unknown[0]!r}; accepted: {', '.join(_TRACKERS)}.")
+        raise SeedlockError(f"unknown tracker {unknown[0]!r}; accepted: {', '.join(TRACKERS)}.")
     if cpus_per_run < 0 or gpus_per_run < 0:
         raise SeedlockError(
             f"cpus/gpus per run must be >= 0, got {cpus_per_run} CPUs and {gpus_per_run} GPUs."
