@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from seedlock._base import envvars, rootseed
 from seedlock._errors import SeedlockError, SeedlockTypeError
 
 try:  # the builtin module: hashlib would also load OpenSSL, which costs ~20 ms of import time
@@ -44,7 +45,7 @@ MAX_SEED = 2**128
 #: Derived seeds are ints in ``[0, 2**63)`` so that every framework (int64 seeds) accepts them.
 _DERIVED_MASK = 2**63 - 1
 _COMPAT_LIMIT = 2**32
-ENV_VAR = "SEEDLOCK_SEED"
+ENV_VAR = envvars.SEED
 
 SeedLike = int | str
 PathItem = int | str
@@ -63,9 +64,6 @@ _MIX_MULT_R = 0x4973F715
 _XSHIFT = 16
 _POOL_SIZE = 4
 _M32 = 0xFFFFFFFF
-
-_root: int | None = None
-
 
 def _describe(value: object) -> str:
     text = repr(value)
@@ -135,8 +133,7 @@ def _is_float(value: object) -> bool:
 
 def _set_root(seed: int | None) -> None:
     """Record the process's root seed (called by ``seed_everything`` only)."""
-    global _root
-    _root = seed
+    rootseed.set_root(seed)
 
 
 def root_seed() -> int | None:
@@ -150,8 +147,9 @@ def root_seed() -> int | None:
         >>> seedlock.root_seed()
         7
     """
-    if _root is not None:
-        return _root
+    root = rootseed.get()
+    if root is not None:
+        return root
     env = os.environ.get(ENV_VAR)
     if env:
         return parse_seed_text(env)

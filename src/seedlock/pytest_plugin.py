@@ -11,7 +11,6 @@ test. Turn it off with ``-p no:seedlock``.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shlex
 from collections.abc import Generator
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from seedlock import _seed
+from seedlock._base import rootseed
 from seedlock._errors import SeedlockError
 
 if TYPE_CHECKING:
@@ -121,17 +121,8 @@ def _seed_everything(item: pytest.Item, seed: int) -> None:
         item.stash[_ERROR] = f"{type(exc).__name__}: {exc}"
 
 
-def _restore(saved: tuple[int | None, str | None]) -> None:
-    root, env = saved
-    _seed._set_root(root)
-    if env is None:
-        os.environ.pop(_seed.ENV_VAR, None)
-    else:
-        os.environ[_seed.ENV_VAR] = env
-
-
-def _current() -> tuple[int | None, str | None]:
-    return _seed._root, os.environ.get(_seed.ENV_VAR)
+_restore = rootseed.restore
+_current = rootseed.save
 
 
 @pytest.hookimpl(tryfirst=True)

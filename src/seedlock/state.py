@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedlock import _seed
+from seedlock._base import rootseed
 from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
 from seedlock.frameworks import _registry
 from seedlock.frameworks.numpy import (
@@ -462,23 +462,19 @@ class isolate(contextlib.ContextDecorator):
     """
 
     def __init__(self) -> None:
-        self._saved: list[tuple[Snapshot, int | None, str | None, _registry.HookState]] = []
+        self._saved: list[tuple[Snapshot, rootseed.Saved, _registry.HookState]] = []
 
     def __enter__(self) -> isolate:
-        saved = (snapshot(), _seed._root, os.environ.get(_seed.ENV_VAR), _registry.hook_state())
+        saved = (snapshot(), rootseed.save(), _registry.hook_state())
         self._saved.append(saved)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        snap, root, env, hook = self._saved.pop()
+        snap, seeds, hook = self._saved.pop()
         try:
             restore(snap)
         finally:
             # A seed_everything inside the block must not decide how frameworks imported after
             # it are seeded.
             _registry.set_hook_state(hook)
-            _seed._set_root(root)
-            if env is None:
-                os.environ.pop(_seed.ENV_VAR, None)
-            else:
-                os.environ[_seed.ENV_VAR] = env
+            rootseed.restore(seeds)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seedlock._base import envvars
 from seedlock._errors import SeedlockError, StateError
 
 __all__ = ["STATUSES", "RunRecord", "Store", "default_store_path"]
@@ -34,7 +35,7 @@ SCHEMA_VERSION = 1
 #: Every status a record can have. ``unfinished`` is never stored: it is how a ``running`` record
 #: reads once the process that launched it is gone.
 STATUSES = ("running", "finished", "failed", "killed", "unfinished")
-STORE_ENV = "SEEDLOCK_STORE"
+STORE_ENV = envvars.STORE
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _BUSY_TIMEOUT_MS = 30_000

@@ -95,19 +95,16 @@ def _run_subprocesses(
 def _run_inprocess(
     fn: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any], seed: int, n: int
 ) -> list[object]:
-    from seedlock import _seed
+    from seedlock._base import rootseed
     from seedlock._everything import seed_everything
     from seedlock.state import isolate
 
     values = []
-    saved_root = _seed._root
-    try:
+    with rootseed.preserved():
         for _ in range(n):
             with isolate():
                 seed_everything(seed)
                 values.append(to_portable(fn(*args, **kwargs)))
-    finally:
-        _seed._set_root(saved_root)
     return values
 
 

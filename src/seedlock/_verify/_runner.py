@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from seedlock._base.commands import is_python_command
 from seedlock._errors import SeedlockError
 from seedlock._verify import trace as trace_module
 from seedlock._verify._compare import (
@@ -28,7 +29,6 @@ from seedlock._verify._compare import (
     compare_stdout,
 )
 from seedlock._verify._report import VerifyResult, rank_findings
-from seedlock.launch._run import is_python_command
 
 if TYPE_CHECKING:
     from seedlock.launch import RunResult

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seedlock._base import envvars
 from seedlock._errors import SeedlockError
 
 __all__ = [
@@ -50,8 +51,8 @@ __all__ = [
     "read_trace",
 ]
 
-TRACE_ENV = "SEEDLOCK_TRACE"
-TRACE_STEP_ENV = "SEEDLOCK_TRACE_STEP"
+TRACE_ENV = envvars.TRACE
+TRACE_STEP_ENV = envvars.TRACE_STEP
 FORMAT = 1
 
 

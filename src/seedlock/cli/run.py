@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from typing import Any
 
+from seedlock._base.commands import parse_command
 from seedlock._errors import SeedlockError
 
 __all__ = ["register"]
@@ -84,31 +84,6 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tag", action="append", default=[], metavar="K=V", help="a label for the run (repeatable)"
     )
-
-
-def parse_command(
-    raw: Sequence[str], subcommand: str = "run", *, required: bool = True
-) -> list[str]:
-    """The command after ``--``, validated (shared by ``run``, ``verify`` and ``sweep``).
-
-    With ``required=False`` an empty command is returned as ``[]`` instead of an error.
-    """
-    command = list(raw)
-    if command and command[0] == "--":
-        command = command[1:]
-    if not command:
-        if not required:
-            return []
-        raise SeedlockError(
-            "no command given. Put the command after '--', e.g. "
-            f"`seedlock {subcommand} -- python train.py`."
-        )
-    if command[0].startswith("-"):
-        raise SeedlockError(
-            f"unknown option {command[0]!r} before the command. Options go before '--' and the "
-            f"command after it; see `seedlock {subcommand} --help`."
-        )
-    return command
 
 
 def parse_tags(items: list[str]) -> dict[str, str]:

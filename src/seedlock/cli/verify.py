@@ -68,8 +68,8 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Verify the command; 0 when bit-identical, 1 when not."""
+    from seedlock._base.commands import parse_command
     from seedlock._verify import verify_command
-    from seedlock.cli.run import parse_command
     from seedlock.launch import resolve_seed_arg
     from seedlock.store import Store
 

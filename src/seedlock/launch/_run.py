@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,9 +21,9 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from seedlock._base.files import file_sha256
 from seedlock._errors import SeedlockError
 from seedlock._seed import derive, draw_entropy_seed, normalize_seed, parse_seed_text
-from seedlock.launch._log import file_sha256
 from seedlock.launch._protocol import (
     ARTIFACTS_FILE,
     BOOT_PID_VAR,
@@ -142,29 +140,6 @@ def child_env(
     env["PYTHONPATH"] = os.pathsep.join(path)
     env[PACKAGE_DIR_VAR] = _PACKAGE_DIR
     return env
-
-
-_PYTHON_NAME = re.compile(r"(?:python|pypy)[\d.]*(?:\.exe)?", re.I)
-
-
-def is_python_command(command: Sequence[str]) -> bool:
-    """Whether ``command`` starts a Python interpreter (directly, via a launcher, or a script).
-
-    Example:
-        >>> is_python_command(["python3", "train.py"]), is_python_command(["bash", "-c", "ls"])
-        (True, False)
-    """
-    if any(_PYTHON_NAME.fullmatch(os.path.basename(part)) for part in command):
-        return True
-    path = shutil.which(command[0]) if command else None
-    if path is None:
-        return False
-    try:
-        with open(path, "rb") as fh:
-            first = fh.readline(200)
-    except OSError:
-        return False
-    return first.startswith(b"#!") and b"python" in first
 
 
 # How long output still arriving after the command exited is waited for.

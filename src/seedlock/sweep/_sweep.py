@@ -142,7 +142,7 @@ def needs_seed_placeholder(command: Sequence[str]) -> bool:
     """
     if any(PLACEHOLDER in part for part in command):
         return False
-    from seedlock.launch._run import is_python_command
+    from seedlock._base.commands import is_python_command
 
     return not (is_python_command(command) or (bool(command) and command[0].endswith(".py")))
 
