@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from seedlock._base import envvars, rootseed
+from seedlock._base import envvars, limits, rootseed
 from seedlock._errors import SeedlockError, SeedlockTypeError
 
 try:  # the builtin module: hashlib would also load OpenSSL, which costs ~20 ms of import time
@@ -166,6 +166,11 @@ def parse_seed_text(text: str, *, name: str = f"${ENV_VAR}") -> int:
         True
     """
     text = text.strip()
+    if len(text) > limits.MAX_SEED_CHARS:
+        raise SeedlockError(
+            f"{name} must be an int in [0, 2**128) or a text of at most {limits.MAX_SEED_CHARS} "
+            f"characters, got {len(text)} characters. Pass a shorter seed."
+        )
     try:
         value: object = int(text, 0)
     except ValueError:

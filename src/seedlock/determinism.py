@@ -20,7 +20,8 @@ import warnings
 from dataclasses import dataclass
 from types import ModuleType
 
-from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock._base import limits, validate
+from seedlock._errors import SeedlockError
 
 __all__ = [
     "FRAMEWORKS",
@@ -98,16 +99,15 @@ def _check_framework(framework: object, caller: str) -> str:
 
 
 def _check_threads(threads: object, caller: str) -> int:
-    if isinstance(threads, bool) or not isinstance(threads, int):
-        raise SeedlockTypeError(
-            f"{caller}() threads must be a positive int, got {threads!r} "
-            f"({type(threads).__name__}). Pass e.g. threads=1."
-        )
-    if threads <= 0:
-        raise SeedlockError(
-            f"{caller}() threads must be a positive int, got {threads}. Pass e.g. threads=1."
-        )
-    return threads
+    return validate.check_int(
+        threads,
+        func=caller,
+        param="threads",
+        low=1,
+        high=limits.MAX_THREADS,
+        accepted=f"a positive int (at most {limits.MAX_THREADS})",
+        fix="Pass e.g. threads=1.",
+    )
 
 
 def _xla_flags_with_determinism(current: str) -> str:

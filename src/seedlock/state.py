@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedlock._base import rootseed
+from seedlock._base import persist, rootseed
 from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
 from seedlock.frameworks import _registry
 from seedlock.frameworks.numpy import (
@@ -225,10 +225,10 @@ class Snapshot:
         except (OSError, UnicodeDecodeError) as exc:
             raise StateError(f"cannot read the snapshot file {str(target)!r}: {exc}.") from exc
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
+            data = persist.loads(text)
+        except ValueError as exc:
             raise StateError(
-                f"{str(target)!r} is not a seedlock snapshot: invalid JSON ({exc}). The file is "
+                f"{str(target)!r} is not a seedlock snapshot: {exc}. The file is "
                 "corrupt or truncated; use another checkpoint."
             ) from None
         try:

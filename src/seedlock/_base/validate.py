@@ -74,16 +74,19 @@ def check_int(
     low: int | None = None,
     high: int | None = None,
     fix: str = "",
+    accepted: str = "",
 ) -> int:
     """``value`` as an int if it is an int in ``[low, high]``; else a clear error.
 
     Args:
         value: what the caller passed.
-        func: the public function's name (``"verify"``), shown as ``verify():``.
+        func: the public function's name (``"verify"``), shown as ``verify():``; ``""`` for a
+            command-line flag (``param="--threads"``).
         param: the parameter's name.
         low: smallest accepted value, or ``None`` for no bound.
         high: largest accepted value, or ``None`` for no bound.
         fix: a sentence saying how to fix it (optional).
+        accepted: what is accepted, in words, instead of the range (optional).
 
     Raises:
         SeedlockTypeError: ``value`` is not an int (bools are refused).
@@ -93,7 +96,9 @@ def check_int(
         >>> check_int(3, func="f", param="k", low=0)
         3
     """
-    if low is not None and high is not None:
+    if accepted:
+        pass
+    elif low is not None and high is not None:
         accepted = f"an int in [{low}, {_bound(high)}]"
     elif low is not None:
         accepted = f"an int >= {low}"
@@ -102,25 +107,28 @@ def check_int(
     else:
         accepted = "an int"
     tail = f" {fix}" if fix else ""
+    where = f"{func}(): {param}" if func else param
     if not is_int(value):
         hint = " Pass int(value)." if isinstance(value, float) and value.is_integer() else ""
         raise SeedlockTypeError(
-            f"{func}(): {param} must be {accepted}, got {describe(value)}.{hint}{tail}"
+            f"{where} must be {accepted}, got {describe(value)}.{hint}{tail}"
         )
     number: int = int(value)  # type: ignore[call-overload]
     if (low is not None and number < low) or (high is not None and number > high):
-        raise SeedlockError(f"{func}(): {param} must be {accepted}, got {describe(number)}.{tail}")
+        raise SeedlockError(f"{where} must be {accepted}, got {describe(number)}.{tail}")
     return number
 
 
-def check_count(value: object, *, func: str, param: str, high: int, low: int = 1) -> int:
+def check_count(
+    value: object, *, func: str, param: str, high: int, low: int = 1, fix: str = ""
+) -> int:
     """A positive count (``n``, ``jobs``, ``n_resamples``) in ``[low, high]``.
 
     Example:
         >>> check_count(2, func="verify", param="jobs", high=8)
         2
     """
-    return check_int(value, func=func, param=param, low=low, high=high)
+    return check_int(value, func=func, param=param, low=low, high=high, fix=fix)
 
 
 def check_threads(value: object, *, func: str, param: str = "threads") -> int | None:
@@ -138,7 +146,9 @@ def check_threads(value: object, *, func: str, param: str = "threads") -> int | 
         param=param,
         low=1,
         high=limits.MAX_THREADS,
-        fix="Pass None to leave the thread pools alone.",
+        accepted=f"a positive int (at most {limits.MAX_THREADS})",
+        fix="Pass e.g. 1 for the most reproducible CPU results."
+        + (" None leaves the thread pools alone." if func else ""),
     )
 
 

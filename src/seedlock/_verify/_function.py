@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from seedlock._base import limits, validate
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock._seed import derive, draw_entropy_seed, normalize_seed
 from seedlock._verify._compare import Difference, compare_values, to_portable
@@ -146,8 +147,9 @@ def verify(
         >>> bool(verify(draw, mode="inprocess"))
         True
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise SeedlockError(f"verify(n=...) must be an int >= 2 (calls to compare), got {n!r}.")
+    validate.check_count(
+        n, func="verify", param="n", low=2, high=limits.MAX_RUNS, fix="(calls to compare)"
+    )
     if mode not in _MODES:
         raise SeedlockError(
             f"verify(mode=...) accepts {' or '.join(map(repr, _MODES))}, got {mode!r}."

@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any
 
+from seedlock._base import validate
 from seedlock._base.commands import parse_command
 from seedlock._errors import SeedlockError
 
@@ -111,8 +112,7 @@ def handle(args: argparse.Namespace) -> int:
 
     command = parse_command(args.command)
     tags = parse_tags(args.tag)
-    if args.threads is not None and args.threads < 1:
-        raise SeedlockError(f"--threads must be a positive int, got {args.threads}.")
+    validate.check_threads(args.threads, func="", param="--threads")
     store = Store(args.store)
     seed = resolve_seed_arg(args.seed, store=store, name=args.name, command=command)
     print(f"seedlock: run seed={seed} store={store.path}", file=sys.stderr, flush=True)

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from seedlock._errors import SeedlockError
+from seedlock._base import validate
 
 __all__ = ["register"]
 
@@ -74,8 +74,7 @@ def handle(args: argparse.Namespace) -> int:
     from seedlock.store import Store
 
     command = parse_command(args.command, "verify")
-    if args.threads is not None and args.threads < 1:
-        raise SeedlockError(f"--threads must be a positive int, got {args.threads}.")
+    validate.check_threads(args.threads, func="", param="--threads")
     store = Store(args.store)
     seed = resolve_seed_arg(args.seed, store=store, name=args.name, command=command)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from seedlock._base import validate
 from seedlock._base.files import file_sha256
 from seedlock._errors import SeedlockError
 from seedlock._seed import derive, draw_entropy_seed, normalize_seed, parse_seed_text
@@ -356,8 +357,7 @@ def run_command(
             "no command to run. Put it after '--', e.g. seedlock run --seed 1 -- python train.py"
         )
     seed = normalize_seed(seed)
-    if threads is not None and (isinstance(threads, bool) or threads < 1):
-        raise SeedlockError(f"threads must be a positive int, got {threads!r}.")
+    validate.check_threads(threads, func="run")
     store = store if store is not None else Store()
     workdir = os.path.abspath(cwd if cwd is not None else os.getcwd())
     record = store.start_run(
