@@ -76,7 +76,7 @@ def loads(text: str) -> Any:
     except RecursionError:
         raise ValueError(f"nested deeper than {limits.MAX_JSON_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON ({exc})") from None
+        raise ValueError(f"not valid JSON ({exc})") from None
     if not _depth_ok(data):
         raise ValueError(f"nested deeper than {limits.MAX_JSON_DEPTH} levels")
     return data

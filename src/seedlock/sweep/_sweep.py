@@ -178,8 +178,8 @@ def _check_seeds(seeds: Sequence[int] | int | None) -> None:
             param="seeds",
             low=0,
             high=limits.MAX_SWEEP_SEED,
-            accepted="non-negative ints (at most 2**63 - 1)",
-            fix="Pass e.g. list(range(20)).",
+            accepted="non-negative ints",
+            fix="Seeds are at most 2**63 - 1; pass e.g. list(range(20)).",
         )
 
 
