@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from seedlock import _seed
+from seedlock._base import rootseed
 from seedlock.frameworks import _registry
 
 
@@ -15,15 +15,15 @@ from seedlock.frameworks import _registry
 def _clean_seedlock_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test sees a root seed, SEEDLOCK_* variable or import hook left behind by another test."""
     saved_env = dict(os.environ)
-    saved_root = _seed.root_state()
-    _seed._set_root(None)
-    _seed._set_streams(None)
+    saved_root = rootseed.save()
+    rootseed.set_root(None)
+    rootseed.set_streams(None)
     for key in list(os.environ):
         if key.startswith("SEEDLOCK_"):
             monkeypatch.delenv(key)
     yield
     _registry._uninstall_hook()
-    _seed.set_root_state(saved_root)
+    rootseed.restore(saved_root)
     os.environ.clear()
     os.environ.update(saved_env)
 

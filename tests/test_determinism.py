@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from seedlock import SeedlockError, _doctor, _seed
+from seedlock import SeedlockError, _doctor
+from seedlock._base import rootseed
 from seedlock._doctor import SEVERITIES, Finding, doctor
 from seedlock.determinism import (
     Change,
@@ -160,7 +161,7 @@ def test_unknown_framework_names_are_rejected_with_the_accepted_ones(name: objec
 
 @pytest.mark.parametrize("threads", [0, -2, 1.5, True, "2", None])
 def test_thread_counts_must_be_positive_ints(threads: object) -> None:
-    with pytest.raises(SeedlockError, match=r"threads must be a positive int, got"):
+    with pytest.raises(SeedlockError, match=r"threads must be a positive int \(at most 4096\)"):
         thread_env(threads)  # type: ignore[arg-type]
     with pytest.raises(SeedlockError, match=repr(threads) if threads != 0 else "got 0"):
         pin_threads(threads)  # type: ignore[arg-type]
@@ -327,7 +328,7 @@ def test_doctor_flags_hash_randomisation_only_when_it_is_on(
 def test_doctor_flags_a_missing_root_seed_until_one_is_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_seed, "_root", None)
+    monkeypatch.setattr(rootseed, "_root", None)
     monkeypatch.delenv("SEEDLOCK_SEED", raising=False)
     assert "no-root-seed" in _ids()
     monkeypatch.setenv("SEEDLOCK_SEED", "7")

@@ -20,14 +20,14 @@ CONFTEST = """
 import json, os
 from pathlib import Path
 
-from seedlock import _seed
+from seedlock._base import rootseed
 
 def pytest_collection_modifyitems(items):
     if os.environ.get("SEEDLOCK_TEST_REVERSE"):
         items.reverse()
 
 def pytest_runtest_logfinish(nodeid):
-    leaked = {"root": _seed._root, "env": os.environ.get("SEEDLOCK_SEED")}
+    leaked = {"root": rootseed.get(), "env": os.environ.get("SEEDLOCK_SEED")}
     out = Path(os.environ["SEEDLOCK_TEST_OUT"]) / "leaks.jsonl"
     with out.open("a") as handle:
         handle.write(json.dumps(leaked) + "\\n")

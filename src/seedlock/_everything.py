@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seedlock import _seed
-from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock._base import validate
+from seedlock._errors import SeedlockTypeError
 from seedlock.frameworks import (
     FRAMEWORKS,
     Change,
@@ -113,19 +114,7 @@ def _check_flag(name: str, value: object) -> bool:
 
 
 def _check_threads(threads: object) -> int | None:
-    if threads is None:
-        return None
-    if isinstance(threads, bool) or not isinstance(threads, int):
-        raise SeedlockTypeError(
-            f"seed_everything(threads=...) must be a positive int or None, got {threads!r} "
-            f"({type(threads).__name__}). Pass e.g. threads=1."
-        )
-    if threads < 1:
-        raise SeedlockError(
-            f"seed_everything(threads=...) must be a positive int or None, got {threads}. "
-            "Pass threads=1 for the most reproducible CPU results, or None to leave them."
-        )
-    return threads
+    return validate.check_threads(threads, func="seed_everything")
 
 
 _hash_checked: dict[str | None, bool] = {}

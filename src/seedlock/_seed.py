@@ -21,6 +21,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from seedlock._base import envvars, limits, rootseed
 from seedlock._errors import SeedlockError, SeedlockTypeError
 
 try:  # the builtin module: hashlib would also load OpenSSL, which costs ~20 ms of import time
@@ -56,9 +57,9 @@ MAX_SEED = 2**128
 #: Derived seeds are ints in ``[0, 2**63)`` so that every framework (int64 seeds) accepts them.
 _DERIVED_MASK = 2**63 - 1
 _COMPAT_LIMIT = 2**32
-ENV_VAR = "SEEDLOCK_SEED"
+ENV_VAR = envvars.SEED
 #: Per-stream roots as text, ``"data=3,augment=7"``, read by every process of a run.
-STREAMS_ENV_VAR = "SEEDLOCK_STREAMS"
+STREAMS_ENV_VAR = envvars.STREAMS
 
 #: The streams seedlock itself draws from, and what each one carries.
 STREAMS: dict[str, str] = {
@@ -86,11 +87,6 @@ _MIX_MULT_R = 0x4973F715
 _XSHIFT = 16
 _POOL_SIZE = 4
 _M32 = 0xFFFFFFFF
-
-_root: int | None = None
-#: Stream roots set by ``seed_everything``; ``None`` means "read ``$SEEDLOCK_STREAMS``".
-_streams: dict[str, int] | None = None
-
 
 def _describe(value: object) -> str:
     text = repr(value)
@@ -160,8 +156,7 @@ def _is_float(value: object) -> bool:
 
 def _set_root(seed: int | None) -> None:
     """Record the process's root seed (called by ``seed_everything`` only)."""
-    global _root
-    _root = seed
+    rootseed.set_root(seed)
 
 
 def root_seed() -> int | None:
@@ -175,8 +170,9 @@ def root_seed() -> int | None:
         >>> seedlock.root_seed()
         7
     """
-    if _root is not None:
-        return _root
+    root = rootseed.get()
+    if root is not None:
+        return root
     env = os.environ.get(ENV_VAR)
     if env:
         return parse_seed_text(env)
@@ -193,6 +189,11 @@ def parse_seed_text(text: str, *, name: str = f"${ENV_VAR}") -> int:
         True
     """
     text = text.strip()
+    if len(text) > limits.MAX_SEED_CHARS:
+        raise SeedlockError(
+            f"{name} must be an int in [0, 2**128) or a text of at most {limits.MAX_SEED_CHARS} "
+            f"characters, got {len(text)} characters. Pass a shorter seed."
+        )
     try:
         value: object = int(text, 0)
     except ValueError:
@@ -299,39 +300,16 @@ def stream_seeds() -> dict[str, int]:
         {'data': 3}
         >>> _ = seedlock.seed_everything(42, streams={})
     """
-    if _streams is not None:
-        return dict(_streams)
+    recorded = rootseed.get_streams()
+    if recorded is not None:
+        return recorded
     text = os.environ.get(STREAMS_ENV_VAR, "").strip()
     return dict(_parse_streams_env(text)) if text else {}
 
 
 def _set_streams(streams: dict[str, int] | None) -> None:
     """Record this process's stream roots (called by ``seed_everything`` only)."""
-    global _streams
-    _streams = None if streams is None else dict(streams)
-
-
-def root_state() -> tuple[object, ...]:
-    """Everything that says which seeds this process derives from, for :func:`set_root_state`."""
-    return (
-        _root,
-        _streams,
-        os.environ.get(ENV_VAR),
-        os.environ.get(STREAMS_ENV_VAR),
-    )
-
-
-def set_root_state(state: tuple[object, ...]) -> None:
-    """Put back what :func:`root_state` returned (root, stream roots and their variables)."""
-    global _root, _streams
-    root, streams, env, streams_env = state
-    _root = root if isinstance(root, int) else None
-    _streams = dict(streams) if isinstance(streams, dict) else None
-    for var, text in ((ENV_VAR, env), (STREAMS_ENV_VAR, streams_env)):
-        if isinstance(text, str):
-            os.environ[var] = text
-        else:
-            os.environ.pop(var, None)
+    rootseed.set_streams(streams)
 
 
 def draw_entropy_seed() -> int:

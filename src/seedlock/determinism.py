@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import os
 
-from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock._base import limits, validate
+from seedlock._errors import SeedlockError
 from seedlock.frameworks import FRAMEWORKS, Change, Framework, get
 from seedlock.frameworks.jax import backend_started as jax_backend_started
 from seedlock.frameworks.python import hash_seed_fixed
@@ -48,16 +49,15 @@ def _framework(name: object, caller: str) -> Framework:
 
 
 def _check_threads(threads: object, caller: str) -> int:
-    if isinstance(threads, bool) or not isinstance(threads, int):
-        raise SeedlockTypeError(
-            f"{caller}() threads must be a positive int, got {threads!r} "
-            f"({type(threads).__name__}). Pass e.g. threads=1."
-        )
-    if threads <= 0:
-        raise SeedlockError(
-            f"{caller}() threads must be a positive int, got {threads}. Pass e.g. threads=1."
-        )
-    return threads
+    return validate.check_int(
+        threads,
+        func=caller,
+        param="threads",
+        low=1,
+        high=limits.MAX_THREADS,
+        accepted=f"a positive int (at most {limits.MAX_THREADS})",
+        fix="Pass e.g. threads=1.",
+    )
 
 
 def deterministic_env() -> dict[str, str]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from seedlock import _seed
+from seedlock._base import rootseed
 from seedlock._errors import SeedlockError
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ _CACHE_KEY = "seedlock/session-seed"
 _WORKER_KEY = "seedlock_session_seed"
 _SESSION_SEED = pytest.StashKey[int]()
 _TEST_SEED = pytest.StashKey[int]()
-_SAVED = pytest.StashKey[tuple[object, ...]]()
+_SAVED = pytest.StashKey[rootseed.Saved]()
 _ERROR = pytest.StashKey[str]()
 
 
@@ -120,12 +121,8 @@ def _seed_everything(item: pytest.Item, seed: int) -> None:
         item.stash[_ERROR] = f"{type(exc).__name__}: {exc}"
 
 
-def _restore(saved: tuple[object, ...]) -> None:
-    _seed.set_root_state(saved)
-
-
-def _current() -> tuple[object, ...]:
-    return _seed.root_state()
+_restore = rootseed.restore
+_current = rootseed.save
 
 
 @pytest.hookimpl(tryfirst=True)

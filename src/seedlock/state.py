@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedlock import _seed
+from seedlock._base import persist, rootseed
 from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
 from seedlock.frameworks import FRAMEWORKS, Framework, HookState, get, hook_state, set_hook_state
 
@@ -217,10 +217,10 @@ class Snapshot:
         except (OSError, UnicodeDecodeError) as exc:
             raise StateError(f"cannot read the snapshot file {str(target)!r}: {exc}.") from exc
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
+            data = persist.loads(text)
+        except ValueError as exc:
             raise StateError(
-                f"{str(target)!r} is not a seedlock snapshot: invalid JSON ({exc}). The file is "
+                f"{str(target)!r} is not a seedlock snapshot: {exc}. The file is "
                 "corrupt or truncated; use another checkpoint."
             ) from None
         try:
@@ -412,19 +412,19 @@ class isolate(contextlib.ContextDecorator):
     """
 
     def __init__(self) -> None:
-        self._saved: list[tuple[Snapshot, tuple[object, ...], HookState]] = []
+        self._saved: list[tuple[Snapshot, rootseed.Saved, HookState]] = []
 
     def __enter__(self) -> isolate:
-        saved = (snapshot(), _seed.root_state(), hook_state())
+        saved = (snapshot(), rootseed.save(), hook_state())
         self._saved.append(saved)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        snap, roots, hook = self._saved.pop()
+        snap, seeds, hook = self._saved.pop()
         try:
             restore(snap)
         finally:
             # A seed_everything inside the block must not decide how frameworks imported after
             # it are seeded.
             set_hook_state(hook)
-            _seed.set_root_state(roots)
+            rootseed.restore(seeds)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from seedlock._base import limits, validate
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock._seed import SeedLike, derive
 from seedlock._variance import VarianceComponent, VarianceReport, variance_components
@@ -318,11 +319,14 @@ def _check_options(confidence: float, n_resamples: int, caller: str) -> None:
         raise SeedlockError(
             f"{caller}() confidence must be in (0, 1), got {confidence!r}. Use e.g. 0.95."
         )
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 100:
-        raise SeedlockError(
-            f"{caller}() n_resamples must be an int >= 100, got {n_resamples!r}. "
-            f"The default is {_DEFAULT_RESAMPLES}."
-        )
+    validate.check_count(
+        n_resamples,
+        func=caller,
+        param="n_resamples",
+        low=100,
+        high=limits.MAX_RESAMPLES,
+        fix=f"The default is {_DEFAULT_RESAMPLES}.",
+    )
 
 
 def _mean_axis(x: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from seedlock._base import envvars
 from seedlock._errors import SeedlockError, StateError, StoreError
 
 __all__ = ["STATUSES", "RunRecord", "Store", "StoreError", "SweepRow", "default_store_path"]
@@ -38,7 +39,7 @@ SCHEMA_VERSION = 1
 #: a ``running`` record reads once the process that launched it is gone, and how a row with a
 #: damaged field reads (its :attr:`RunRecord.problem` says which).
 STATUSES = ("running", "finished", "failed", "killed", "unfinished", "corrupt")
-STORE_ENV = "SEEDLOCK_STORE"
+STORE_ENV = envvars.STORE
 
 _BUSY_TIMEOUT_MS = 30_000
 # SQLite's primary result codes (the low byte of an extended code).

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from seedlock import SeedlockError, _doctor, _seed
+from seedlock import SeedlockError, _doctor
+from seedlock._base import rootseed
 from seedlock._doctor import Finding
 from seedlock.cli.doctor import register
 
@@ -47,7 +48,7 @@ def test_doctor_exits_0_when_only_notes_or_nothing_is_found(
 def test_doctor_json_is_the_list_of_findings_of_this_process(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(_seed, "_root", None)
+    monkeypatch.setattr(rootseed, "_root", None)
     monkeypatch.delenv("SEEDLOCK_SEED", raising=False)
     code = _run("--json")
     data = json.loads(capsys.readouterr().out)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from seedlock import SeedlockError, SeedlockTypeError
+from seedlock._base.commands import is_python_command
 from seedlock._verify._compare import (
     compare_exit_codes,
     compare_files,
@@ -23,7 +24,6 @@ from seedlock._verify._compare import (
 )
 from seedlock._verify._report import VerifyResult, rank_findings
 from seedlock._verify.trace import Divergence
-from seedlock.launch._run import is_python_command
 
 
 def test_floats_compare_by_bits() -> None:

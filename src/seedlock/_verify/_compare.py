@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from seedlock._base.files import file_sha256
 from seedlock._errors import SeedlockError, SeedlockTypeError
-from seedlock.launch._log import file_sha256
 
 __all__ = [
     "TENSOR_SUFFIXES",

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from seedlock._base import limits, validate
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock._seed import draw_entropy_seed, normalize_seed
 from seedlock._verify._compare import OutputDifference, compare_outputs, to_portable
@@ -96,19 +97,16 @@ def _run_subprocesses(
 def _run_inprocess(
     fn: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any], seed: int, n: int
 ) -> list[object]:
-    from seedlock import _seed
+    from seedlock._base import rootseed
     from seedlock._everything import seed_everything
     from seedlock.state import isolate
 
     values = []
-    saved_root = _seed.root_state()
-    try:
+    with rootseed.preserved():
         for _ in range(n):
             with isolate():
                 seed_everything(seed)
                 values.append(to_portable(fn(*args, **kwargs)))
-    finally:
-        _seed.set_root_state(saved_root)
     return values
 
 
@@ -150,8 +148,9 @@ def verify(
         >>> bool(verify(draw, mode="inprocess"))
         True
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise SeedlockError(f"verify(n=...) must be an int >= 2 (calls to compare), got {n!r}.")
+    validate.check_count(
+        n, func="verify", param="n", low=2, high=limits.MAX_RUNS, fix="(calls to compare)"
+    )
     if mode not in _MODES:
         raise SeedlockError(
             f"verify(mode=...) accepts {' or '.join(map(repr, _MODES))}, got {mode!r}."

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from seedlock._base import limits, validate
+from seedlock._base.commands import is_python_command
 from seedlock._errors import SeedlockError
 from seedlock._verify import trace as trace_module
 from seedlock._verify._compare import (
@@ -29,7 +31,6 @@ from seedlock._verify._compare import (
 )
 from seedlock._verify._report import VerifyResult, rank_findings
 from seedlock.launch import unseeded_reason
-from seedlock.launch._run import is_python_command
 
 if TYPE_CHECKING:
     from seedlock.launch import RunResult
@@ -317,10 +318,10 @@ def verify_command(
         raise SeedlockError(
             "no command to verify. Put it after '--', e.g. seedlock verify -- python train.py"
         )
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise SeedlockError(f"n must be an int >= 2 (runs to compare), got {n!r}.")
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise SeedlockError(f"jobs must be an int >= 1, got {jobs!r}.")
+    validate.check_count(
+        n, func="verify_command", param="n", low=2, high=limits.MAX_RUNS, fix="(runs to compare)"
+    )
+    validate.check_count(jobs, func="verify_command", param="jobs", high=limits.MAX_JOBS)
     patterns = _compile(ignore)
     _check_outputs(outputs, Path.cwd())
     if trace and not is_python_command(command):

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seedlock._base import envvars
 from seedlock._errors import SeedlockError
 from seedlock._verify._trace_format import FORMAT
 
@@ -58,8 +59,8 @@ __all__ = [
     "read_trace",
 ]
 
-TRACE_ENV = "SEEDLOCK_TRACE"
-TRACE_STEP_ENV = "SEEDLOCK_TRACE_STEP"
+TRACE_ENV = envvars.TRACE
+TRACE_STEP_ENV = envvars.TRACE_STEP
 _READABLE = (1, 2)
 
 

@@ -9,11 +9,14 @@ Each subcommand lives in its own module ``seedlock.cli.<name>`` exposing
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from seedlock._errors import SeedlockError
 
@@ -40,11 +43,18 @@ EXIT_FINDING = 1
 EXIT_USAGE = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (no usage block) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}. See `{self.prog} --help`.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand registered."""
     from seedlock import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="seedlock",
         description="Make ML runs reproducible, prove that they are, compare results across seeds.",
     )
@@ -81,6 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"seedlock {args.subcommand}: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         code = EXIT_USAGE
+    except BrokenPipeError:
+        # `seedlock runs | head -1`: the reader left; stop quietly. Point stdout at devnull so
+        # that the interpreter's final flush does not raise again.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     stopped = stop_requested()
     if stopped is not None:
         # Ended by a signal seedlock passed on to its commands: exit as a shell reports it.

@@ -48,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
     from seedlock._errors import SeedlockError
 
     for module in args.modules:
+        if not module.strip() or module.startswith("."):
+            raise SeedlockError(
+                f"--with takes an absolute module name such as torch, got {module!r}."
+            )
         try:
             importlib.import_module(module)
         except ImportError as exc:

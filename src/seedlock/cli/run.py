@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Sequence
 from typing import Any
 
+from seedlock._base import validate
+from seedlock._base.commands import parse_command
 from seedlock._errors import SeedlockError
 from seedlock.cli._common import add_determinism_options, add_store_option, add_track_option
 
@@ -91,31 +93,6 @@ def parse_stream_args(items: Sequence[str]) -> dict[str, int]:
     return parse_streams(",".join(items), name="--stream") if items else {}
 
 
-def parse_command(
-    raw: Sequence[str], subcommand: str = "run", *, required: bool = True
-) -> list[str]:
-    """The command after ``--``, validated (shared by ``run``, ``verify`` and ``sweep``).
-
-    With ``required=False`` an empty command is returned as ``[]`` instead of an error.
-    """
-    command = list(raw)
-    if command and command[0] == "--":
-        command = command[1:]
-    if not command:
-        if not required:
-            return []
-        raise SeedlockError(
-            "no command given. Put the command after '--', e.g. "
-            f"`seedlock {subcommand} -- python train.py`."
-        )
-    if command[0].startswith("-"):
-        raise SeedlockError(
-            f"unknown option {command[0]!r} before the command. Options go before '--' and the "
-            f"command after it; see `seedlock {subcommand} --help`."
-        )
-    return command
-
-
 def parse_tags(items: list[str]) -> dict[str, str]:
     """``["k=v", ...]`` as a dict."""
     tags: dict[str, str] = {}
@@ -141,6 +118,7 @@ def handle(args: argparse.Namespace) -> int:
 
     command = parse_command(args.command)
     tags = parse_tags(args.tag)
+    validate.check_threads(args.threads, func="", param="--threads")
     streams = parse_stream_args(args.stream)
     store = Store(args.store)
     seed = resolve_seed_arg(args.seed, store=store, name=args.name, command=command)

@@ -92,7 +92,7 @@ def register(subparsers: Any) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from seedlock.cli.run import parse_command
+    from seedlock._base.commands import parse_command
     from seedlock.store import Store
     from seedlock.sweep import (
         SeedOutcome,

@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any
 
+from seedlock._base import validate
 from seedlock.cli._common import at_least, positive_int
 
 __all__ = ["register"]
@@ -68,12 +69,14 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Verify the command; 0 when bit-identical, 1 when not."""
+    from seedlock._base.commands import parse_command
     from seedlock._verify import verify_command
-    from seedlock.cli.run import parse_command, parse_stream_args
+    from seedlock.cli.run import parse_stream_args
     from seedlock.launch import resolve_seed_arg
     from seedlock.store import Store
 
     command = parse_command(args.command, "verify")
+    validate.check_threads(args.threads, func="", param="--threads")
     store = Store(args.store)
     seed = resolve_seed_arg(args.seed, store=store, name=args.name, command=command)
 

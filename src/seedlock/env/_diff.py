@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
+from seedlock._base import envvars
 from seedlock._errors import SeedlockTypeError
 from seedlock.env._fingerprint import PACKAGE_IMPACT, Fingerprint
 
@@ -70,7 +71,7 @@ _HIGH_ENV = {
     "TF_CUDNN_DETERMINISTIC": "decides whether TensorFlow cuDNN ops are deterministic",
     "TF_ENABLE_ONEDNN_OPTS": "oneDNN kernels change TensorFlow CPU float results",
     "KERAS_BACKEND": "a different Keras backend is different numerics and RNG",
-    "SEEDLOCK_SEED": "a different root seed",
+    envvars.SEED: "a different root seed",
 }
 
 # (key pattern, impact, reason); the first match wins.

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from seedlock._base import persist, validate
 from seedlock._errors import StateError
 from seedlock.determinism import THREAD_VARS
 from seedlock.frameworks import FRAMEWORKS
@@ -166,12 +167,14 @@ class Fingerprint:
         version = data.get("format")
         if isinstance(version, bool) or not isinstance(version, int):
             raise StateError(
-                f"not a seedlock fingerprint: 'format' is {version!r}, expected the int {FORMAT}. "
+                f"not a seedlock fingerprint: 'format' is {validate.describe(version)}, expected "
+                f"the int {FORMAT}. "
                 "Pass a file written by `seedlock env --json` or Fingerprint.save()."
             )
         if version > FORMAT:
             raise StateError(
-                f"fingerprint format {version} is newer than this seedlock reads ({FORMAT}). "
+                f"fingerprint format {validate.describe(version)} is newer than this seedlock "
+                f"reads ({FORMAT}). "
                 "Upgrade seedlock to read it."
             )
         if version < 1:
@@ -222,10 +225,10 @@ class Fingerprint:
                 "fingerprint; write one with `seedlock env --json`."
             ) from exc
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
+            data = persist.loads(text)
+        except ValueError as exc:
             raise StateError(
-                f"fingerprint file {os.fspath(path)!r} is not valid JSON ({exc}). "
+                f"fingerprint file {os.fspath(path)!r} is not usable: {exc}. "
                 "It is truncated or not a fingerprint; write one with `seedlock env --json`."
             ) from exc
         return cls.from_dict(data)

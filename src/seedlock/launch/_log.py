@@ -10,13 +10,14 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
+from seedlock._base.files import file_sha256
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock.launch._protocol import ARTIFACTS_FILE, METRICS_FILE, RUN_DIR_VAR
 
 if TYPE_CHECKING:
     import logging
 
-__all__ = ["file_sha256", "log", "log_artifact"]
+__all__ = ["log", "log_artifact"]
 
 # hashlib, json, logging and pathlib are imported on first use: the start-up hook imports this
 # module in every Python process of a run, most of which never log anything.
@@ -26,25 +27,6 @@ def _logger() -> logging.Logger:
     import logging
 
     return logging.getLogger("seedlock")
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 hex digest of a file's bytes.
-
-    Example:
-        >>> import tempfile
-        >>> with tempfile.NamedTemporaryFile(delete=False) as fh:
-        ...     _ = fh.write(b"abc")
-        >>> file_sha256(fh.name)[:12]
-        'ba7816bf8f01'
-    """
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _metric_value(key: str, value: object) -> float | int | str:

@@ -6,6 +6,8 @@ seeding depends only on the root seed and flags they carry, never on timing or p
 
 from __future__ import annotations
 
+from seedlock._base import envvars
+
 __all__ = [
     "ARTIFACTS_FILE",
     "BOOT_PID_VAR",
@@ -24,27 +26,27 @@ __all__ = [
 ]
 
 #: The run's root seed (decimal), read by the start-up hook and by ``seedlock.root_seed()``.
-SEED_VAR = "SEEDLOCK_SEED"
+SEED_VAR = envvars.SEED
 #: The run's per-stream roots (``data=3,augment=7``), read by ``seed_everything``.
-STREAMS_VAR = "SEEDLOCK_STREAMS"
+STREAMS_VAR = envvars.STREAMS
 #: ``"1"`` when the run asked for deterministic mode.
-DETERMINISTIC_VAR = "SEEDLOCK_DETERMINISTIC"
+DETERMINISTIC_VAR = envvars.DETERMINISTIC
 #: The thread count the run asked for, when it asked for one.
-THREADS_VAR = "SEEDLOCK_THREADS"
+THREADS_VAR = envvars.THREADS
 #: The run's id in the store.
-RUN_ID_VAR = "SEEDLOCK_RUN_ID"
+RUN_ID_VAR = envvars.RUN_ID
 #: The per-run directory where children append metrics and write reports.
-RUN_DIR_VAR = "SEEDLOCK_RUN_DIR"
+RUN_DIR_VAR = envvars.RUN_DIR
 #: Set by the start-up hook in the first Python process of a run to its pid, so that worker
 #: processes and subprocesses (which inherit it) know they are not the run's main process.
-BOOT_PID_VAR = "SEEDLOCK_BOOT_PID"
+BOOT_PID_VAR = envvars.BOOT_PID
 #: Where the launching seedlock lives, for a child interpreter that cannot import it otherwise.
-PACKAGE_DIR_VAR = "SEEDLOCK_PACKAGE_DIR"
+PACKAGE_DIR_VAR = envvars.PACKAGE_DIR
 #: Written by the launcher when the store could not record a run's end (a full disk), so that
 #: ``seedlock runs repair`` can record it later: ``{"exit_code": 0, "status": ..., "ended": ...}``.
 EXIT_FILE = "exit.json"
 #: Set (by ``seedlock verify --trace``) to make the start-up hook install tracing.
-TRACE_VAR = "SEEDLOCK_TRACE"
+TRACE_VAR = envvars.TRACE
 
 #: One JSON object per ``seedlock.log`` call: ``{"metrics": {...}}`` plus ``"step"`` if given.
 METRICS_FILE = "metrics.jsonl"

@@ -14,8 +14,6 @@ import errno
 import json
 import logging
 import os
-import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from seedlock._base import validate
+from seedlock._base.commands import _PYTHON_NAME
+from seedlock._base.files import file_sha256
 from seedlock._errors import SeedlockError, StoreError
 from seedlock._seed import (
     draw_entropy_seed,
@@ -35,7 +36,6 @@ from seedlock._seed import (
     parse_seed_text,
 )
 from seedlock.frameworks.python import hash_seed_for
-from seedlock.launch._log import file_sha256
 from seedlock.launch._protocol import (
     ARTIFACTS_FILE,
     BOOT_PID_VAR,
@@ -174,29 +174,6 @@ def child_env(
     env["PYTHONPATH"] = os.pathsep.join(path)
     env[PACKAGE_DIR_VAR] = _PACKAGE_DIR
     return env
-
-
-_PYTHON_NAME = re.compile(r"(?:python|pypy)[\d.]*(?:\.exe)?", re.I)
-
-
-def is_python_command(command: Sequence[str]) -> bool:
-    """Whether ``command`` starts a Python interpreter (directly, via a launcher, or a script).
-
-    Example:
-        >>> is_python_command(["python3", "train.py"]), is_python_command(["bash", "-c", "ls"])
-        (True, False)
-    """
-    if any(_PYTHON_NAME.fullmatch(os.path.basename(part)) for part in command):
-        return True
-    path = shutil.which(command[0]) if command else None
-    if path is None:
-        return False
-    try:
-        with open(path, "rb") as fh:
-            first = fh.readline(200)
-    except OSError:
-        return False
-    return first.startswith(b"#!") and b"python" in first
 
 
 #: The tag a record gets when its Python process cannot have been seeded by the start-up hook.
@@ -470,8 +447,7 @@ def run_command(
             "no command to run. Put it after '--', e.g. seedlock run --seed 1 -- python train.py"
         )
     seed = normalize_seed(seed)
-    if threads is not None and (isinstance(threads, bool) or threads < 1):
-        raise SeedlockError(f"threads must be a positive int, got {threads!r}.")
+    validate.check_threads(threads, func="run_command")
     stopped = stop_requested()
     if stopped is not None:
         raise SeedlockError(

@@ -7,7 +7,6 @@ by file order for files), so the statistics computed from them are reproducible.
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from seedlock._base import limits, persist
 from seedlock._errors import SeedlockError
 
 if TYPE_CHECKING:
@@ -127,8 +127,16 @@ def _from_rows(source: str, rows: Sequence[Mapping[str, object]]) -> MetricValue
 
 
 def _load_csv(path: Path) -> MetricValues:
-    with path.open(newline="", encoding="utf-8") as handle:
-        lines = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            lines = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise SeedlockError(f"cannot read {str(path)!r} as a UTF-8 CSV ({exc}).") from None
+    if any(len(cell) > limits.MAX_CSV_FIELD_CHARS for row in lines for cell in row):
+        raise SeedlockError(
+            f"{str(path)!r} has a cell longer than {limits.MAX_CSV_FIELD_CHARS} characters; "
+            "it is not a values file."
+        )
     if not lines:
         raise SeedlockError(f"{str(path)!r} is empty; expected a header row and one row per seed.")
     header = [cell.strip() for cell in lines[0]]
@@ -150,8 +158,8 @@ def _load_csv(path: Path) -> MetricValues:
 
 def _load_json(path: Path) -> MetricValues:
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data: Any = persist.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise SeedlockError(f"cannot read {str(path)!r} as JSON ({exc}).") from None
     source = str(path)
     if isinstance(data, list) and all(_number(v) is not None for v in data):

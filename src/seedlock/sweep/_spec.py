@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seedlock._base import limits, persist
 from seedlock._errors import SeedlockError, StateError
 
 __all__ = [
@@ -45,7 +46,7 @@ SPEC_VERSION = 2
 #: How the streams of a ``vary`` sweep change: one at a time, or every combination.
 DESIGNS = ("one-at-a-time", "factorial")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-_MAX_RANDOM = 100_000
+_MAX_RANDOM = limits.MAX_SEEDS
 # Random sweep seeds are 32-bit so that `{seed}` works with every framework's seed argument.
 _RANDOM_BITS = 32
 
@@ -121,7 +122,7 @@ def check_name(name: str) -> str:
         >>> check_name("adam-lr0.1")
         'adam-lr0.1'
     """
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise SeedlockError(
             f"sweep name must be 1-100 letters, digits, '.', '_' or '-' starting with a letter or "
             f"digit, got {name!r}. Example: --name adam-lr0.1"
@@ -144,6 +145,11 @@ def parse_seeds(text: str) -> list[int] | int:
         ([0, 1, 2, 3], [7, 3], 20)
     """
     spec = text.strip()
+    if re.search(rf"\d{{{len(str(limits.MAX_SWEEP_SEED)) + 1}}}", spec):
+        raise SeedlockError(
+            f"--seeds has a number of more than {len(str(limits.MAX_SWEEP_SEED))} digits; seeds "
+            f"are ints in [0, 2**63 - 1]."
+        )
     hint = "Use 0-19 (a range), 0,3,7 (a list) or 20 (twenty random seeds)."
     if re.fullmatch(r"\d+", spec):
         count = int(spec)
@@ -162,11 +168,20 @@ def parse_seeds(text: str) -> list[int] | int:
                 raise SeedlockError(f"--seeds range {part!r} is empty (end before start). {hint}")
             if high - low >= _MAX_RANDOM:
                 raise SeedlockError(f"--seeds range {part!r} has more than {_MAX_RANDOM} seeds.")
+            if high > limits.MAX_SWEEP_SEED:
+                raise SeedlockError(f"--seeds {part!r}: seeds are ints in [0, 2**63 - 1].")
             seeds.extend(range(low, high + 1))
         elif re.fullmatch(r"\d+", part):
+            if int(part) > limits.MAX_SWEEP_SEED:
+                raise SeedlockError(f"--seeds {part!r}: seeds are ints in [0, 2**63 - 1].")
             seeds.append(int(part))
         elif part:
             raise SeedlockError(f"--seeds {text!r}: {part!r} is not a seed or a range. {hint}")
+        if len(seeds) > limits.MAX_SEEDS:
+            raise SeedlockError(
+                f"--seeds {text[:40]!r} gives more than {limits.MAX_SEEDS} seeds (counting every "
+                "range and list); split the sweep."
+            )
     if not seeds:
         raise SeedlockError(f"--seeds {text!r} gives no seeds. {hint}")
     return list(dict.fromkeys(seeds))
@@ -233,10 +248,10 @@ def load_spec(path: Path) -> SweepSpec | None:
     except OSError as exc:
         raise StateError(f"cannot read the sweep file {str(path)!r}: {exc}.") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = persist.loads(text)
+    except ValueError as exc:
         raise StateError(
-            f"sweep file {str(path)!r} is not valid JSON ({exc}). Delete it to start afresh."
+            f"sweep file {str(path)!r} is not usable: {exc}. Delete it to start afresh."
         ) from None
     if not isinstance(data, dict) or data.get("format") != SPEC_FORMAT:
         raise StateError(f"{str(path)!r} is not a seedlock sweep file (format {SPEC_FORMAT!r}).")
@@ -253,7 +268,14 @@ def load_spec(path: Path) -> SweepSpec | None:
         not command
         or not all(isinstance(part, str) for part in command)
         or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
-        or not (threads is None or isinstance(threads, int) and not isinstance(threads, bool))
+        or len(seeds) > limits.MAX_SEEDS
+        or not all(isinstance(s, int) and s <= limits.MAX_SWEEP_SEED for s in seeds)
+        or not (
+            threads is None
+            or isinstance(threads, int)
+            and not isinstance(threads, bool)
+            and 1 <= threads <= limits.MAX_THREADS
+        )
     ):
         raise StateError(
             f"sweep file {str(path)!r} has an invalid command, seed list or thread count. "

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from seedlock._base import limits, validate
 from seedlock._errors import SeedlockError
 from seedlock.store import RunRecord, Store
 from seedlock.sweep._spec import (
@@ -154,7 +155,7 @@ def needs_seed_placeholder(command: Sequence[str]) -> bool:
     """
     if any(PLACEHOLDER in part for part in command):
         return False
-    from seedlock.launch._run import is_python_command
+    from seedlock._base.commands import is_python_command
 
     return not (is_python_command(command) or (bool(command) and command[0].endswith(".py")))
 
@@ -172,18 +173,26 @@ def _check_command(command: Sequence[str]) -> list[str]:
 def _check_seeds(seeds: Sequence[int] | int | None) -> None:
     if seeds is None:
         return
-    if isinstance(seeds, bool) or (isinstance(seeds, int) and seeds < 1):
+    if isinstance(seeds, bool) or (isinstance(seeds, int) and not 1 <= seeds <= limits.MAX_SEEDS):
         raise SeedlockError(f"seeds must be a count >= 1 or a list of seeds, got {seeds!r}.")
     if isinstance(seeds, int):
         return
     if not seeds:
         raise SeedlockError("the seed list is empty. Give at least one seed, e.g. [0, 1, 2].")
+    if len(seeds) > limits.MAX_SEEDS:
+        raise SeedlockError(
+            f"run_sweep(): seeds has {len(seeds)} seeds; at most {limits.MAX_SEEDS} are accepted."
+        )
     for seed in seeds:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise SeedlockError(
-                f"seeds must be non-negative ints, got {seed!r} ({type(seed).__name__}). "
-                "Pass e.g. list(range(20))."
-            )
+        validate.check_int(
+            seed,
+            func="run_sweep",
+            param="seeds",
+            low=0,
+            high=limits.MAX_SWEEP_SEED,
+            accepted="non-negative ints",
+            fix="Seeds are at most 2**63 - 1; pass e.g. list(range(20)).",
+        )
 
 
 def plan_sweep(
@@ -412,10 +421,8 @@ def run_sweep(
     """
     if backend not in BACKENDS:
         raise SeedlockError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}.")
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise SeedlockError(f"jobs must be an int >= 1, got {jobs!r}.")
-    if threads is not None and (isinstance(threads, bool) or threads < 1):
-        raise SeedlockError(f"threads must be a positive int, got {threads!r}.")
+    validate.check_count(jobs, func="run_sweep", param="jobs", high=limits.MAX_JOBS)
+    validate.check_threads(threads, func="run_sweep")
     from seedlock.trackers import BACKENDS as TRACKERS
 
     unknown = [t for t in track if t not in TRACKERS]

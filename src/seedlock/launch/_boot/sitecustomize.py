@@ -33,6 +33,8 @@ def _report(what: str, exc: BaseException) -> None:
 
 
 def _main() -> None:
+    # Literal names: this hook runs before seedlock can be imported (the values are
+    # seedlock._base.envvars.SEED and .PACKAGE_DIR; a test pins that they agree).
     if os.environ.get("SEEDLOCK_SEED"):
         try:
             try:
