@@ -119,8 +119,8 @@ def test_save_replaces_an_existing_file_atomically(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "match"),
     [
-        (b"\x00\xffgarbage", "cannot read|invalid JSON"),
-        (None, "invalid JSON"),  # a truncated valid file
+        (b"\x00\xffgarbage", "cannot read|invalid JSON|not valid JSON|not UTF-8"),
+        (None, "invalid JSON|not valid JSON"),  # a truncated valid file
         (b'{"kind": "other.thing", "format": 1}', "not a seedlock snapshot"),
         (b'{"kind": "seedlock.snapshot", "format": 99, "frameworks": {}, "tracked": {}}', "newer"),
         (
