@@ -365,3 +365,57 @@ def test_loader_keeps_an_already_seeded_dataset_and_its_attributes() -> None:
     loader = dataloader(data, batch_size=2, seed=42, rank=0, world=1)
     assert loader.dataset is data and loader.dataset.n == 6
     assert torch.equal(torch.cat(list(loader)), reference(6, count=1))
+
+
+def _resumed(after_batches: int, epochs_before: int = 0) -> Any:
+    """A fresh 32-item, batch-4 loader holding the state saved after some batches of an epoch."""
+    first = dataloader(list(range(32)), batch_size=4, seed=1, rank=0, world=1)
+    for _ in range(epochs_before):
+        list(first)
+    it = iter(first)
+    for _ in range(after_batches):
+        next(it)
+    state = json.loads(json.dumps(first.state_dict()))
+    fresh = dataloader(list(range(32)), batch_size=4, seed=1, rank=0, world=1)
+    fresh.load_state_dict(state)
+    return fresh
+
+
+def test_len_of_a_resumed_loader_is_the_whole_epoch_before_and_after_it_ends() -> None:
+    loader = _resumed(3)
+    assert len(loader) == 8 and len(loader.sampler) == 32
+    assert len(list(loader)) == 5  # it yields the rest; trainers count the 3 they already ran
+    assert len(loader) == 8
+    assert len(list(loader)) == 8
+
+
+def test_set_epoch_reaches_the_sampler_of_a_loader_rebuilt_from_it() -> None:
+    reference_loader = dataloader(list(range(32)), batch_size=4, seed=1, rank=0, world=1)
+    epoch_one = [b.tolist() for _ in range(2) for b in reference_loader][8:]
+    loader = dataloader(list(range(32)), batch_size=4, seed=1, rank=0, world=1)
+    loader.set_epoch(1)
+    # accelerate's skip_first_batches rebuilds a plain DataLoader around the batch sampler.
+    rebuilt = torch.utils.data.DataLoader(loader.dataset, batch_sampler=loader.batch_sampler)
+    assert [b.tolist() for b in rebuilt] == epoch_one
+
+
+def test_a_loaded_position_survives_a_wrapper_that_counts_epochs_from_zero() -> None:
+    reference_loader = dataloader(list(range(32)), batch_size=4, seed=1, rank=0, world=1)
+    expected = [b.tolist() for _ in range(3) for b in reference_loader]
+    loader = _resumed(3, epochs_before=1)  # epoch 1, after 3 batches
+    # What accelerator.prepare's DataLoaderShard does: its own counter starts at 0.
+    rebuilt = torch.utils.data.DataLoader(loader.dataset, batch_sampler=loader.batch_sampler)
+    got = []
+    for wrapper_epoch in range(2):
+        loader.sampler.set_epoch(wrapper_epoch)
+        got += [b.tolist() for b in rebuilt]
+    assert got == expected[8 + 3 :]
+
+
+def test_accelerate_prepare_keeps_a_loaded_position() -> None:
+    accelerate = pytest.importorskip("accelerate")
+    reference_loader = dataloader(list(range(32)), batch_size=4, seed=1, rank=0, world=1)
+    expected = [b.tolist() for _ in range(3) for b in reference_loader]
+    prepared = accelerate.Accelerator(cpu=True).prepare(_resumed(3, epochs_before=1))
+    got = [b.tolist() for _ in range(2) for b in prepared]
+    assert got == expected[8 + 3 :]

@@ -65,6 +65,9 @@ class EpochSampler(Sampler[int]):
         self.order = EpochShuffle(
             n, shuffle=shuffle, drop_last=drop_last, rank=rank, world=world, seed=seed
         )
+        # Epochs a trainer counts are shifted by this much (see set_epoch); None: a loaded
+        # position waits for the trainer's first set_epoch to learn the shift.
+        self._offset: int | None = 0
 
     @property
     def epoch(self) -> int:
@@ -72,15 +75,34 @@ class EpochSampler(Sampler[int]):
         return self.order.epoch
 
     def set_epoch(self, epoch: int) -> None:
-        """Select the epoch (see :meth:`EpochShuffle.set_epoch`)."""
-        self.order.set_epoch(epoch)
+        """Select the epoch (see :meth:`EpochShuffle.set_epoch`).
+
+        After :meth:`load_state_dict`, the first ``set_epoch`` of an *earlier* epoch than the
+        loaded one keeps the loaded position and counts the caller's epochs from it: wrappers
+        that rebuild the loader (``accelerator.prepare``) restart their own counter at 0, and the
+        loaded epoch must still resume where it stopped. A later epoch starts it from the top.
+        """
+        epoch = check_epoch(epoch)
+        if self._offset is None:
+            loaded = self.order.epoch
+            self._offset = loaded - epoch if epoch < loaded else 0
+        self.order.set_epoch(epoch + self._offset)
+
+    def _reset_offset(self) -> None:
+        self._offset = 0
 
     def __iter__(self) -> Iterator[int]:
         epoch = self.order.epoch
         return (EpochIndex(index, epoch) for index in self.order)
 
     def __len__(self) -> int:
-        return len(self.order)
+        """This rank's indices in a whole epoch, also when a loaded position skips some of them.
+
+        Trainers (Lightning) compute the epoch's length from ``len(loader)`` and count the
+        batches they already ran, so the length must not shrink on resume.
+        """
+        order = self.order
+        return order.total(0) // order.world
 
     def state_dict(self) -> dict[str, Any]:
         """The position this sampler has handed out (see :meth:`EpochShuffle.state_dict`)."""
@@ -89,6 +111,7 @@ class EpochSampler(Sampler[int]):
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Resume at a saved position (see :meth:`EpochShuffle.load_state_dict`)."""
         self.order.load_state_dict(state)
+        self._offset = None
 
 
 def _seed_worker_globals(worker_seed: int) -> None:
@@ -246,9 +269,16 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         return self.epoch_sampler.epoch if self._token is not None else self._next_epoch
 
     def set_epoch(self, epoch: int) -> None:
-        """Make the next ``iter(loader)`` start ``epoch`` from its beginning."""
+        """Make the next ``iter(loader)`` start ``epoch`` from its beginning.
+
+        The sampler is set too, so a loader rebuilt from ``loader.sampler`` or
+        ``loader.batch_sampler`` (accelerate's ``skip_first_batches``) yields that epoch.
+        """
         self._next_epoch = check_epoch(epoch)
         self._resume = False
+        if self._token is None:
+            self.epoch_sampler.order._restart(self._next_epoch, 0)
+            self.epoch_sampler._reset_offset()
 
     def __iter__(self) -> Any:
         order = self.epoch_sampler.order
@@ -258,6 +288,7 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         else:
             epoch, position = self._next_epoch, 0
         order._restart(epoch, position)
+        self.epoch_sampler._reset_offset()
         self._next_epoch = epoch + 1
         if self.generator is not None:
             self.generator.manual_seed(derive("data", "loader", order.rank, epoch, seed=self.root))
@@ -266,7 +297,7 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         token = object()
         self._token = token
         self._delivered = 0
-        self._local = len(order)
+        self._local = len(order)  # what this iteration yields (the rest of the epoch)
         return _Delivered(self, super().__iter__(), token)
 
     def _per_batch(self) -> int:
@@ -306,6 +337,7 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         # its epoch, exactly as the uninterrupted loop would have finished it.
         self._next_epoch = order.epoch
         self._resume = True
+        self.epoch_sampler._offset = None  # a wrapper iterating the sampler keeps the position
 
 
 class _Delivered:
