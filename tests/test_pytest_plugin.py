@@ -52,15 +52,15 @@ def shared():
 def draws(rng):
     return {"random": random.random(), "numpy": float(np.random.random()), "rng": rng.random()}
 
-def test_one(request, rng, seedlock_seed):
-    record(request, seed=seedlock_seed, **draws(rng))
+def test_one(request, seedlock_rng, seedlock_seed):
+    record(request, seed=seedlock_seed, **draws(seedlock_rng))
 
-def test_two(request, rng, seedlock_seed, shared):
-    record(request, seed=seedlock_seed, **draws(rng))
+def test_two(request, seedlock_rng, seedlock_seed, shared):
+    record(request, seed=seedlock_seed, **draws(seedlock_rng))
 
 @pytest.mark.parametrize("k", [1, 2, 3])
-def test_three(request, rng, seedlock_seed, k):
-    record(request, seed=seedlock_seed, **draws(rng))
+def test_three(request, seedlock_rng, seedlock_seed, k):
+    record(request, seed=seedlock_seed, **draws(seedlock_rng))
 """
 
 
@@ -101,7 +101,7 @@ def test_a_test_draws_the_same_alone_in_a_full_run_reversed_and_under_xdist(
     assert alone == {"test_draws.py__test_two": everything["test_draws.py__test_two"]}
 
     monkeypatch.setenv("SEEDLOCK_TEST_REVERSE", "1")
-    reverse = project.runpytest("--seedlock-seed=1234", "-v")
+    reverse = project.runpytest("--seedlock-seed=1234", "-v", "-p", "no:randomly")
     reverse.assert_outcomes(passed=5)
     lines = [line for line in reverse.stdout.lines if "PASSED" in line]
     assert "test_three[3]" in lines[0] and "test_one" in lines[-1]
@@ -187,11 +187,11 @@ def test_the_seed_mark_pins_a_test_and_the_fixtures_follow_it(pytester: pytest.P
         from seedlock._generators import numpy_rng
 
         @pytest.mark.seed(123)
-        def test_pinned(seedlock_seed, rng):
+        def test_pinned(seedlock_seed, seedlock_rng):
             assert seedlock_seed == 123
             assert random.random() == random.Random(123).random()
             assert np.random.random() == np.random.RandomState(123).random_sample()
-            assert rng.random() == numpy_rng("pytest", "rng", seed=123).random()
+            assert seedlock_rng.random() == numpy_rng("pytest", "rng", seed=123).random()
 
         @pytest.mark.seed("experiment-a")
         def test_pinned_by_name(seedlock_seed):
@@ -232,8 +232,75 @@ def test_the_plugin_seeds_this_suite_alongside_its_clean_state_fixture(seedlock_
     assert random.random() == random.Random(seedlock_seed).random()
 
 
-def test_the_rng_fixture_is_a_generator_on_the_tests_own_stream(
-    rng: np.random.Generator, seedlock_seed: int
+def test_the_seedlock_rng_fixture_is_a_generator_on_the_tests_own_stream(
+    seedlock_rng: np.random.Generator, seedlock_seed: int
 ) -> None:
-    assert isinstance(rng, np.random.Generator)
-    assert rng.random() == numpy_rng("pytest", "rng", seed=seedlock_seed).random()
+    assert isinstance(seedlock_rng, np.random.Generator)
+    assert seedlock_rng.random() == numpy_rng("pytest", "rng", seed=seedlock_seed).random()
+
+
+def test_the_plugin_adds_no_fixture_named_rng(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_uses_rng(rng):\n    pass\n")
+    pytester.runpytest("-p", "no:randomly").stdout.fnmatch_lines(["*fixture 'rng' not found*"])
+
+
+FIXTURE_STREAMS = """
+import json, os, random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+def draw():
+    return [random.random(), float(np.random.random())]
+
+DRAWS = {}
+
+@pytest.fixture
+def fixture_draws():
+    DRAWS["setup"] = draw()
+    yield DRAWS["setup"]
+    DRAWS["teardown"] = draw()
+    out = Path(os.environ["SEEDLOCK_TEST_OUT"]) / "streams.json"
+    out.write_text(json.dumps(DRAWS))
+
+def test_body(fixture_draws):
+    DRAWS["call"] = draw()
+"""
+
+
+def _streams(pytester: pytest.Pytester, *args: str) -> dict[str, list[float]]:
+    pytester.runpytest("--seedlock-seed=8", *args).assert_outcomes(passed=1)
+    found: dict[str, list[float]] = json.loads((pytester.path / "streams.json").read_text())
+    return found
+
+
+def test_fixtures_setup_and_teardown_draw_from_streams_other_than_the_test_body(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ported from pytest-randomly's test_fixtures_get_different_random_state_to_tests (and its
+    # teardown twin): each phase has its own stream, and the body's is the test seed's.
+    pytester.makepyfile(test_streams=FIXTURE_STREAMS)
+    monkeypatch.setenv("SEEDLOCK_TEST_OUT", str(pytester.path))
+    draws = _streams(pytester, "-p", "no:randomly")
+    assert len({draws[phase][0] for phase in ("setup", "call", "teardown")}) == 3
+    assert len({draws[phase][1] for phase in ("setup", "call", "teardown")}) == 3
+    seed = _seed.derive("pytest", "test_streams.py::test_body", seed=8) % 2**32
+    assert draws["call"][0] == random.Random(seed).random()
+    assert _streams(pytester, "-p", "no:randomly") == draws
+
+
+def test_with_pytest_randomly_active_tests_still_draw_seedlocks_streams(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("pytest_randomly")
+    pytester.makepyfile(test_streams=FIXTURE_STREAMS)
+    monkeypatch.setenv("SEEDLOCK_TEST_OUT", str(pytester.path))
+    alone = _streams(pytester, "-p", "no:randomly")
+    result = pytester.runpytest("--seedlock-seed=8", "-p", "randomly", "--randomly-seed=3")
+    result.assert_outcomes(passed=1)
+    assert json.loads((pytester.path / "streams.json").read_text()) == alone
+    header = [line for line in result.stdout.lines if "pytest-randomly is active" in line]
+    assert len(header) == 1 and "-p no:randomly" in header[0]
+    quiet = pytester.runpytest("--seedlock-seed=8", "-p", "no:randomly")
+    assert "pytest-randomly" not in quiet.stdout.str()

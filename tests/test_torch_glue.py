@@ -18,7 +18,6 @@ from seedlock.data import EpochShuffle  # noqa: E402
 from seedlock.torch import (  # noqa: E402
     EpochSampler,
     dataloader,
-    make_generator,
     shard,
     worker_init_fn,
 )
@@ -320,29 +319,35 @@ def test_shard_gives_each_item_to_exactly_one_worker_of_one_rank() -> None:
     assert sorted(seen) == list(range(20))
 
 
-def test_worker_init_fn_and_make_generator_make_plain_loaders_reproducible() -> None:
+def test_the_documented_worker_init_fn_recipe_gives_every_rank_and_worker_its_own_streams() -> None:
+    import seedlock
+    import seedlock.torch
+
+    assert "rank, epoch" in (seedlock.torch.worker_init_fn.__doc__ or "")
+
     class NumpyDraw:
         def __len__(self) -> int:
-            return 8
+            return 4
 
         def __getitem__(self, i: int) -> float:
             return float(np.random.random())  # noqa: NPY002
 
-    def run() -> list[float]:
+    def run(rank: int, epoch: int) -> list[float]:
         loader = torch.utils.data.DataLoader(
             NumpyDraw(),
             batch_size=2,
             num_workers=2,
             worker_init_fn=worker_init_fn,
-            generator=make_generator("data", "loader", seed=5),
+            generator=seedlock.torch_generator("data", "loader", rank, epoch, seed=5),
             multiprocessing_context="fork",
         )
         return [float(x) for batch in loader for x in batch]
 
-    first = run()
+    first = run(0, 0)
     torch.rand(4)  # the global torch RNG does not feed the workers' seeds
-    assert first == run()
-    assert first[:2] != first[2:4]  # the two workers do not share a NumPy stream
+    assert first == run(0, 0)
+    streams = {x for rank in range(2) for epoch in range(2) for x in run(rank, epoch)}
+    assert len(streams) == 2 * 2 * 4  # no two (rank, epoch, worker) share a NumPy stream
 
 
 def test_public_names_are_pinned() -> None:
@@ -352,7 +357,6 @@ def test_public_names_are_pinned() -> None:
         "EpochSampler",
         "SeedlockDataLoader",
         "dataloader",
-        "make_generator",
         "shard",
         "worker_init_fn",
     ]

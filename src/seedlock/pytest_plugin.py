@@ -4,9 +4,15 @@ Determinism contract: a test's seed is the low 32 bits of
 ``derive("pytest", nodeid, seed=session_seed)`` (or the value of its ``@pytest.mark.seed``), a
 pure function of the session seed and the test's node id, so its random draws do not depend on
 which tests ran before it, on their order or on how pytest-xdist spreads them over workers.
-Global RNGs are seeded with ``seed_everything`` before the test's fixtures are set up and again
-right before the test body; the process's root seed and ``$SEEDLOCK_SEED`` are put back after the
-test. Turn it off with ``-p no:seedlock``.
+The test body starts from ``seed_everything(test_seed)``; fixtures are set up from
+``seed_everything(derive("pytest", "setup", seed=test_seed))`` and torn down from the same with
+``"teardown"``, so a fixture's draws never equal the body's. The process's root seed and
+``$SEEDLOCK_SEED`` are put back after the test. Turn it off with ``-p no:seedlock``.
+
+With pytest-randomly also active, seedlock turns off its per-test reseeding (as
+``--randomly-dont-reset-seed`` would; it still shuffles the order) and says so once in the
+header: otherwise every test body would run on randomly's seed and seedlock's replay command would
+not reproduce a failure. ``-p no:randomly`` removes it.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from seedlock._errors import SeedlockError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["rng", "seedlock_seed"]
+__all__ = ["seedlock_rng", "seedlock_seed"]
 
 _CACHE_KEY = "seedlock/session-seed"
 _WORKER_KEY = "seedlock_session_seed"
@@ -33,6 +39,7 @@ _SESSION_SEED = pytest.StashKey[int]()
 _TEST_SEED = pytest.StashKey[int]()
 _SAVED = pytest.StashKey[rootseed.Saved]()
 _ERROR = pytest.StashKey[str]()
+_RANDOMLY = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,6 +92,12 @@ def pytest_configure(config: pytest.Config) -> None:
     cache = getattr(config, "cache", None)
     if cache is not None and getattr(config, "workerinput", None) is None:
         cache.set(_CACHE_KEY, seed)
+    randomly = config.pluginmanager.hasplugin("randomly") and bool(
+        getattr(config.option, "randomly_reset_seed", False)
+    )
+    config.stash[_RANDOMLY] = randomly
+    if randomly:
+        config.option.randomly_reset_seed = False
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -93,9 +106,16 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput[_WORKER_KEY] = node.config.stash[_SESSION_SEED]
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     seed = config.stash[_SESSION_SEED]
-    return f"seedlock: session seed {seed} (replay with --seedlock-seed={seed})"
+    lines = [f"seedlock: session seed {seed} (replay with --seedlock-seed={seed})"]
+    if config.stash.get(_RANDOMLY, False):
+        lines.append(
+            "seedlock: pytest-randomly is active; seedlock seeds each test and turned off "
+            "randomly's per-test reseeding (it still shuffles test order). "
+            "Run with -p no:randomly to remove it."
+        )
+    return lines
 
 
 def _test_seed(item: pytest.Item) -> int:
@@ -110,6 +130,10 @@ def _test_seed(item: pytest.Item) -> int:
             f"on {item.nodeid}. Write @pytest.mark.seed(123)."
         )
     return _seed.normalize_seed(marker.args[0], name="@pytest.mark.seed")
+
+
+def _phase_seed(seed: int, phase: str) -> int:
+    return _seed.derive("pytest", phase, seed=seed) & 0xFFFFFFFF
 
 
 def _seed_everything(item: pytest.Item, seed: int) -> None:
@@ -131,7 +155,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     seed = _test_seed(item)
     item.stash[_TEST_SEED] = seed
     item.user_properties.append(("seedlock_seed", seed))
-    _seed_everything(item, seed)
+    _seed_everything(item, _phase_seed(seed, "setup"))
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -149,6 +173,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    seed = item.stash.get(_TEST_SEED, None)
+    if seed is not None:
+        _seed_everything(item, _phase_seed(seed, "teardown"))
     yield
     saved = item.stash.get(_SAVED, None)
     if saved is not None:
@@ -210,12 +237,12 @@ def seedlock_seed(request: pytest.FixtureRequest) -> int:
 
 
 @pytest.fixture
-def rng(seedlock_seed: int) -> np.random.Generator:
+def seedlock_rng(seedlock_seed: int) -> np.random.Generator:
     """A NumPy ``Generator`` on this test's own stream, independent of the global RNGs.
 
     Example:
-        >>> def test_mean(rng):  # doctest: +SKIP
-        ...     assert abs(rng.normal(size=10_000).mean()) < 0.05
+        >>> def test_mean(seedlock_rng):  # doctest: +SKIP
+        ...     assert abs(seedlock_rng.normal(size=10_000).mean()) < 0.05
     """
     from seedlock._generators import numpy_rng
 

@@ -23,7 +23,7 @@ import torch
 from torch.utils.data import DataLoader, IterableDataset, Sampler, get_worker_info
 
 from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
-from seedlock._seed import PathItem, SeedLike, derive, resolve_seed
+from seedlock._seed import SeedLike, derive, resolve_seed
 from seedlock.data.rng import EpochIndex, SeededDataset
 from seedlock.data.sampler import EpochShuffle, check_epoch, resolve_rank_world
 
@@ -31,7 +31,6 @@ __all__ = [
     "EpochSampler",
     "SeedlockDataLoader",
     "dataloader",
-    "make_generator",
     "shard",
     "worker_init_fn",
 ]
@@ -127,9 +126,12 @@ def worker_init_fn(worker_id: int) -> None:
 
     PyTorch seeds each worker's torch RNG with ``base_seed + worker_id``, where ``base_seed`` is
     drawn from the loader's ``generator``; this function derives Python's and NumPy's seeds from
-    that value (through ``SeedSequence``), so with ``generator=make_generator(...)`` every
-    (generator seed, worker) pair has its own reproducible streams. Pass it as
-    ``DataLoader(..., worker_init_fn=worker_init_fn, generator=make_generator("data", epoch))``.
+    that value (through ``SeedSequence``), so every (generator seed, worker) pair has its own
+    reproducible streams. Give each rank and epoch its own generator, or every rank's workers
+    repeat the same streams::
+
+        DataLoader(..., worker_init_fn=worker_init_fn,
+                   generator=seedlock.torch_generator("data", "loader", rank, epoch))
 
     Example:
         >>> from torch.utils.data import DataLoader
@@ -149,22 +151,6 @@ class _ChainedWorkerInit:
         worker_init_fn(worker_id)
         if self.user_fn is not None:
             self.user_fn(worker_id)
-
-
-def make_generator(*path: PathItem, seed: SeedLike | None = None) -> torch.Generator:
-    """A CPU ``torch.Generator`` seeded with ``derive(*path)``, by default ``("data", "loader")``.
-
-    Giving a DataLoader its own generator keeps its worker seeds (and ``RandomSampler``) away
-    from the global torch RNG, so an extra random call elsewhere changes nothing.
-
-    Example:
-        >>> g = make_generator("data", "loader", 0, seed=42)
-        >>> g.initial_seed() == derive("data", "loader", 0, seed=42)
-        True
-    """
-    generator = torch.Generator()
-    generator.manual_seed(derive(*(path or ("data", "loader")), seed=seed))
-    return generator
 
 
 class _Sharded(IterableDataset):  # type: ignore[type-arg]
@@ -230,7 +216,7 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
                 raise SeedlockError(
                     f"dataloader() sets {name}= itself, got {name}={kwargs[name]!r}. Drop it "
                     "(pass shuffle/rank/world/seed instead) or build a plain DataLoader with "
-                    "seedlock.torch.EpochSampler and make_generator()."
+                    "seedlock.torch.EpochSampler, worker_init_fn and seedlock.torch_generator()."
                 )
         if isinstance(dataset, IterableDataset):
             raise SeedlockTypeError(
