@@ -183,6 +183,47 @@ def test_real_gloo_process_group_of_two_matches_world_one(tmp_path: Path) -> Non
         assert torch.equal(merged[:n], expected[epoch * n : (epoch + 1) * n])
 
 
+def _gloo_rank_seeded_apart(rank: int, init_file: str, out_file: str) -> None:
+    import torch.distributed as dist
+
+    import seedlock
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
+    try:
+        seedlock.seed_everything(1234 + rank)  # the common per-rank pattern
+        loader = dataloader(Augmented(), batch_size=4)
+        rows = epochs(loader).tolist()
+        gathered: list[Any] = [None, None]
+        dist.all_gather_object(gathered, rows)
+        if rank == 0:
+            Path(out_file).write_text(json.dumps(gathered))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_ranks_seeded_differently_still_split_every_epoch_exactly_once(tmp_path: Path) -> None:
+    if not torch.distributed.is_available():
+        pytest.skip("torch.distributed is not available")
+    out = tmp_path / "out.json"
+    context = multiprocessing.get_context("fork")
+    procs = [
+        context.Process(target=_gloo_rank_seeded_apart, args=(r, str(tmp_path / "i"), str(out)))
+        for r in range(2)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    per_rank = [torch.tensor(rows, dtype=torch.float64) for rows in json.loads(out.read_text())]
+    n, half = 23, 12
+    expected = epochs(dataloader(Augmented(n), batch_size=1, seed=1234, rank=0, world=1))
+    for epoch in range(2):
+        merged = interleave_batches([rows[epoch * half : (epoch + 1) * half] for rows in per_rank])
+        assert sorted(merged[:n, 0].tolist()) == [float(i) for i in range(n)]
+        assert torch.equal(merged[:n], expected[epoch * n : (epoch + 1) * n])  # rank 0's seed
+
+
 GLOBAL_BATCH = 12
 
 
@@ -423,3 +464,47 @@ def test_accelerate_prepare_keeps_a_loaded_position() -> None:
     prepared = accelerate.Accelerator(cpu=True).prepare(_resumed(3, epochs_before=1))
     got = [b.tolist() for _ in range(2) for b in prepared]
     assert got == expected[8 + 3 :]
+
+
+def test_loading_with_no_workers_leaves_the_training_loops_global_rng_state_as_it_was() -> None:
+    import seedlock
+
+    def training_draws(seed: int, num_workers: int) -> list[float]:
+        seedlock.seed_everything(seed)
+        loader = dataloader(
+            Augmented(12),
+            batch_size=4,
+            num_workers=num_workers,
+            seed=42,
+            rank=0,
+            world=1,
+            **({"multiprocessing_context": "fork"} if num_workers else {}),
+        )
+        draws = []
+        for batch in loader:
+            draws += [torch.rand(()).item(), random.random(), float(np.random.random())]  # noqa: NPY002
+            del batch
+        return draws
+
+    try:
+        zero = training_draws(1, 0)
+        assert zero != training_draws(2, 0)  # the loop's draws follow its own seed
+        assert zero == training_draws(1, 2)  # and the same with workers
+        data = seedlock.data.seeded(Augmented(3), seed=42)
+        seedlock.seed_everything(1)
+        python, torch_state = random.getstate(), torch.get_rng_state()
+        data[1]
+        assert random.getstate() == python and torch.equal(torch.get_rng_state(), torch_state)
+    finally:
+        seedlock._seed._set_root(None)
+
+
+def test_declared_globals_reseed_only_those_and_give_the_same_values() -> None:
+    full = torch.cat(list(dataloader(Augmented(8), batch_size=4, seed=3, rank=0, world=1)))
+    only_torch = torch.cat(
+        list(dataloader(Augmented(8), batch_size=4, seed=3, rank=0, world=1, globals=("torch",)))
+    )
+    assert torch.equal(full[:, 3], only_torch[:, 3])
+    assert not torch.equal(full[:, 1], only_torch[:, 1])  # random was not reseeded
+    with pytest.raises(SeedlockError, match="globals must be a tuple of names"):
+        dataloader(Augmented(8), seed=3, rank=0, world=1, globals=("tensorflow",))

@@ -61,8 +61,10 @@ class EpochSampler(Sampler[int]):
         seed: SeedLike | None = None,
     ) -> None:
         super().__init__()
+        rank, world = resolve_rank_world(rank, world)
+        root = _agreed_root(resolve_seed(seed, caller="EpochSampler"), world)
         self.order = EpochShuffle(
-            n, shuffle=shuffle, drop_last=drop_last, rank=rank, world=world, seed=seed
+            n, shuffle=shuffle, drop_last=drop_last, rank=rank, world=world, seed=root
         )
         # Epochs a trainer counts are shifted by this much (see set_epoch); None: a loaded
         # position waits for the trainer's first set_epoch to learn the shift.
@@ -111,6 +113,23 @@ class EpochSampler(Sampler[int]):
         """Resume at a saved position (see :meth:`EpochShuffle.load_state_dict`)."""
         self.order.load_state_dict(state)
         self._offset = None
+
+
+def _agreed_root(root: int, world: int) -> int:
+    """Rank 0's root seed, when a process group of ``world`` ranks is initialised.
+
+    Ranks seeded differently (``seed_everything(1234 + rank)``, a common pattern) would otherwise
+    shuffle with different orders and split the data wrongly; one order for all is the contract.
+    """
+    if world < 2:
+        return root
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() != world:
+        return root
+    agreed: list[Any] = [root]
+    dist.broadcast_object_list(agreed, src=0)
+    return int(agreed[0])
 
 
 def _seed_worker_globals(worker_seed: int) -> None:
@@ -209,6 +228,7 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         rank: int | None = None,
         world: int | None = None,
         seeded: bool = True,
+        globals: tuple[str, ...] | None = None,  # noqa: A002
         **kwargs: Any,
     ) -> None:
         for name in _RESERVED:
@@ -223,14 +243,21 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
                 f"dataloader() needs a map-style dataset, got the IterableDataset "
                 f"{type(dataset).__name__}. Use DataLoader(shard(dataset), ...) for iterables."
             )
-        root = resolve_seed(seed, caller="dataloader", stream="data")
         sampler = EpochSampler(
-            len(dataset), shuffle=shuffle, drop_last=False, rank=rank, world=world, seed=root
+            len(dataset),
+            shuffle=shuffle,
+            drop_last=False,
+            rank=rank,
+            world=world,
+            seed=resolve_seed(seed, caller="dataloader", stream="data"),
         )
+        root = sampler.order.root  # agreed across ranks (rank 0's) when a group is initialised
         wrapped: Any = dataset
         if seeded and not isinstance(dataset, SeededDataset):
-            sample_root = resolve_seed(seed, caller="dataloader", stream="augment")
-            wrapped = SeededDataset(dataset, sample_root)
+            sample_root = _agreed_root(
+                resolve_seed(seed, caller="dataloader", stream="augment"), sampler.order.world
+            )
+            wrapped = SeededDataset(dataset, sample_root, globals=globals)
         super().__init__(
             wrapped,
             batch_size=batch_size,
@@ -363,6 +390,7 @@ def dataloader(
     rank: int | None = None,
     world: int | None = None,
     seeded: bool = True,
+    globals: tuple[str, ...] | None = None,  # noqa: A002
     **kwargs: Any,
 ) -> SeedlockDataLoader:
     """A DataLoader whose batches do not depend on workers, ranks, prefetching or restarts.
@@ -382,7 +410,10 @@ def dataloader(
         seed: the root seed; ``None`` reads the process's root seed now.
         rank: this process's rank; ``None`` discovers it.
         world: the number of ranks; ``None`` discovers it.
-        seeded: wrap the dataset with :func:`~seedlock.data.seeded` (reseed before each item).
+        seeded: wrap the dataset with :func:`~seedlock.data.seeded` (reseed before each item;
+            in this process the caller's global RNG state is put back after each batch).
+        globals: the global RNGs the dataset draws from (see :func:`~seedlock.data.seeded`);
+            naming only those it uses makes loading cheaper.
         **kwargs: passed to ``DataLoader`` (``collate_fn``, ``pin_memory``,
             ``persistent_workers``, ``multiprocessing_context``, ``worker_init_fn`` (run after
             seedlock's) ...); ``sampler``, ``batch_sampler`` and ``generator`` are set here.
@@ -402,5 +433,6 @@ def dataloader(
         rank=rank,
         world=world,
         seeded=seeded,
+        globals=globals,
         **kwargs,
     )

@@ -48,6 +48,7 @@ def _handle(args: argparse.Namespace) -> int:
         else:
             print(format_mismatches(mismatches))
         return 0
+
     def before_run(mismatches: list[Any]) -> None:
         if not args.json:
             print(format_mismatches(mismatches), file=sys.stderr, flush=True)

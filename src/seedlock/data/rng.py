@@ -25,8 +25,15 @@ z *= 0x94D049BB133111EB; z ^= z >> 31`` and ``G = 0x9E3779B97F4A7C15``):
   a few microseconds: ``manual_seed`` also seeds every accelerator, and sample loading
   (augmentation) runs on the CPU generator.
 
-``reseed``/``seeded`` change global RNG state on purpose: they are the documented exception to
-"only ``seed_everything`` touches global state", for augmentation code that uses the globals.
+``reseed`` changes global RNG state on purpose: it is the documented exception to "only
+``seed_everything`` touches global state", for augmentation code that uses the globals.
+``seeded`` reseeds before each item but, in the process that iterates (a ``DataLoader`` with
+``num_workers=0``, or direct indexing), puts the caller's global state back afterwards: once
+per batch through ``__getitems__``, which ``DataLoader`` uses, so the training loop's own draws
+(dropout, ``torch.rand``) are never taken over by the loader. In DataLoader worker processes
+nothing is put back (no one else draws there). ``globals=`` names the RNGs a pipeline uses; the
+others are neither reseeded nor saved, which saves their cost; a reseeded RNG gets the same value
+either way.
 """
 
 from __future__ import annotations
@@ -189,14 +196,59 @@ def sample_torch_generator(
     return generator
 
 
-def _reseed_root(root: int, epoch: int, index: int) -> None:
+#: The global RNGs that :func:`reseed` and :func:`seeded` can reseed.
+GLOBAL_RNGS = ("random", "numpy", "torch")
+
+
+def _reseed_root(
+    root: int, epoch: int, index: int, which: tuple[bool, bool, bool] = (True, True, True)
+) -> None:
     a, b, c = _seeds(root, epoch, index, _GLOBALS)
-    random.seed(a)
-    # The one sanctioned write to NumPy's legacy global state outside seed_everything (see above).
-    np.random.seed(b >> 32)  # noqa: NPY002
+    if which[0]:
+        random.seed(a)
+    if which[1]:
+        # The one sanctioned write to NumPy's legacy global state outside seed_everything.
+        np.random.seed(b >> 32)  # noqa: NPY002
+    if which[2]:
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            torch.default_generator.manual_seed(c)
+
+
+def _check_globals(names: object) -> tuple[bool, bool, bool]:
+    if names is None:
+        return (True, True, True)
+    if isinstance(names, str) or not all(name in GLOBAL_RNGS for name in names):  # type: ignore[attr-defined]
+        raise SeedlockError(
+            f"globals must be a tuple of names from {GLOBAL_RNGS}, got {names!r}. Name the global "
+            "RNGs your augmentation draws from, e.g. globals=('torch',)."
+        )
+    chosen = set(names)  # type: ignore[call-overload]
+    return ("random" in chosen, "numpy" in chosen, "torch" in chosen)
+
+
+def _in_worker() -> bool:
+    data = sys.modules.get("torch.utils.data")
+    return data is not None and data.get_worker_info() is not None
+
+
+def _save(which: tuple[bool, bool, bool]) -> tuple[Any, Any, Any]:
     torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.default_generator.manual_seed(c)
+    return (
+        random.getstate() if which[0] else None,
+        np.random.get_state() if which[1] else None,  # noqa: NPY002
+        torch.default_generator.get_state() if which[2] and torch is not None else None,
+    )
+
+
+def _put_back(saved: tuple[Any, Any, Any]) -> None:
+    python, numpy_state, torch_state = saved
+    if python is not None:
+        random.setstate(python)
+    if numpy_state is not None:
+        np.random.set_state(numpy_state)  # noqa: NPY002
+    if torch_state is not None:
+        sys.modules["torch"].default_generator.set_state(torch_state)
 
 
 def reseed(index: int, epoch: int, *, seed: SeedLike | None = None) -> None:
@@ -252,22 +304,48 @@ class SeededDataset(Generic[T]):
     indices use :attr:`epoch`, set with :meth:`set_epoch`.
     """
 
-    def __init__(self, dataset: _MapDataset[T], root: int, epoch: int = 0) -> None:
+    def __init__(
+        self,
+        dataset: _MapDataset[T],
+        root: int,
+        epoch: int = 0,
+        globals: tuple[str, ...] | None = None,  # noqa: A002
+    ) -> None:
         self.dataset = dataset
         self.root = root
         self.epoch = epoch
+        self.which = _check_globals(globals)
 
     def set_epoch(self, epoch: int) -> None:
         """The epoch used for plain int indices."""
         self.epoch = check_epoch(epoch)
 
-    def __getitem__(self, index: int) -> T:
+    def _load(self, index: int) -> T:
         if type(index) is EpochIndex:
             epoch, plain = index.epoch, int(index)
         else:
             epoch, plain = self.epoch, _check_index(index)
-        _reseed_root(self.root, epoch, plain)
+        _reseed_root(self.root, epoch, plain, self.which)
         return self.dataset[plain]
+
+    def __getitem__(self, index: int) -> T:
+        if _in_worker():
+            return self._load(index)
+        saved = _save(self.which)
+        try:
+            return self._load(index)
+        finally:
+            _put_back(saved)
+
+    def __getitems__(self, indices: list[int]) -> list[T]:
+        """Load a batch; the caller's global RNG state is put back once (DataLoader calls it)."""
+        if _in_worker():
+            return [self._load(index) for index in indices]
+        saved = _save(self.which)
+        try:
+            return [self._load(index) for index in indices]
+        finally:
+            _put_back(saved)
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -288,7 +366,11 @@ class SeededDataset(Generic[T]):
 
 
 def seeded(
-    dataset: _MapDataset[T], *, seed: SeedLike | None = None, epoch: int = 0
+    dataset: _MapDataset[T],
+    *,
+    seed: SeedLike | None = None,
+    epoch: int = 0,
+    globals: tuple[str, ...] | None = None,  # noqa: A002
 ) -> SeededDataset[T]:
     """Wrap a map-style dataset so each ``dataset[i]`` first calls ``reseed(i, epoch)``.
 
@@ -301,6 +383,9 @@ def seeded(
         seed: the root seed; ``None`` reads the process's root seed now, so the wrapper carries
             it into worker processes started with spawn or forkserver.
         epoch: the epoch for plain int indices (``EpochIndex`` indices carry their own).
+        globals: the global RNGs the dataset draws from, names from ``("random", "numpy",
+            "torch")``; ``None`` reseeds all three. Naming fewer is cheaper; an RNG left out is
+            neither reseeded nor put back, so drawing from it is not reproducible.
 
     Example:
         >>> import random
@@ -323,4 +408,4 @@ def seeded(
             "twice per item. Pass the inner dataset (seeded_dataset.dataset)."
         )
     root = resolve_seed(seed, caller="seeded", stream="augment")
-    return SeededDataset(dataset, root, check_epoch(epoch))
+    return SeededDataset(dataset, root, check_epoch(epoch), globals=globals)

@@ -312,9 +312,7 @@ def plan_sweep(
     return spec, to_run, skipped
 
 
-def _check_design(
-    vary: Sequence[str], design: str, base_seed: int
-) -> tuple[list[str], str, int]:
+def _check_design(vary: Sequence[str], design: str, base_seed: int) -> tuple[list[str], str, int]:
     from seedlock._seed import normalize_seed, normalize_streams
 
     if isinstance(vary, str):
