@@ -231,6 +231,13 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         globals: tuple[str, ...] | None = None,  # noqa: A002
         **kwargs: Any,
     ) -> None:
+        if type(kwargs.get("sampler")).__name__.startswith("DistributedSampler"):
+            raise SeedlockError(
+                f"dataloader() got sampler={kwargs['sampler']!r}: Lightning's default "
+                "use_distributed_sampler=True rebuilds every loader with a DistributedSampler. "
+                "This loader splits by rank itself: pass Trainer(use_distributed_sampler=False), "
+                "or give Lightning a plain DataLoader and add seedlock.lightning.SeedlockCallback."
+            )
         for name in _RESERVED:
             if name in kwargs:
                 raise SeedlockError(

@@ -1,0 +1,185 @@
+"""Lightning glue: one callback for seeding, worker-invariant data and exact mid-epoch resume.
+
+Determinism contract: with ``Trainer(callbacks=[SeedlockCallback(seed=s)])`` every rank is seeded
+with ``seed_everything(s)``; each plain training ``DataLoader`` is rebuilt around an
+:class:`~seedlock.torch.EpochSampler` (rank and world from the ``DistributedSampler`` Lightning
+injected, or from the trainer) and a :func:`~seedlock.data.seeded` dataset, so its batches and
+augmentations do not depend on ``num_workers`` or the world size; and Lightning's own checkpoints
+carry seedlock's RNG snapshot and the loader position (plain ints and strings:
+``torch.load(..., weights_only=True)`` reads them), so a run resumed mid-epoch in a new process
+continues exactly as the uninterrupted one. Imports ``lightning.pytorch`` (or, without it,
+``pytorch_lightning``) when this module is imported, never before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    from lightning.pytorch.callbacks import Callback
+except ImportError:  # pragma: no cover - the older namespace
+    from pytorch_lightning.callbacks import Callback  # type: ignore[assignment]
+
+import torch
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+
+from seedlock._errors import StateError
+from seedlock._everything import seed_everything
+from seedlock._seed import SeedLike, derive, resolve_seed
+from seedlock.data.rng import SeededDataset
+from seedlock.state import Snapshot, restore, snapshot
+from seedlock.torch import EpochSampler, _ChainedWorkerInit
+
+__all__ = ["SeedlockCallback"]
+
+_KEY = "seedlock"
+_FORMAT = 1
+
+
+def _shuffle_rank_world(loader: DataLoader, trainer: Any) -> tuple[bool, int, int]:  # type: ignore[type-arg]
+    sampler = loader.sampler
+    if isinstance(sampler, DistributedSampler):
+        # Lightning's injected sampler (use_distributed_sampler=True): take its split; a wrapped
+        # user sampler decides whether to shuffle.
+        inner = getattr(getattr(sampler, "dataset", None), "_sampler", None)
+        shuffle = isinstance(inner, RandomSampler) if inner is not None else sampler.shuffle
+        return shuffle, int(sampler.rank), int(sampler.num_replicas)
+    return isinstance(sampler, RandomSampler), trainer.global_rank, trainer.world_size
+
+
+class SeedlockCallback(Callback):
+    """Seed every framework and rank, make training data worker-invariant, resume exactly.
+
+    Args:
+        seed: the root seed; ``None`` uses the process's root seed (``seed_everything`` first).
+        globals: the global RNGs the dataset's augmentation draws from (see
+            :func:`~seedlock.data.seeded`); ``None`` reseeds all three.
+
+    Example:
+        >>> from seedlock.lightning import SeedlockCallback
+        >>> callback = SeedlockCallback(seed=42)  # Trainer(callbacks=[callback])
+    """
+
+    def __init__(
+        self, seed: SeedLike | None = None, *, globals: tuple[str, ...] | None = None
+    ) -> None:  # noqa: A002
+        self.root = resolve_seed(seed, caller="SeedlockCallback")
+        self.globals = globals
+        self._samplers: list[EpochSampler] = []
+        self._generators: list[torch.Generator] = []
+        self._pending: dict[str, Any] | None = None
+        seed_everything(self.root)
+
+    def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        """Seed this rank (a DDP process started after ``__init__`` starts unseeded)."""
+        if self._pending is None:
+            seed_everything(self.root)
+
+    def _rebuild(self, loader: Any, trainer: Any) -> Any:
+        if not isinstance(loader, DataLoader) or isinstance(loader.sampler, EpochSampler):
+            return loader
+        if type(loader) is not DataLoader or loader.batch_size is None:
+            return loader  # custom loaders and batch samplers stay as the user built them
+        shuffle, rank, world = _shuffle_rank_world(loader, trainer)
+        dataset: Any = loader.dataset
+        if not isinstance(dataset, SeededDataset):
+            dataset = SeededDataset(dataset, self.root, globals=self.globals)
+        sampler = EpochSampler(
+            len(dataset), shuffle=shuffle, rank=rank, world=world, seed=self.root
+        )
+        generator = torch.Generator()
+        extra: dict[str, Any] = {}
+        if loader.num_workers:
+            extra = {
+                "prefetch_factor": loader.prefetch_factor,
+                "persistent_workers": loader.persistent_workers,
+                "multiprocessing_context": loader.multiprocessing_context,
+            }
+        rebuilt = DataLoader(
+            dataset,
+            batch_size=loader.batch_size,
+            sampler=sampler,
+            num_workers=loader.num_workers,
+            collate_fn=loader.collate_fn,
+            pin_memory=loader.pin_memory,
+            drop_last=loader.drop_last,
+            timeout=loader.timeout,
+            worker_init_fn=_ChainedWorkerInit(loader.worker_init_fn),
+            generator=generator,
+            **extra,
+        )
+        self._samplers.append(sampler)
+        self._generators.append(generator)
+        return rebuilt
+
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        """Rebuild the training loaders (after Lightning's own processing) and restart them."""
+        fit_loop = trainer.fit_loop
+        combined = fit_loop._combined_loader
+        if combined is None:
+            return
+        self._samplers, self._generators = [], []
+        combined.flattened = [self._rebuild(loader, trainer) for loader in combined.flattened]
+        epoch = trainer.current_epoch
+        pending, self._pending = self._pending, None
+        for i, sampler in enumerate(self._samplers):
+            if pending is not None and i < len(pending["loaders"]):
+                sampler.load_state_dict(pending["loaders"][i])
+            sampler.set_epoch(epoch)
+        self._seed_generators(epoch)
+        if pending is not None:
+            restore(Snapshot.from_dict(pending["snapshot"]))
+        else:
+            # Lightning's first iterator over the user's loader drew from the global torch RNG
+            # (RandomSampler, worker seeds) differently for each num_workers: start training
+            # from the seed itself.
+            seed_everything(self.root)
+        # Lightning created the epoch's iterator before this hook: make it again from the new
+        # loaders (its epoch loop adds the batches already run to the fetched count).
+        fit_loop._data_fetcher.setup(combined)
+        iter(fit_loop._data_fetcher)
+
+    def _seed_generators(self, epoch: int) -> None:
+        for sampler, generator in zip(self._samplers, self._generators, strict=True):
+            generator.manual_seed(
+                derive("data", "loader", sampler.order.rank, epoch, seed=self.root)
+            )
+
+    def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
+        """Worker seeds per (rank, epoch): the same for any number of workers or restarts."""
+        self._seed_generators(trainer.current_epoch)
+
+    def on_save_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
+        """Store the RNG snapshot and each training loader's position (JSON-able values)."""
+        progress = trainer.fit_loop.epoch_loop.batch_progress.current
+        batches = progress.processed  # saved from on_train_batch_end: this batch is done
+        loaders = []
+        for sampler in self._samplers:
+            order = sampler.order
+            batch = self._batch_size(trainer, sampler)
+            consumed = min(order.total(0), batches * batch * order.world)
+            loaders.append(order.state_dict(consumed=consumed))
+        checkpoint[_KEY] = {
+            "format": _FORMAT,
+            "snapshot": snapshot().to_dict(),
+            "loaders": loaders,
+        }
+
+    def _batch_size(self, trainer: Any, sampler: EpochSampler) -> int:
+        for loader in trainer.fit_loop._combined_loader.flattened:
+            if getattr(loader, "sampler", None) is sampler:
+                return int(loader.batch_size)
+        raise StateError("a seedlock sampler lost its DataLoader; was the loader replaced?")
+
+    def on_load_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
+        """Keep the stored state; it is applied when training starts (loaders exist by then)."""
+        state = checkpoint.get(_KEY)
+        if state is None:
+            return
+        found = state.get("format") if isinstance(state, dict) else type(state).__name__
+        if found != _FORMAT:
+            raise StateError(
+                f"this checkpoint's seedlock state has format {found!r}, this seedlock reads "
+                f"format {_FORMAT}. Resume with the seedlock version that wrote it."
+            )
+        self._pending = state
