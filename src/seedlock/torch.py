@@ -62,7 +62,7 @@ class EpochSampler(Sampler[int]):
     ) -> None:
         super().__init__()
         rank, world = resolve_rank_world(rank, world)
-        root = _agreed_root(resolve_seed(seed, caller="EpochSampler"), world)
+        root = _agreed_root(resolve_seed(seed, caller="EpochSampler", stream="data"), world)
         self.order = EpochShuffle(
             n, shuffle=shuffle, drop_last=drop_last, rank=rank, world=world, seed=root
         )
