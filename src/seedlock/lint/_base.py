@@ -28,12 +28,18 @@ class ScopeEnd:
 class Scope:
     """One function, class or the module, with the findings waiting for its end."""
 
-    __slots__ = ("dataset_class", "fixed", "in_getitem", "is_class", "pending")
+    __slots__ = ("dataset_class", "fixed", "in_getitem", "is_class", "node", "pending")
 
     def __init__(
-        self, in_getitem: bool, dataset_class: bool = False, is_class: bool = False
+        self,
+        in_getitem: bool,
+        dataset_class: bool = False,
+        is_class: bool = False,
+        node: Any = None,
     ) -> None:
         self.in_getitem = in_getitem
+        # The function, class or module this scope is, for the uses of a held finding's name.
+        self.node = node
         self.dataset_class = dataset_class
         self.is_class = is_class
         # (target name, rule) -> findings waiting for a later `name.sort()` / `name.manual_seed()`.

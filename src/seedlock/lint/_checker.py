@@ -147,7 +147,7 @@ class _Checker(
             in_getitem = True
         is_class = type(node) is ast.ClassDef
         dataset_class = is_class and self.is_dataset_class(node)
-        self.scopes.append(Scope(in_getitem, dataset_class, is_class))
+        self.scopes.append(Scope(in_getitem, dataset_class, is_class, node))
 
     def visit_assign(self, node: Any) -> None:
         value = node.value
@@ -171,6 +171,9 @@ class _Checker(
         for target in targets:
             if type(target) is ast.Subscript:
                 self.check_environ_store(node, target)
+
+    def visit_named_expr(self, node: Any) -> None:
+        self.note_assignment(node.target, node.value)
 
     def note_assignment(self, target: Any, value: Any) -> None:
         name = dotted(target)
@@ -273,6 +276,7 @@ class _Checker(
     def run(self, tree: ast.Module) -> None:
         compound = _COMPOUND
         scopes = self.scopes
+        scopes[0].node = tree
         stack: list[Any] = list(reversed(tree.body))
         pop = stack.pop
         push = stack.append
@@ -337,6 +341,7 @@ _HANDLERS: dict[type, _Handler] = {
     ast.DictComp: _Checker.visit_comprehension_owner,
     ast.GeneratorExp: _Checker.visit_comprehension_owner,
     ast.Compare: _Checker.visit_compare,
+    ast.NamedExpr: _Checker.visit_named_expr,
     ast.UnaryOp: _Checker.visit_unary,
     ast.Starred: _Checker.visit_starred,
 }

@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from seedlock.lint._base import CheckerBase
-from seedlock.lint._nodes import is_str_constant
+from seedlock.lint._base import CheckerBase, Scope
+from seedlock.lint._nodes import dotted, is_str_constant
 from seedlock.lint._rule import Rule
 
 __all__ = ["LISTING", "ORDER_FREE", "ORDER_KEEPING", "RULES", "SL001", "SL008", "OrderRules"]
@@ -124,6 +124,19 @@ class OrderRules(CheckerBase):
             elif self.is_str_set(arg):
                 self.set_order(arg, f"{term}() of")
 
+    def end_scope(self, scope: Scope) -> None:
+        """Drop held SL001 findings whose every later use cannot reveal the order."""
+        if scope.node is not None:
+            for key in scope.pending:
+                target, code = key
+                if (
+                    code == "SL001"
+                    and key not in scope.fixed
+                    and order_free_uses(scope.node, target)
+                ):
+                    scope.fixed.add(key)
+        super().end_scope(scope)
+
     def check_listing(self, node: Any, qualname: str | None, term: str, method: bool) -> None:
         if qualname in _LISTING_QUALIFIED:
             shown = qualname
@@ -159,3 +172,106 @@ def _order_revealing(body: list[Any]) -> bool:
                 if type(func) is ast.Name and func.id == "print":
                     return True
     return False
+
+
+#: Calls that show or log a value (a printed table, a plot): its order reaches no result.
+_SHOWING_HEADS = frozenset({"print", "plt", "ax", "logger", "logging", "log", "pprint"})
+_RESORTING = frozenset({"sort_values", "sort_index", "sort"})
+_MAX_ALIAS_DEPTH = 4
+
+
+class _Uses:
+    """The uses of names within one scope node (built only when a finding is held)."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.parents: dict[int, Any] = {}
+        self.loads: dict[str, list[Any]] = {}
+        node: Any
+        for node in ast.walk(root):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+            kind = type(node)
+            if (kind is ast.Name or kind is ast.Attribute) and type(node.ctx) is ast.Load:
+                name = dotted(node)
+                if name is not None:
+                    self.loads.setdefault(name, []).append(node)
+
+    def all_free(self, name: str, depth: int) -> bool:
+        uses = self.loads.get(name)
+        if not uses or depth > _MAX_ALIAS_DEPTH:
+            return False
+        return all(self.free(use, name, depth) for use in uses)
+
+    def free(self, node: Any, name: str, depth: int) -> bool:
+        """Whether the value of ``node`` (an expression holding the listing) reaches no result."""
+        parent: Any = self.parents.get(id(node))
+        kind = type(parent)
+        if kind is ast.Call:
+            if node is parent.func:
+                return False
+            func = parent.func
+            head = dotted(func)
+            head = head.split(".", 1)[0] if head else None
+            term = func.id if type(func) is ast.Name else getattr(func, "attr", None)
+            if term in ORDER_FREE or head in _SHOWING_HEADS:
+                return True
+            if term in ORDER_KEEPING:
+                return self.free(parent, name, depth)
+            if term == "concat":
+                return self.resorted(parent, depth)
+            return False
+        if kind is ast.Attribute:
+            grand: Any = self.parents.get(id(parent))
+            return parent.attr in _RESORTING and type(grand) is ast.Call and grand.func is parent
+        if kind is ast.UnaryOp:
+            return type(parent.op) is ast.Not
+        if kind in (ast.If, ast.While, ast.IfExp, ast.Assert):
+            return node is parent.test
+        if kind is ast.BoolOp:
+            return self.free(parent, name, depth)
+        if kind is ast.Compare:
+            return node is not parent.left and all(
+                type(op) in (ast.In, ast.NotIn) for op in parent.ops
+            )
+        if kind in (ast.For, ast.AsyncFor):
+            return node is parent.iter and not _order_revealing(parent.body)
+        if kind is ast.comprehension:
+            owner: Any = self.parents.get(id(parent))
+            if node is not parent.iter or owner is None:
+                return False
+            return type(owner) is ast.SetComp or self.free(owner, name, depth)
+        if kind in (ast.Assign, ast.NamedExpr, ast.AnnAssign):
+            targets = parent.targets if kind is ast.Assign else [parent.target]
+            if len(targets) != 1:
+                return False
+            alias = dotted(targets[0])
+            if alias is None:
+                return False
+            return alias == name or self.all_free(alias, depth + 1)
+        return False
+
+    def resorted(self, concat: Any, depth: int) -> bool:
+        """A concatenation is harmless when it is re-sorted (``.sort_values``) before use."""
+        parent: Any = self.parents.get(id(concat))
+        if type(parent) is ast.Attribute and parent.attr in _RESORTING:
+            return True
+        if type(parent) is ast.Assign and len(parent.targets) == 1:
+            alias = dotted(parent.targets[0])
+            if alias is not None:
+                return any(
+                    getattr(self.parents.get(id(use)), "attr", None) in _RESORTING
+                    for use in self.loads.get(alias, ())
+                )
+        return False
+
+
+def order_free_uses(root: Any, name: str) -> bool:
+    """Whether ``name`` (holding a listing) is used, and every use cannot reveal its order.
+
+    Order-free uses: ``len``/``sorted``/``set`` and the other order-free consumers, emptiness
+    and membership tests, printing, logging and plotting, a ``.sort()``, a loop whose body only
+    handles each item on its own, and an alias (assignment, comprehension, walrus) whose own
+    uses are all order-free. An index, ``next(...)``, a return or any other call reveals it.
+    """
+    return _Uses(root).all_free(name, 0)
