@@ -114,3 +114,52 @@ def test_a_listing_whose_order_cannot_reach_a_result_is_not_reported(source: str
 @pytest.mark.parametrize("source", ORDER_REACHES_RESULT.values(), ids=ORDER_REACHES_RESULT.keys())
 def test_a_listing_whose_order_reaches_a_result_is_reported(source: str) -> None:
     assert len(codes(source, "SL001")) == 1
+
+
+_LOADER = "from torch.utils.data import DataLoader\n"
+SEEDED_EARLIER = {
+    "torch.manual_seed": "import torch\ntorch.manual_seed(0)\n",
+    "a project's seed_everything": "from utils import seed_everything\nseed_everything(42)\n",
+    "L.seed_everything": "import lightning as L\nL.seed_everything(7)\n",
+    "pl.seed_everything": "import pytorch_lightning as pl\npl.seed_everything(7, workers=True)\n",
+    "LightningCLI default": (
+        "from lightning.pytorch.cli import LightningCLI\n"
+        "def main():\n    LightningCLI(seed_everything_default=1234)\n"
+    ),
+    "transformers.set_seed": "from transformers import set_seed\nset_seed(1)\n",
+    "accelerate.utils.set_seed": "import accelerate\naccelerate.utils.set_seed(1)\n",
+    "seeded in main, after the loader's helper": (
+        "import torch\ndef main():\n    torch.manual_seed(0)\n    train(make_loader())\n"
+    ),
+}
+NOT_SEEDED = {
+    "no seed at all": "",
+    "a generator seeded, not the global RNG": (
+        "import torch\ng = torch.Generator()\ng.manual_seed(0)\n"
+    ),
+    "TensorFlow's set_seed": "import tensorflow as tf\ntf.random.set_seed(0)\n",
+    "LightningCLI without a seed": (
+        "from lightning.pytorch.cli import LightningCLI\n"
+        "LightningCLI(seed_everything_default=None)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("seed", SEEDED_EARLIER.values(), ids=SEEDED_EARLIER.keys())
+def test_a_shuffling_loader_in_a_file_that_seeds_torch_is_not_reported(seed: str) -> None:
+    source = (
+        seed
+        + _LOADER
+        + "def make_loader():\n    return DataLoader(ds, shuffle=True, num_workers=4)\n"
+    )
+    assert codes(source, "SL005") == []
+
+
+@pytest.mark.parametrize("seed", NOT_SEEDED.values(), ids=NOT_SEEDED.keys())
+def test_a_shuffling_loader_in_a_file_that_never_seeds_torch_is_reported(seed: str) -> None:
+    source = seed + _LOADER + "loader = DataLoader(ds, shuffle=True, num_workers=4)\n"
+    assert len(codes(source, "SL005")) == 1
+
+
+def test_workers_over_an_explicitly_unshuffled_loader_are_not_reported() -> None:
+    assert codes(_LOADER + "DataLoader(ds, shuffle=False, num_workers=8)\n", "SL005") == []

@@ -37,7 +37,7 @@ from seedlock.lint._seeding import (
 )
 from seedlock.lint._sklearn import SKLEARN_ALWAYS, SKLEARN_IF_SHUFFLE, SklearnRules
 from seedlock.lint._tensorflow import OP_DETERMINISM, TF_SEEDERS, TensorflowRules
-from seedlock.lint._torch import DATALOADERS, TorchRules
+from seedlock.lint._torch import DATALOADERS, TORCH_SEEDING_TERMS, TorchRules
 
 __all__ = ["Diagnostic", "check_source"]
 
@@ -75,6 +75,7 @@ _TERMINALS = (
     | {"join", "sort", "union", "zip"}
     | {name.rsplit(".", 1)[1] for name in NO_ARG_SEEDS | SEEDERS | set(UNSEEDED_CTORS)}
     | SEED_METHODS
+    | TORCH_SEEDING_TERMS
     | {"DataLoader", "use_deterministic_algorithms", "set_random_seed", "enable_op_determinism"}
     | {"setdefault", "putenv", "update"}
     | SKLEARN_ALWAYS
@@ -115,6 +116,8 @@ class _Checker(
         self.deterministic_calls = []
         self.tf_seed_calls = []
         self.op_determinism = False
+        self.torch_seeded = False
+        self.loader_findings = []
 
     def visit_import(self, node: Any) -> None:
         for alias in node.names:
@@ -223,6 +226,8 @@ class _Checker(
             self.mark_fixed(func.value, "SL004")
             self.safe.add(id(func.value))
         qualname = self.qualname(func)
+        if term in TORCH_SEEDING_TERMS:
+            self.note_torch_seed(node, qualname, term)
         if term in LISTING:
             self.check_listing(node, qualname, term, kind is ast.Attribute)
         if qualname is None:
@@ -329,6 +334,7 @@ class _Checker(
         self.end_scope(scopes[0])
         self.finish_environment()
         self.finish_tensorflow()
+        self.finish_torch()
 
 
 _HANDLERS: dict[type, _Handler] = {

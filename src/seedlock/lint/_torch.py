@@ -1,7 +1,9 @@
 """PyTorch rules: DataLoader without generator= (SL005) and cudnn.benchmark = True (SL006).
 
 Determinism contract: a DataLoader is reported only when it shuffles or starts workers, the two
-cases in which it draws from the global torch RNG.
+cases in which it draws from the global torch RNG, and only in a file that never seeds that RNG
+(``torch.manual_seed``, any ``seed_everything``/``set_seed``,
+``LightningCLI(seed_everything_default=...)``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 from seedlock.lint._base import CheckerBase
 from seedlock.lint._rule import Rule
 
-__all__ = ["DATALOADERS", "RULES", "SL005", "SL006", "TorchRules"]
+__all__ = ["DATALOADERS", "RULES", "SL005", "SL006", "TORCH_SEEDING_TERMS", "TorchRules"]
 
 SL005 = Rule(
     "SL005",
@@ -34,10 +36,44 @@ SL006 = Rule(
 RULES = (SL005, SL006)
 
 DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+#: Terminal names of the calls that seed the global torch RNG (checked in :meth:`note_torch_seed`).
+TORCH_SEEDING_TERMS = frozenset({"manual_seed", "seed_everything", "set_seed", "LightningCLI"})
+_TORCH_MANUAL_SEED = frozenset({"torch.manual_seed", "torch.random.manual_seed"})
 
 
 class TorchRules(CheckerBase):
     """SL005 and SL006."""
+
+    torch_seeded: bool
+    loader_findings: list[tuple[ast.Call, str]]
+
+    def note_torch_seed(self, node: Any, qualname: str | None, term: str) -> None:
+        """Remember a call that seeds the global torch RNG somewhere in the file.
+
+        ``torch.manual_seed(...)``; any ``seed_everything(...)`` (seedlock, Lightning, a project's
+        own helper) or ``set_seed(...)`` (transformers, accelerate) other than TensorFlow's; and
+        ``LightningCLI(seed_everything_default=<not None/False>)``.
+        """
+        if term == "manual_seed":
+            seeded = qualname in _TORCH_MANUAL_SEED
+        elif term == "set_seed":
+            seeded = qualname is None or not qualname.startswith(("tensorflow.", "tf."))
+        elif term == "LightningCLI":
+            default = next(
+                (k.value for k in node.keywords if k.arg == "seed_everything_default"), None
+            )
+            seeded = default is not None and not (
+                type(default) is ast.Constant and default.value in (None, False)
+            )
+        else:
+            seeded = True
+        if seeded:
+            self.torch_seeded = True
+
+    def finish_torch(self) -> None:
+        if not self.torch_seeded:
+            for call, reason in self.loader_findings:
+                self.report(call, SL005, f"DataLoader with {reason} and no generator=")
 
     def check_cudnn_assign(self, node: Any, target: Any, value: Any) -> None:
         if (
@@ -60,7 +96,9 @@ class TorchRules(CheckerBase):
         reason = None
         if type(shuffle) is ast.Constant and shuffle.value is True:
             reason = "shuffle=True"
+        elif type(shuffle) is ast.Constant and shuffle.value is False:
+            return  # an explicit fixed order; randomness inside the dataset is SL010's
         elif type(workers) is ast.Constant and type(workers.value) is int and workers.value > 0:
             reason = "num_workers > 0"
         if reason is not None:
-            self.report(node, SL005, f"DataLoader with {reason} and no generator=")
+            self.loader_findings.append((node, reason))
