@@ -189,3 +189,31 @@ def test_importing_the_linter_imports_no_framework() -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks and FIFOs")
+def test_symlink_loops_and_dangling_links_warn_and_the_rest_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    (tmp_path / "a.py").symlink_to(tmp_path / "b.py")
+    (tmp_path / "b.py").symlink_to(tmp_path / "a.py")
+    (tmp_path / "gone.py").symlink_to(tmp_path / "missing.py")
+    os.mkfifo(tmp_path / "fifo.py")  # reading it would block forever
+    with pytest.warns(UserWarning, match="skipping") as caught:
+        code, out, _ = _lint(capsys, str(tmp_path))
+    assert (code, out) == (0, "")
+    skipped = sorted(Path(str(w.message).split("skipping ")[1].split(":")[0]).name for w in caught)
+    assert skipped == ["a.py", "b.py", "gone.py"]
+
+
+def test_an_unknown_coding_cookie_is_sl000_at_column_1_in_sarif(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "bad.py").write_bytes(b"# coding: bogus-codec\nx = 1\n")
+    code, out, _ = _lint(capsys, "--format", "sarif", str(tmp_path / "bad.py"))
+    region = json.loads(out)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert code == 1
+    assert region["region"]["startColumn"] >= 1

@@ -399,7 +399,8 @@ def check_source(
         if "SL000" not in active:
             return []
         line = getattr(exc, "lineno", None) or 1
-        column = getattr(exc, "offset", None) or 1
+        # An unknown coding cookie gives offset -1; SARIF needs startColumn >= 1.
+        column = max(1, getattr(exc, "offset", None) or 1)
         message = getattr(exc, "msg", None) or str(exc)
         return [Diagnostic(path, line, column, "SL000", SL000.message(f"syntax error ({message})"))]
     data = source.encode("utf-8") if isinstance(source, str) else source

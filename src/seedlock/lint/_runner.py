@@ -10,6 +10,8 @@ from __future__ import annotations
 import fnmatch
 import gc
 import os
+import stat
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +132,11 @@ def iter_python_files(paths: Sequence[str | Path], config: LintConfig) -> Iterat
             )
         # Overlapping arguments (`pkg pkg/a.py`) must not lint, and report, a file twice.
         for file in found:
-            key = file.resolve()
+            try:
+                key = file.resolve(strict=True)
+            except (OSError, RuntimeError) as exc:  # a symlink loop is a RuntimeError before 3.13
+                _skip(file, f"cannot resolve it ({exc})")
+                continue
             if key not in seen:
                 seen.add(key)
                 yield file
@@ -149,8 +155,23 @@ def _walk(directory: Path, config: LintConfig) -> Iterator[Path]:
         for name in sorted(filenames):
             if name.endswith(".py"):
                 file = base / name
-                if not _excluded(file, config.root, config.exclude):
+                if not _excluded(file, config.root, config.exclude) and _regular(file):
                     yield file
+
+
+def _regular(file: Path) -> bool:
+    """Whether ``file`` is a regular file; a dangling or looping symlink is skipped with a
+    warning, a FIFO, socket or device silently (reading one could block forever)."""
+    try:
+        mode = file.stat().st_mode
+    except (OSError, RuntimeError) as exc:
+        _skip(file, f"cannot follow it ({exc.__class__.__name__}: {exc})")
+        return False
+    return stat.S_ISREG(mode)
+
+
+def _skip(file: Path, why: str) -> None:
+    warnings.warn(f"seedlock lint: skipping {file}: {why}", stacklevel=4)
 
 
 def lint_paths(
