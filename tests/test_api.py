@@ -226,7 +226,6 @@ SUBPACKAGES: dict[str, set[str]] = {
         "EpochSampler",
         "SeedlockDataLoader",
         "dataloader",
-        "make_generator",
         "shard",
         "worker_init_fn",
     },
