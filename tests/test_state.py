@@ -316,3 +316,13 @@ def test_seed_everything_inside_isolate_does_not_decide_later_imports() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "1"]
+
+
+def test_a_torch_state_byte_out_of_range_raises_state_error_and_changes_nothing() -> None:
+    torch = pytest.importorskip("torch")
+    before = torch.get_rng_state().clone()
+    data = seedlock.snapshot().to_dict()
+    data["frameworks"]["torch"]["cpu"][0] = 300
+    with pytest.raises(StateError, match=r"ints in \[0, 255\]\), got 300"):
+        seedlock.restore(data)
+    assert torch.equal(torch.get_rng_state(), before)

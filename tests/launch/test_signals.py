@@ -208,3 +208,14 @@ def test_verify_reports_an_unseeded_python(
     monkeypatch.chdir(tmp_path)
     main(["verify", "--store", str(tmp_path / "r.db"), "--", sys.executable, "-I", "-c", "pass"])
     assert "not seeded: python -I ignores PYTHONPATH" in capsys.readouterr().out
+
+
+def test_a_run_name_with_a_line_break_is_refused_before_anything_is_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from seedlock.cli import main
+
+    db = tmp_path / "r.db"
+    assert main(["run", "--name", "abc\n", "--store", str(db), "--", sys.executable, "-c", ""]) == 2
+    assert "printable characters" in capsys.readouterr().err
+    assert not db.exists() or Store(db).runs() == []

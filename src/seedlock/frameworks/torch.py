@@ -48,7 +48,14 @@ def byte_tensor(value: object, owner: str) -> Any:
                 "Pass the tensor that snapshot() produced."
             )
         return value.detach().cpu()
-    return torch.tensor(as_int_list(value), dtype=torch.uint8)
+    words = as_int_list(value)
+    bad = next((w for w in words if not 0 <= w <= 255), None)
+    if bad is not None:
+        raise StateError(
+            f"{owner} state must hold bytes (ints in [0, 255]), got {bad}. The snapshot is "
+            "corrupt or was edited; use another checkpoint."
+        )
+    return torch.tensor(words, dtype=torch.uint8)
 
 
 class Torch(Framework):
