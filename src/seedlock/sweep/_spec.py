@@ -247,6 +247,10 @@ def load_spec(path: Path) -> SweepSpec | None:
         return None
     except OSError as exc:
         raise StateError(f"cannot read the sweep file {str(path)!r}: {exc}.") from None
+    except UnicodeDecodeError:
+        raise StateError(
+            f"sweep file {str(path)!r} is not UTF-8 text. Delete it to start afresh."
+        ) from None
     try:
         data = persist.loads(text)
     except ValueError as exc:
