@@ -100,6 +100,10 @@ CASES: list[tuple[str, list[str], list[Callable[[Path], str]], dict[str, str]]] 
         {},
     ),
     ("runs --store unreachable", ["runs", "--store", "/dev/null/x/runs.db"], [], {}),
+    ("runs --store /dev/null", ["runs", "--store", "/dev/null"], [], {}),
+    ("run --store /dev/null", ["run", "--store", "/dev/null", *PY], [], {}),
+    ("run --store unreachable", ["run", "--store", "/dev/null/x/runs.db", *PY], [], {}),
+    ("run --name with a line break", ["run", "--name", "abc\n", *PY], [], {}),
     (
         "compare --resamples 2**200",
         ["compare", "{a}", "{b}", "--resamples", HUGE],

@@ -26,6 +26,7 @@ __all__ = [
     "check_choice",
     "check_count",
     "check_int",
+    "check_label",
     "check_threads",
     "describe",
     "is_int",
@@ -150,6 +151,29 @@ def check_threads(value: object, *, func: str, param: str = "threads") -> int | 
         fix="Pass e.g. 1 for the most reproducible CPU results."
         + (" None leaves the thread pools alone." if func else ""),
     )
+
+
+def check_label(value: object, *, func: str, param: str, max_chars: int = 200) -> str | None:
+    """A name shown in listings: ``None`` or 1-``max_chars`` printable characters, no line breaks.
+
+    Example:
+        >>> check_label("baseline", func="run_command", param="name")
+        'baseline'
+    """
+    if value is None:
+        return None
+    if not (
+        isinstance(value, str)
+        and value.strip()
+        and value.isprintable()
+        and len(value) <= max_chars
+    ):
+        where = f"{func}(): {param}" if func else param
+        raise SeedlockError(
+            f"{where} must be 1-{max_chars} printable characters without line breaks, got "
+            f"{describe(value)}. Use a plain name such as 'baseline'."
+        )
+    return value
 
 
 def check_bool(value: object, *, func: str, param: str) -> bool:

@@ -120,7 +120,9 @@ def handle(args: argparse.Namespace) -> int:
     tags = parse_tags(args.tag)
     validate.check_threads(args.threads, func="", param="--threads")
     streams = parse_stream_args(args.stream)
+    validate.check_label(args.name, func="", param="--name")
     store = Store(args.store)
+    store.runs(limit=1)  # an unusable store is one clear error before anything else is printed
     seed = resolve_seed_arg(args.seed, store=store, name=args.name, command=command)
     print(f"seedlock: run seed={seed} store={store.path}", file=sys.stderr, flush=True)
     trace_dir = tempfile.TemporaryDirectory(prefix="seedlock-trace-") if args.trace else None

@@ -448,11 +448,7 @@ def run_command(
         )
     seed = normalize_seed(seed)
     validate.check_threads(threads, func="run_command")
-    if name is not None and (not name.strip() or not name.isprintable() or len(name) > 200):
-        raise SeedlockError(
-            f"run_command(name=...) must be 1-200 printable characters without line breaks, got "
-            f"{name[:80]!r}. Use a plain name such as 'baseline'."
-        )
+    validate.check_label(name, func="run_command", param="name")
     stopped = stop_requested()
     if stopped is not None:
         raise SeedlockError(
