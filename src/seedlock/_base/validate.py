@@ -111,9 +111,7 @@ def check_int(
     where = f"{func}(): {param}" if func else param
     if not is_int(value):
         hint = " Pass int(value)." if isinstance(value, float) and value.is_integer() else ""
-        raise SeedlockTypeError(
-            f"{where} must be {accepted}, got {describe(value)}.{hint}{tail}"
-        )
+        raise SeedlockTypeError(f"{where} must be {accepted}, got {describe(value)}.{hint}{tail}")
     number: int = int(value)  # type: ignore[call-overload]
     if (low is not None and number < low) or (high is not None and number > high):
         raise SeedlockError(f"{where} must be {accepted}, got {describe(number)}.{tail}")
@@ -153,7 +151,9 @@ def check_threads(value: object, *, func: str, param: str = "threads") -> int | 
     )
 
 
-def check_label(value: object, *, func: str, param: str, max_chars: int = 200) -> str | None:
+def check_label(
+    value: object, *, func: str, param: str, max_chars: int = limits.MAX_NAME_CHARS
+) -> str | None:
     """A name shown in listings: ``None`` or 1-``max_chars`` printable characters, no line breaks.
 
     Example:
@@ -163,10 +163,7 @@ def check_label(value: object, *, func: str, param: str, max_chars: int = 200) -
     if value is None:
         return None
     if not (
-        isinstance(value, str)
-        and value.strip()
-        and value.isprintable()
-        and len(value) <= max_chars
+        isinstance(value, str) and value.strip() and value.isprintable() and len(value) <= max_chars
     ):
         where = f"{func}(): {param}" if func else param
         raise SeedlockError(
