@@ -140,3 +140,22 @@ def test_repair_records_unfinished_runs_and_says_when_there_is_nothing(
     captured = capsys.readouterr()
     assert rec.id in captured.out and "repaired 1" in captured.err
     assert store.get(rec.id).status == "killed"
+
+
+def test_listing_records_a_run_whose_launcher_died_as_killed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "runs.db"
+    store = Store(db)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    record = store.start_run(name=None, command=["x"], cwd=str(tmp_path), seed=1)
+    with store._conn() as conn:  # the launcher of this record is a process that has ended
+        conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (gone.pid, record.id))
+    assert store.get(record.id).status == "unfinished"
+    assert _main(["runs", "--store", str(db)]) == 0
+    assert "now recorded as killed" in capsys.readouterr().err
+    assert store.get(record.id).status == "killed"

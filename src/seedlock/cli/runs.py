@@ -159,6 +159,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.action == "repair":
         return _repair(store, as_json=args.json)
     if args.action == "list":
+        _record_dead_launchers(store)
         records = store.iter_runs(
             name=args.name, sweep=args.sweep, status=args.status, limit=args.limit
         )
@@ -225,6 +226,25 @@ def _print_json(records: Iterator[Any]) -> int:
     out.write("\n]\n" if count else "]\n")
     _warn_corrupt(corrupt)
     return count
+
+
+def _record_dead_launchers(store: Any) -> None:
+    """Record runs whose launcher died (``killed``, or their saved exit) before listing them.
+
+    A store that cannot be written (read-only, full disk) is listed as it is.
+    """
+    from seedlock.launch import repair_runs
+
+    try:
+        repaired = repair_runs(store)
+    except SeedlockError:
+        return
+    if repaired:
+        print(
+            f"seedlock: {len(repaired)} run(s) whose launcher had died are now recorded as "
+            + ", ".join(sorted({r.status for r in repaired})),
+            file=sys.stderr,
+        )
 
 
 def _repair(store: Any, *, as_json: bool) -> int:
