@@ -18,9 +18,51 @@ from collections.abc import Sequence
 
 from seedlock._errors import SeedlockError
 
-__all__ = ["is_python_command", "parse_command"]
+__all__ = ["git_argv", "git_env", "is_python_command", "is_python_interpreter", "parse_command"]
 
 _PYTHON_NAME = re.compile(r"(?:python|pypy)[\d.]*(?:\.exe)?", re.I)
+
+#: git must not run a repository's configured commands: fsmonitor (run by ``git status``),
+#: hooks, external diff tools, pagers; nor write its index.
+_GIT_SAFE = (
+    "-c",
+    "core.fsmonitor=",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "core.untrackedCache=false",
+    "-c",
+    "diff.external=",
+    "-c",
+    "core.pager=cat",
+)
+
+
+def git_argv(cwd: str, *args: str) -> list[str]:
+    """``git -C cwd ARGS`` with every setting that could run a repository's commands disabled.
+
+    Example:
+        >>> git_argv("/repo", "status")[-3:]
+        ['-C', '/repo', 'status']
+    """
+    return ["git", *_GIT_SAFE, "-C", cwd, *args]
+
+
+def git_env() -> dict[str, str]:
+    """The environment for :func:`git_argv`: no optional locks, prompts or external diff."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+    env.pop("GIT_EXTERNAL_DIFF", None)
+    return env
+
+
+def is_python_interpreter(part: str) -> bool:
+    """Whether one command word names a Python interpreter (``python3.11``, ``/usr/bin/pypy``).
+
+    Example:
+        >>> is_python_interpreter("/opt/venv/bin/python3.11"), is_python_interpreter("bash")
+        (True, False)
+    """
+    return bool(_PYTHON_NAME.fullmatch(os.path.basename(part)))
 
 
 def is_python_command(command: Sequence[str]) -> bool:
@@ -30,7 +72,7 @@ def is_python_command(command: Sequence[str]) -> bool:
         >>> is_python_command(["/usr/bin/env", "python", "-m", "x"])
         True
     """
-    if any(_PYTHON_NAME.fullmatch(os.path.basename(part)) for part in command):
+    if any(is_python_interpreter(part) for part in command):
         return True
     path = shutil.which(command[0]) if command else None
     if path is None:

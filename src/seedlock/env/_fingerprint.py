@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from seedlock._base import persist, validate
+from seedlock._base.commands import git_argv, git_env
 from seedlock._errors import StateError
 from seedlock.determinism import THREAD_VARS
 from seedlock.frameworks import FRAMEWORKS
@@ -430,27 +431,9 @@ def _env() -> dict[str, Any]:
     )
 
 
-#: git must not run a repository's configured commands: fsmonitor (run by `git status`),
-#: hooks, external diff tools, pagers; nor write its index.
-_GIT_SAFE = (
-    "-c",
-    "core.fsmonitor=",
-    "-c",
-    "core.hooksPath=/dev/null",
-    "-c",
-    "core.untrackedCache=false",
-    "-c",
-    "diff.external=",
-    "-c",
-    "core.pager=cat",
-)
-
-
 def _git(cwd: str) -> dict[str, Any] | None:
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
-    env.pop("GIT_EXTERNAL_DIFF", None)
-    argv = ["git", *_GIT_SAFE, "-C", cwd, "status", "--porcelain=v2", "--branch"]
-    out = _run([*argv, "--untracked-files=no"], env)
+    argv = git_argv(cwd, "status", "--porcelain=v2", "--branch", "--untracked-files=no")
+    out = _run(argv, git_env())
     if out is None:
         return None
     commit = branch = None

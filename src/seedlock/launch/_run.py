@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from seedlock._base import validate
-from seedlock._base.commands import _PYTHON_NAME
+from seedlock._base.commands import is_python_interpreter
 from seedlock._base.files import file_sha256
 from seedlock._errors import SeedlockError, StoreError
 from seedlock._seed import (
@@ -193,10 +193,7 @@ def unseeded_reason(command: Sequence[str]) -> str | None:
         >>> unseeded_reason(["python", "-u", "train.py"]) is None
         True
     """
-    start = next(
-        (i for i, part in enumerate(command) if _PYTHON_NAME.fullmatch(os.path.basename(part))),
-        None,
-    )
+    start = next((i for i, part in enumerate(command) if is_python_interpreter(part)), None)
     if start is None:
         return None
     reasons = {

@@ -8,7 +8,6 @@ path before anything is used, so a hostile or damaged file is a clear :class:`St
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -21,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from seedlock._base.commands import git_argv, git_env, is_python_interpreter
+from seedlock._base.files import file_sha256
 from seedlock._errors import SeedlockError, StateError
 
 if TYPE_CHECKING:
@@ -101,10 +102,13 @@ def python_command(command: Sequence[str]) -> list[str]:
         ['python', 'train.py']
     """
     parts = list(command)
-    if parts:
-        name = os.path.basename(parts[0])
-        if name == "python" or (name.startswith("python") and name[6:].replace(".", "").isdigit()):
-            parts[0] = "python"
+    # PyPy stays as written: ``python`` is replaced by the reproducing interpreter.
+    if (
+        parts
+        and is_python_interpreter(parts[0])
+        and os.path.basename(parts[0]).startswith("python")
+    ):
+        parts[0] = "python"
     return parts
 
 
@@ -129,14 +133,6 @@ def _check_relative(path: str, what: str) -> str:
     return path
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def hash_inputs(paths: Sequence[str], cwd: str) -> dict[str, str]:
     """SHA-256 of every regular file under ``paths`` (files or folders), keyed by relative path.
 
@@ -157,16 +153,15 @@ def hash_inputs(paths: Sequence[str], cwd: str) -> dict[str, str]:
         files = [target] if target.is_file() else sorted(p for p in target.rglob("*"))
         for file in files:
             if file.is_file() and not file.is_symlink():
-                hashes[file.relative_to(root).as_posix()] = _sha256(file)
+                hashes[file.relative_to(root).as_posix()] = file_sha256(file)
     return dict(sorted(hashes.items()))
 
 
 def _git(cwd: str, *args: str) -> str | None:
-    # Hook-like settings are disabled: a repository's config must not run commands here.
-    argv = ["git", "-c", "core.fsmonitor=", "-c", "core.hooksPath=/dev/null", "-C", cwd, *args]
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_PAGER": "cat", "GIT_EXTERNAL_DIFF": ""}
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=20, env=env)
+        done = subprocess.run(
+            git_argv(cwd, *args), capture_output=True, text=True, timeout=20, env=git_env()
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None
