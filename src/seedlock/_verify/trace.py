@@ -125,6 +125,8 @@ class _Names:
         roots = [m for key, m in seen.items() if key not in children]
         # The root holding the most parameters (the model) gets plain names: "fc.weight".
         roots.sort(key=lambda m: -sum(p.numel() for p in m.parameters()))
+        #: The model: the root module holding the most parameters (``None`` when none ran).
+        self.model: Any = roots[0] if roots else None
         for index, root in enumerate(roots):
             prefix = "" if index == 0 else type(root).__name__
             self._add(root, type(root).__name__)
@@ -181,7 +183,6 @@ class Tracer:
         self._handles.append(optim_module.register_optimizer_step_post_hook(self._post_step))
         # Until the first step, note every module that runs, to name the parameters.
         self._collect_handle = nn_module.register_module_forward_pre_hook(self._collect)
-        self._handles.append(nn_module.register_module_forward_pre_hook(self._take_input))
         if self.detail_step == 1:
             self._start_detail()
         original: Callable[..., Any] = torch.Tensor.backward
@@ -227,6 +228,7 @@ class Tracer:
 
     def _collect(self, module: Any, args: Any) -> None:
         self._seen[id(module)] = module
+        self._take_input(module, args)
 
     def _take_input(self, module: Any, args: Any) -> None:
         # The first module call after an update is the model itself: its input is the batch.
@@ -304,6 +306,11 @@ class Tracer:
             self._collect_handle.remove()
             self._collect_handle = None
             self._names = _Names(self._seen.values())
+            # From now on only the model's own calls give the batch: a hook on every module
+            # (global) would slow each module call of the whole run.
+            if self._names.model is not None:
+                hook = self._names.model.register_forward_pre_hook(self._take_input)
+                self._handles.append(hook)
             self._seen = {}
             self._write(
                 {"kind": "step", "step": 0, "loss": None, "params": self._param_hashes(optimizer)}
