@@ -163,3 +163,30 @@ def test_a_shuffling_loader_in_a_file_that_never_seeds_torch_is_reported(seed: s
 
 def test_workers_over_an_explicitly_unshuffled_loader_are_not_reported() -> None:
     assert codes(_LOADER + "DataLoader(ds, shuffle=False, num_workers=8)\n", "SL005") == []
+
+
+EVALUATION_LOADERS = [
+    "val_dataloader = DataLoader(val_set, batch_size=5, shuffle=True, num_workers=1)",
+    "test_loader = DataLoader(test_set, batch_size=32, shuffle=True)",
+    "testdata = DataLoader(test_set, batch_size=64, shuffle=True)",
+    "self.valid_dl = DataLoader(valid_set, shuffle=True, num_workers=2)",
+    "loader_eval = DataLoader(eval_set, num_workers=4)",
+]
+TRAINING_LOADERS = [
+    "dataloader = DataLoader(train_set, batch_size=5, shuffle=True, num_workers=1)",
+    "train_loader = DataLoader(train_set, shuffle=True)",
+    "self.contest_loader = DataLoader(train_set, shuffle=True)",
+    "interval_loader = DataLoader(train_set, shuffle=True)",
+]
+
+
+@pytest.mark.parametrize("line", EVALUATION_LOADERS)
+def test_a_loader_bound_to_an_evaluation_name_is_not_reported(line: str) -> None:
+    """PyTorch-GAN's shuffled validation loaders only pick the images saved for viewing, and a
+    metric over the whole test set does not depend on the order: no trained weight does."""
+    assert codes(_LOADER + "def setup(self):\n    " + line + "\n", "SL005") == []
+
+
+@pytest.mark.parametrize("line", TRAINING_LOADERS)
+def test_a_shuffling_loader_with_any_other_name_is_still_reported(line: str) -> None:
+    assert len(codes(_LOADER + "def setup(self):\n    " + line + "\n", "SL005")) == 1

@@ -3,12 +3,14 @@
 Determinism contract: a DataLoader is reported only when it shuffles or starts workers, the two
 cases in which it draws from the global torch RNG, and only in a file that never seeds that RNG
 (``torch.manual_seed``, any ``seed_everything``/``set_seed``,
-``LightningCLI(seed_everything_default=...)``).
+``LightningCLI(seed_everything_default=...)``). Loaders bound to an evaluation name
+(``val_loader``, ``test_dataloader``) are not reported: their order reaches no trained weight.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from seedlock.lint._base import CheckerBase
@@ -100,5 +102,17 @@ class TorchRules(CheckerBase):
             return  # an explicit fixed order; randomness inside the dataset is SL010's
         elif type(workers) is ast.Constant and type(workers.value) is int and workers.value > 0:
             reason = "num_workers > 0"
-        if reason is not None:
+        if reason is not None and not _evaluation_loader(self.assigned.get(id(node))):
             self.loader_findings.append((node, reason))
+
+
+_EVALUATION = re.compile(r"(?:^|_)(?:val|valid|validation|test|eval|evaluation)(?:_|data|$)")
+
+
+def _evaluation_loader(name: str | None) -> bool:
+    """Whether a loader is bound to an evaluation name (``val_loader``, ``self.test_dl``,
+    ``testdata``): its order cannot change what training learns, and a metric over the whole
+    set does not depend on it."""
+    if name is None:
+        return False
+    return _EVALUATION.search(name.rsplit(".", 1)[-1].lower()) is not None
