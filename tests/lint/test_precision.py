@@ -68,6 +68,111 @@ ORDER_IRRELEVANT = {
                 return sorted(chosen)
             return []
         """,
+    # The patterns below come from the judged benchmark (benchmarks/lint_judged.json).
+    "filtered, then sorted again under the same name (kaggle-hpa swa.py)": """
+        import os
+        def last_checkpoints(d, n):
+            names = os.listdir(d)
+            names = [x for x in names if x.endswith("pth")]
+            names = list(sorted([os.path.join(d, x) for x in names]))
+            return names[-n:]
+        """,
+    "added up with += and sorted later (yolov5 dataloaders.py)": """
+        import glob
+        def images(paths):
+            f = []
+            for p in paths:
+                f += glob.glob(p + "/*.*")
+            files = sorted(x for x in f if x.endswith(".jpg"))
+            return [g.upper() for f in files for g in f]
+        """,
+    "a local listing never used (kaggle-hpa make_rgby.py)": """
+        import glob
+        def ids(d):
+            red = glob.glob(d + "/*_red.png")
+            blue = glob.glob(d + "/*_blue.png")
+            return sorted(red)
+        """,
+    "tested for emptiness inside a condition (yolov5 detect.py)": """
+        import glob
+        def check(source, exists):
+            if not (exists or (has_magic(source) and glob.glob(source))):
+                raise FileNotFoundError(source)
+        """,
+    "results stored under a key made from each entry (rl-zoo utils.py)": """
+        import os
+        def trained(folder):
+            models = {}
+            for algo in os.listdir(folder):
+                for run in os.listdir(os.path.join(folder, algo)):
+                    name = algo + "-" + run
+                    models[name] = (algo, run)
+            return models
+        """,
+    "per-file scores only averaged (robot-surgery evaluate.py)": """
+        import glob
+        import numpy as np
+        scores = []
+        for name in glob.glob("masks/*.png"):
+            scores += [dice(name)]
+        print("Dice", np.mean(scores), np.std(scores))
+        """,
+    "each frame cropped into arrays made for it (robot-surgery prepare_data.py)": """
+        import glob
+        import cv2
+        import numpy as np
+        def crop(d):
+            for name in list(glob.glob(d + "/*.png")):
+                img = cv2.imread(name)
+                mask = np.zeros(img.shape)
+                mask[img > 0] = 1
+                mask += img
+                cv2.imwrite(name + ".out.png", mask)
+        """,
+    "indexed after a check that at most one file matches (clearml_utils.py)": """
+        import glob
+        def definition(d):
+            found = list(glob.glob(d + "/*.yaml") + glob.glob(d + "/*.yml"))
+            if len(found) > 1:
+                raise ValueError(d)
+            return found[0]
+        """,
+    "extended into a list asserted to hold one file (yolov5 general.py)": """
+        import glob
+        def find(name):
+            files = []
+            for d in "data", "models":
+                files.extend(glob.glob(d + "/**/" + name, recursive=True))
+            assert len(files) == 1, files
+            return files[0]
+        """,
+    "the arguments of a command (yolov5 val.py)": """
+        import glob
+        import subprocess
+        subprocess.run(["zip", "-r", "study.zip", *glob.glob("study_*.txt")], check=False)
+        """,
+    "filtered, mapped, compared with None and sorted in place (rl-zoo record_training.py)": """
+        import os
+        def record(d):
+            names = [e.name for e in os.scandir(d) if e.is_file()]
+            ckpts = list(filter(lambda x: x.startswith("rl_model_"), names))
+            steps = list(map(int, ckpts))
+            if steps is not None:
+                steps.sort()
+            for step in steps:
+                run(step)
+        """,
+    "a loop that prints and rewrites each file (cleanrl add_header.py)": """
+        import os
+        def add_header(d):
+            for filename in os.listdir(d):
+                with open(filename) as f:
+                    lines = f.readlines()
+                print(f"adding a header to {filename}")
+                lines.insert(0, "# header")
+                with open(filename, "w") as f:
+                    f.writelines(lines)
+        """,
 }
 
 ORDER_REACHES_RESULT = {
@@ -102,6 +207,59 @@ ORDER_REACHES_RESULT = {
         def pick(d):
             if (found := glob.glob(d)):
                 return found[0]
+        """,
+    "collected in a loop and fitted on": """
+        import os
+        def train(d, model):
+            data = []
+            for name in os.listdir(d):
+                data.append(load(name))
+            model.fit(data)
+        """,
+    "added to a list returned as a split (robot-surgery prepare_train_val.py)": """
+        from pathlib import Path
+        def split(root):
+            train = []
+            for i in range(8):
+                train += list(Path(root, str(i)).glob("*"))
+            return train
+        """,
+    "shuffled with a seed, then sliced": """
+        import glob
+        import random
+        def subset(d):
+            files = glob.glob(d + "/*.png")
+            random.Random(0).shuffle(files)
+            return files
+        """,
+    "masks overwriting each other in folder order (robot-surgery prepare_data.py)": """
+        import glob
+        import cv2
+        def label(d, out):
+            for k, folder in enumerate(glob.glob(d + "/*")):
+                out[cv2.imread(folder) > 0] = k
+            return out
+        """,
+    "indexed although several files can match": """
+        import glob
+        def config(d):
+            found = glob.glob(d + "/*.yaml")
+            if len(found) == 0:
+                raise ValueError(d)
+            return found[0]
+        """,
+    "a Dataset's file list built in a comprehension (denoising-diffusion)": """
+        from pathlib import Path
+        class Images:
+            def __init__(self, folder, exts):
+                self.paths = [p for ext in exts for p in Path(folder).glob(f"**/*.{ext}")]
+        """,
+    "written out through a DataFrame": """
+        import os
+        import pandas as pd
+        def index(d, out):
+            ids = [os.path.splitext(n)[0] for n in os.listdir(d)]
+            pd.DataFrame({"id": ids}).to_csv(out)
         """,
 }
 

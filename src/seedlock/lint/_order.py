@@ -1,7 +1,9 @@
 """Order rules: unsorted directory listings (SL001) and iterating sets of strings (SL008).
 
-Determinism contract: a finding is reported only where the order can reach a result; order-free
-consumers (``sorted``, ``set``, ``len``, ``in`` ...) and a later ``name.sort()`` silence it.
+Determinism contract: a finding is reported only where the order can reach a result (an index or
+slice, ``next()``, a return, a dataset, loader, split or random pick, an unsorted concatenation,
+a first-match loop, or a call that consumes it); order-free consumers (``sorted``, ``set``,
+``len``, ``in`` ...), a later ``name.sort()`` and per-item handling silence it.
 """
 
 from __future__ import annotations
@@ -127,13 +129,17 @@ class OrderRules(CheckerBase):
     def end_scope(self, scope: Scope) -> None:
         """Drop held SL001 findings whose every later use cannot reveal the order."""
         if scope.node is not None:
-            for key in scope.pending:
+            uses: _Uses | None = None
+            for key, held in scope.pending.items():
                 target, code = key
-                if (
-                    code == "SL001"
-                    and key not in scope.fixed
-                    and order_free_uses(scope.node, target)
-                ):
+                if code != "SL001" or key in scope.fixed:
+                    continue
+                uses = uses or _Uses(scope.node)
+                if target.startswith("#"):
+                    free = uses.free(held[0][0], target, 0)
+                else:
+                    free = uses.all_free(target, 0, held[0][0].lineno)
+                if free:
                     scope.fixed.add(key)
         super().end_scope(scope)
 
@@ -146,7 +152,13 @@ class OrderRules(CheckerBase):
             return
         if id(node) in self.safe:
             return
-        self.scope_key_report(node, SL001, f"{shown}()")
+        if id(node) in self.assigned or "SL001" not in self.enabled:
+            self.scope_key_report(node, SL001, f"{shown}()")
+            return
+        # Not bound to a name: held under its own key, and its uses are followed at scope end.
+        self.scopes[-1].pending.setdefault((f"#{id(node)}", "SL001"), []).append(
+            (node, "SL001", SL001.message(f"{shown}()"))
+        )
 
 
 def _order_revealing(body: list[Any]) -> bool:
@@ -177,6 +189,17 @@ def _order_revealing(body: list[Any]) -> bool:
 #: Calls that show or log a value (a printed table, a plot): its order reaches no result.
 _SHOWING_HEADS = frozenset({"print", "plt", "ax", "logger", "logging", "log", "pprint"})
 _RESORTING = frozenset({"sort_values", "sort_index", "sort"})
+#: Methods that add to or remove from a collection without reading its order.
+_MUTATING = frozenset({"append", "extend", "insert", "remove", "discard", "add", "clear"})
+#: Modules whose calls run commands or handle files: a listing they consume reaches no result.
+_HARMLESS_HEADS = frozenset({"subprocess", "os", "shutil"})
+#: Methods that pick an element by position.
+_PICKING = frozenset({"pop", "index", "popleft", "__getitem__"})
+#: Calls that join sequences; harmless only when re-sorted afterwards.
+_JOINING = frozenset({"concat", "concatenate", "cat", "stack", "hstack", "vstack"})
+#: Words in a callee's name that mark a consumer whose result depends on the order: datasets,
+#: loaders, splits and random picks (``train_test_split``, ``random.shuffle``, ``rng.choice``).
+_ORDER_CONSUMING_WORDS = ("dataset", "loader", "split", "fold", "shuffle", "sample", "choice")
 _MAX_ALIAS_DEPTH = 4
 
 
@@ -187,6 +210,13 @@ class _Uses:
         self.root = root
         self.parents: dict[int, Any] = {}
         self.loads: dict[str, list[Any]] = {}
+        self.bound: set[str] = set()
+        # name -> first line where it is rebound to an order-free value (`x = sorted(x)`).
+        self.resorted_at: dict[str, int] = {}
+        # name -> lines where it is bound to a new value that is not computed from itself.
+        self.rebound: dict[str, list[int]] = {}
+        # names whose length is compared with 1 (`if len(x) != 1: ...`): one match at most.
+        self.unique: set[str] = set()
         node: Any
         for node in ast.walk(root):
             for child in ast.iter_child_nodes(node):
@@ -196,59 +226,222 @@ class _Uses:
                 name = dotted(node)
                 if name is not None:
                     self.loads.setdefault(name, []).append(node)
+            elif kind is ast.Name:
+                self.bound.add(node.id)
+                if self._fresh_binding(node):
+                    self.rebound.setdefault(node.id, []).append(node.lineno)
+            elif kind is ast.Assign and len(node.targets) == 1 and _order_free_value(node.value):
+                self._resorted(node.targets[0], node.lineno)
+            elif kind is ast.Call and getattr(node.func, "attr", None) == "sort":
+                self._resorted(node.func.value, node.lineno)
+            elif kind is ast.Compare:
+                self._note_unique(node)
 
-    def all_free(self, name: str, depth: int) -> bool:
-        uses = self.loads.get(name)
-        if not uses or depth > _MAX_ALIAS_DEPTH:
+    def _resorted(self, target: Any, line: int) -> None:
+        name = dotted(target)
+        if name is not None:
+            self.resorted_at[name] = min(self.resorted_at.get(name, line), line)
+
+    def _note_unique(self, node: Any) -> None:
+        """Remember ``x`` in ``len(x) != 1``, ``len(x) > 1``, ``len(x) == 1`` and the like."""
+        left = node.left
+        if len(node.ops) != 1 or type(left) is not ast.Call or len(left.args) != 1:
+            return
+        if getattr(left.func, "id", None) != "len":
+            return
+        right = node.comparators[0]
+        if type(right) is ast.Constant and right.value == 1:
+            name = dotted(left.args[0])
+            if name is not None:
+                self.unique.add(name)
+
+    def _fresh_binding(self, node: Any) -> bool:
+        """Whether a stored name gets a value not computed from its old one (``x += ...`` and
+        ``x = f(x)`` keep it; a loop or comprehension variable or ``x = y`` replace it)."""
+        parent: Any = self.parents.get(id(node))
+        if type(parent) is ast.AugAssign:
             return False
+        if type(parent) is ast.Assign:
+            return not any(
+                type(sub) is ast.Name and sub.id == node.id for sub in ast.walk(parent.value)
+            )
+        return True
+
+    def all_free(self, name: str, depth: int, after: int = 0) -> bool:
+        """Whether every use of ``name`` (holding a listing since line ``after``) cannot reveal
+        its order.
+
+        Uses after the name is rebound to a sorted or an unrelated value do not count. A name
+        with no use is harmless only as a local of a function; at module level it may be
+        imported elsewhere.
+        """
+        if depth > _MAX_ALIAS_DEPTH:
+            return False
+        uses = self.loads.get(name, [])
+        resorted = self.resorted_at.get(name)
+        if resorted is not None and resorted >= after:
+            uses = [use for use in uses if use.lineno <= resorted]
+        later = [line for line in self.rebound.get(name, ()) if line > after]
+        if later:  # uses on the rebinding line read the new value (`for f in ...`)
+            uses = [use for use in uses if use.lineno < min(later)]
+        if not uses:
+            return type(self.root) is not ast.Module and name in self.bound and "." not in name
+        if type(self.root) is ast.Module and all(self._mutated(use) for use in uses):
+            return False  # only added to: the collection is read somewhere else
         return all(self.free(use, name, depth) for use in uses)
 
+    def _mutated(self, use: Any) -> bool:
+        parent: Any = self.parents.get(id(use))
+        return type(parent) is ast.Attribute and parent.attr in _MUTATING
+
     def free(self, node: Any, name: str, depth: int) -> bool:
-        """Whether the value of ``node`` (an expression holding the listing) reaches no result."""
+        """Whether the value of ``node`` (an expression holding the listing) reaches no result.
+
+        Results are: an index or slice, ``next(...)``, a return or yield, a dataset, loader,
+        split or random pick, a concatenation that is not re-sorted, a loop that stops at a
+        match or collects in order, and anything these receive through names and calls.
+        """
         parent: Any = self.parents.get(id(node))
         kind = type(parent)
+        if kind is ast.keyword:
+            node, parent = parent, self.parents.get(id(parent))
+            kind = type(parent)
         if kind is ast.Call:
-            if node is parent.func:
-                return False
-            func = parent.func
-            head = dotted(func)
-            head = head.split(".", 1)[0] if head else None
-            term = func.id if type(func) is ast.Name else getattr(func, "attr", None)
-            if term in ORDER_FREE or head in _SHOWING_HEADS:
-                return True
-            if term in ORDER_KEEPING:
-                return self.free(parent, name, depth)
-            if term == "concat":
-                return self.resorted(parent, depth)
-            return False
+            return self.call_free(parent, node, name, depth)
         if kind is ast.Attribute:
             grand: Any = self.parents.get(id(parent))
-            return parent.attr in _RESORTING and type(grand) is ast.Call and grand.func is parent
+            attr: str = parent.attr
+            if type(grand) is not ast.Call or grand.func is not parent:
+                return False
+            if attr in _RESORTING or attr in _MUTATING:
+                return True
+            if attr in _PICKING:
+                return False
+            # Any other method (``df.to_csv(...)``, ``arr.reshape(...)``): followed like a call.
+            return self.free(grand, name, depth)
+        if kind is ast.Subscript:
+            if node is not parent.value:
+                return True  # used as a key, not indexed
+            # Indexing a listing checked to hold one match at most picks no order.
+            return name in self.unique and _first_or_last(parent.slice)
         if kind is ast.UnaryOp:
             return type(parent.op) is ast.Not
-        if kind in (ast.If, ast.While, ast.IfExp, ast.Assert):
+        if kind in (ast.If, ast.While, ast.IfExp):
             return node is parent.test
-        if kind is ast.BoolOp:
+        if kind is ast.Assert:
+            return True  # its test or its message
+        if kind in (ast.BoolOp, ast.Starred, ast.List, ast.Tuple, ast.BinOp, ast.Dict):
             return self.free(parent, name, depth)
+        if kind in (ast.Set, ast.FormattedValue, ast.SetComp):
+            return True
+        if kind is ast.Expr:
+            # A value dropped unused is harmless; one consumed by a call (`model.fit(x)`,
+            # `df.to_csv(path)`) may depend on the order, unless the call runs a command or
+            # handles files. A bare listing stays visible.
+            if type(node) is not ast.Call:
+                return True
+            head = dotted(node.func)
+            return (
+                not _is_listing(node)
+                and head is not None
+                and (head.split(".", 1)[0] in _HARMLESS_HEADS)
+            )
         if kind is ast.Compare:
+            if all(type(op) in (ast.Is, ast.IsNot) for op in parent.ops):
+                return True
             return node is not parent.left and all(
                 type(op) in (ast.In, ast.NotIn) for op in parent.ops
             )
         if kind in (ast.For, ast.AsyncFor):
-            return node is parent.iter and not _order_revealing(parent.body)
+            return node is parent.iter and not self.body_reveals(parent, depth)
         if kind is ast.comprehension:
             owner: Any = self.parents.get(id(parent))
             if node is not parent.iter or owner is None:
                 return False
             return type(owner) is ast.SetComp or self.free(owner, name, depth)
-        if kind in (ast.Assign, ast.NamedExpr, ast.AnnAssign):
+        if kind in (ast.Assign, ast.NamedExpr, ast.AnnAssign, ast.AugAssign):
             targets = parent.targets if kind is ast.Assign else [parent.target]
-            if len(targets) != 1:
+            if len(targets) != 1 or node is not parent.value:
                 return False
             alias = dotted(targets[0])
             if alias is None:
                 return False
-            return alias == name or self.all_free(alias, depth + 1)
+            return alias == name or self.all_free(alias, depth + 1, parent.lineno)
+        return False
+
+    def call_free(self, call: Any, node: Any, name: str, depth: int) -> bool:
+        """Whether ``node``, an argument of ``call``, reaches no result through it."""
+        func = call.func
+        if node is func:
+            return False
+        head = dotted(func)
+        head = head.split(".", 1)[0] if head else None
+        term = func.id if type(func) is ast.Name else getattr(func, "attr", None)
+        if term in ORDER_FREE or head in _SHOWING_HEADS:
+            return True
+        if term == "next":
+            return False
+        if term in _MUTATING and type(func) is ast.Attribute:
+            # `files.extend(listing)`: the order now lives in `files`.
+            into = dotted(func.value)
+            return into is not None and self.all_free(into, depth + 1, call.lineno)
+        if term in _JOINING:
+            return self.resorted(call, depth)
+        if term is not None and (
+            term[:1].isupper() or any(word in term.lower() for word in _ORDER_CONSUMING_WORDS)
+        ):
+            return False  # a class (Dataset, DataFrame ...), a split or a random pick
+        # Order-keeping wrappers, and any other call: what it returns may keep the order.
+        return self.free(call, name, depth)
+
+    def body_reveals(self, loop: Any, depth: int) -> bool:
+        """Whether a loop's body can make its result depend on the order of iteration.
+
+        Stopping at a match (return, break, yield), writing in order, collecting
+        into a collection whose order is later read, or storing by position reveal it. Handling
+        each item on its own does not: storing under a key taken from the item, filling arrays
+        made inside the body, or adding to a collection only counted, sorted or averaged later.
+        """
+        # Names bound afresh in the body (not only by `+=`): a new value for each item.
+        local: set[str] = set()
+        sub: Any
+        for statement in loop.body:
+            for sub in ast.walk(statement):
+                if type(sub) is ast.AugAssign:
+                    continue
+                for child in ast.iter_child_nodes(sub):
+                    if type(child) is ast.Name and type(child.ctx) is ast.Store:
+                        local.add(child.id)
+        item = loop.target.id if type(loop.target) is ast.Name else None
+        for statement in loop.body:
+            for sub in ast.walk(statement):
+                kind = type(sub)
+                if kind in (ast.Return, ast.Break, ast.Yield, ast.YieldFrom):
+                    return True
+                if kind is ast.Assign:
+                    for target in sub.targets:
+                        if type(target) is ast.Subscript and not _keyed(target, local, item):
+                            return True
+                elif kind is ast.AugAssign and type(sub.op) is ast.Add:
+                    if not self._accumulates(sub.target, sub.value, local, depth, loop.lineno):
+                        return True
+                elif kind is ast.Call:
+                    func = sub.func
+                    if type(func) is ast.Attribute and func.attr in _COLLECTING_METHODS:
+                        into = dotted(func.value)
+                        if into is None or not (
+                            into in local or self.all_free(into, depth + 1, loop.lineno)
+                        ):
+                            return True
+        return False
+
+    def _accumulates(self, target: Any, value: Any, local: set[str], depth: int, line: int) -> bool:
+        """Whether ``target += value`` in a loop body (at ``line``) keeps the result order-free."""
+        kind = type(target)
+        if kind is ast.Name:
+            return target.id in local or self.all_free(target.id, depth + 1, line)
+        if kind is ast.Subscript:  # a per-key running sum, unless lists are joined
+            return type(value) not in (ast.List, ast.ListComp, ast.Tuple)
         return False
 
     def resorted(self, concat: Any, depth: int) -> bool:
@@ -266,12 +459,53 @@ class _Uses:
         return False
 
 
+def _first_or_last(index: Any) -> bool:
+    """``[0]`` or ``[-1]``."""
+    wanted = 0
+    if type(index) is ast.UnaryOp and type(index.op) is ast.USub:
+        index, wanted = index.operand, 1
+    return type(index) is ast.Constant and type(index.value) is int and index.value == wanted
+
+
+def _is_listing(node: Any) -> bool:
+    if type(node) is not ast.Call:
+        return False
+    func = node.func
+    term = func.id if type(func) is ast.Name else getattr(func, "attr", None)
+    return term in LISTING
+
+
+def _order_free_value(value: Any) -> bool:
+    """``sorted(...)``, ``set(...)``, ``len(...)`` ... maybe inside ``list()``/``tuple()``."""
+    while type(value) is ast.Call and type(value.func) is ast.Name:
+        if value.func.id in ORDER_FREE:
+            return True
+        if value.func.id not in ("list", "tuple") or len(value.args) != 1:
+            return False
+        value = value.args[0]
+    return False
+
+
+def _keyed(target: Any, local: set[str], item: str | None) -> bool:
+    """Whether a store ``base[key] = ...`` in a loop body is per item: into an array made in
+    the body, or under a key computed from the item (not a running position)."""
+    base = target.value
+    if type(base) is ast.Name and base.id in local:
+        return True
+    key: Any
+    for key in ast.walk(target.slice):
+        if type(key) is ast.Name and (key.id == item or key.id in local):
+            return True
+    return False
+
+
 def order_free_uses(root: Any, name: str) -> bool:
     """Whether ``name`` (holding a listing) is used, and every use cannot reveal its order.
 
     Order-free uses: ``len``/``sorted``/``set`` and the other order-free consumers, emptiness
     and membership tests, printing, logging and plotting, a ``.sort()``, a loop whose body only
     handles each item on its own, and an alias (assignment, comprehension, walrus) whose own
-    uses are all order-free. An index, ``next(...)``, a return or any other call reveals it.
+    uses are all order-free. An index, ``next(...)``, a return, a dataset, a split or a random
+    pick reveals it.
     """
     return _Uses(root).all_free(name, 0)
