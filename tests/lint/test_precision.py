@@ -254,6 +254,15 @@ ORDER_REACHES_RESULT = {
             def __init__(self, folder, exts):
                 self.paths = [p for ext in exts for p in Path(folder).glob(f"**/*.{ext}")]
         """,
+    "prepended to a population in file order (yolov5 train.py --evolve)": """
+        import os
+        def population(d, size):
+            found = [f for f in os.listdir(d) if f.endswith(".yaml")]
+            pop = []
+            for name in found:
+                pop = [load(name), *pop]
+            return pop[:size]
+        """,
     "written out through a DataFrame": """
         import os
         import pandas as pd

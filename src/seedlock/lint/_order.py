@@ -407,7 +407,7 @@ class _Uses:
         sub: Any
         for statement in loop.body:
             for sub in ast.walk(statement):
-                if type(sub) is ast.AugAssign:
+                if type(sub) is ast.AugAssign or _self_update(sub):
                     continue
                 for child in ast.iter_child_nodes(sub):
                     if type(child) is ast.Name and type(child.ctx) is ast.Store:
@@ -419,6 +419,10 @@ class _Uses:
                 if kind in (ast.Return, ast.Break, ast.Yield, ast.YieldFrom):
                     return True
                 if kind is ast.Assign:
+                    if _self_update(sub) and not self.all_free(
+                        sub.targets[0].id, depth + 1, loop.lineno
+                    ):
+                        return True  # `acc = [item, *acc]`, `acc = acc + [item]`
                     for target in sub.targets:
                         if type(target) is ast.Subscript and not _keyed(target, local, item):
                             return True
@@ -457,6 +461,16 @@ class _Uses:
                     for use in self.loads.get(alias, ())
                 )
         return False
+
+
+def _self_update(node: Any) -> bool:
+    """``x = [item, *x]``, ``x = x + [item]``: a name assigned a value computed from itself."""
+    if type(node) is not ast.Assign or len(node.targets) != 1:
+        return False
+    target = node.targets[0]
+    return type(target) is ast.Name and any(
+        type(sub) is ast.Name and sub.id == target.id for sub in ast.walk(node.value)
+    )
 
 
 def _first_or_last(index: Any) -> bool:
