@@ -191,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     if weight:
         print(f"overall (weighted by rule volume): {weighted / weight:.0%}")
 
+    known = [judgments[f.key]["verdict"] == "true" for f in findings if f.key in judgments]
+    print(
+        f"every judged finding (sampled or not): {_precision(sum(known), len(known))}, "
+        f"{len(known)} of {len(findings)} findings judged"
+    )
+
     if unjudged:
         print(f"\nUNJUDGED: {len(unjudged)} sampled findings have no judgment in {args.judged}:")
         for f in unjudged:
