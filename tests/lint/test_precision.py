@@ -121,13 +121,15 @@ ORDER_IRRELEVANT = {
         import glob
         import cv2
         import numpy as np
-        def crop(d):
-            for name in list(glob.glob(d + "/*.png")):
-                img = cv2.imread(name)
-                mask = np.zeros(img.shape)
-                mask[img > 0] = 1
-                mask += img
-                cv2.imwrite(name + ".out.png", mask)
+        for name in list(glob.glob("frames/*.png")):
+            img = cv2.imread(name)
+            mask = np.zeros(img.shape)
+            mask[img > 0] = 1
+            binary = np.zeros(img.shape)
+            for folder in FOLDERS:
+                binary += cv2.imread(folder + name)
+            binary = (binary > 0).astype(np.uint8)
+            cv2.imwrite(name + ".out.png", binary + mask)
         """,
     "indexed after a check that at most one file matches (clearml_utils.py)": """
         import glob

@@ -419,8 +419,10 @@ class _Uses:
                 if kind in (ast.Return, ast.Break, ast.Yield, ast.YieldFrom):
                     return True
                 if kind is ast.Assign:
-                    if _self_update(sub) and not self.all_free(
-                        sub.targets[0].id, depth + 1, loop.lineno
+                    if (
+                        _self_update(sub)
+                        and sub.targets[0].id not in local
+                        and not self.all_free(sub.targets[0].id, depth + 1, loop.lineno)
                     ):
                         return True  # `acc = [item, *acc]`, `acc = acc + [item]`
                     for target in sub.targets:
