@@ -59,6 +59,7 @@ def test_subpackages_are_reachable_as_attributes() -> None:
     assert callable(seedlock.stats.compare)
     assert callable(seedlock.stats.permutation_pvalue)
     assert callable(seedlock.stats.min_seeds_for_test)
+    assert callable(seedlock.stats.compare_tasks)
     assert callable(seedlock.report.paired_values)
 
 
@@ -193,10 +194,15 @@ SUBPACKAGES: dict[str, set[str]] = {
     "stats": {
         "Comparison",
         "Interval",
+        "PairImprovement",
         "Summary",
+        "TaskComparison",
+        "TaskEstimate",
+        "TaskProfile",
         "VarianceComponent",
         "VarianceReport",
         "compare",
+        "compare_tasks",
         "iqm",
         "min_seeds_for_test",
         "permutation_pvalue",

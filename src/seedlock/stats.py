@@ -32,8 +32,13 @@ from seedlock._variance import VarianceComponent, VarianceReport, variance_compo
 __all__ = [
     "Comparison",
     "Interval",
+    "PairImprovement",
     "Summary",
+    "TaskComparison",
+    "TaskEstimate",
+    "TaskProfile",
     "compare",
+    "compare_tasks",
     "iqm",
     "min_seeds_for_test",
     "permutation_pvalue",
@@ -746,3 +751,12 @@ def compare(
         wilcoxon_w=wilcoxon_w,
         wilcoxon_p=wilcoxon_p,
     )
+
+# Runs x tasks (rliable's aggregates) live in their own module; public here.
+from seedlock._tasks import (  # noqa: E402
+    PairImprovement,
+    TaskComparison,
+    TaskEstimate,
+    TaskProfile,
+    compare_tasks,
+)
