@@ -189,6 +189,13 @@ SUBPACKAGES: dict[str, set[str]] = {
         "sweep_values",
         "sweep_variance",
         "variance_json",
+        "TaskReport",
+        "TaskValues",
+        "compare_task_values",
+        "load_task_values",
+        "plot_tasks",
+        "tasks_json",
+        "tasks_text",
     },
     "state": {"FORMAT", "Snapshot", "isolate", "restore", "snapshot", "track", "untrack"},
     "stats": {

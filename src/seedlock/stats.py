@@ -752,6 +752,7 @@ def compare(
         wilcoxon_p=wilcoxon_p,
     )
 
+
 # Runs x tasks (rliable's aggregates) live in their own module; public here.
 from seedlock._tasks import (  # noqa: E402
     PairImprovement,

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from seedlock.cli._common import add_store_option
+from seedlock.cli._compare_tasks import add_task_options, handle_tasks, wants_tasks
 
 __all__ = ["register"]
 
@@ -46,6 +47,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_store_option(parser)
     _add_stats_options(parser)
+    add_task_options(parser)
     parser.set_defaults(handler=_handle)
 
 
@@ -58,6 +60,8 @@ def _handle(args: argparse.Namespace) -> int:
         plot_comparison,
     )
 
+    if wants_tasks(args):
+        return handle_tasks(args, [args.a, args.b])
     a = load_values(args.a, store=args.store)
     b = load_values(args.b, store=args.store)
     metric, comparison = compare_values(

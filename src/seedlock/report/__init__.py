@@ -16,7 +16,16 @@ from __future__ import annotations
 from seedlock.report._build import FAILED_POLICIES, compare_values, paired_values, summarize_values
 from seedlock.report._json import comparison_json, report_json, variance_json
 from seedlock.report._plots import plot_comparison, plot_sweep
+from seedlock.report._plots_tasks import plot_tasks
 from seedlock.report._tables import comparison_text, summary_table
+from seedlock.report._tasks import (
+    TaskReport,
+    TaskValues,
+    compare_task_values,
+    load_task_values,
+    tasks_json,
+    tasks_text,
+)
 from seedlock.report._values import MetricValues, load_values, sweep_values
 from seedlock.report._variance import (
     VarianceRuns,
@@ -28,20 +37,27 @@ from seedlock.report._variance import (
 __all__ = [
     "FAILED_POLICIES",
     "MetricValues",
+    "TaskReport",
+    "TaskValues",
     "VarianceRuns",
+    "compare_task_values",
     "compare_values",
     "comparison_json",
     "comparison_text",
+    "load_task_values",
     "load_values",
     "load_variance_runs",
     "paired_values",
     "plot_comparison",
     "plot_sweep",
+    "plot_tasks",
     "plot_variance",
     "report_json",
     "summarize_values",
     "summary_table",
     "sweep_values",
     "sweep_variance",
+    "tasks_json",
+    "tasks_text",
     "variance_json",
 ]

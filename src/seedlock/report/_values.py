@@ -126,7 +126,7 @@ def _from_rows(source: str, rows: Sequence[Mapping[str, object]]) -> MetricValue
     return MetricValues(source=source, seeds=tuple(seeds), metrics=metrics)
 
 
-def _load_csv(path: Path) -> MetricValues:
+def _csv_rows(path: Path) -> list[dict[str, object]]:
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             lines = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
@@ -145,7 +145,7 @@ def _load_csv(path: Path) -> MetricValues:
         header, body = ["value"], lines
     else:
         body = lines[1:]
-    rows = []
+    rows: list[dict[str, object]] = []
     for number, line in enumerate(body, start=2):
         if len(line) != len(header):
             raise SeedlockError(
@@ -153,19 +153,19 @@ def _load_csv(path: Path) -> MetricValues:
                 f"{len(header)}. Every row needs one cell per column."
             )
         rows.append({key: cell.strip() for key, cell in zip(header, line, strict=True)})
-    return _from_rows(str(path), rows)
+    return rows
 
 
-def _load_json(path: Path) -> MetricValues:
+def _json_rows(path: Path) -> list[dict[str, object]]:
     try:
         data: Any = persist.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise SeedlockError(f"cannot read {str(path)!r} as JSON ({exc}).") from None
     source = str(path)
     if isinstance(data, list) and all(_number(v) is not None for v in data):
-        return _from_rows(source, [{"value": v} for v in data])
+        return [{"value": v} for v in data]
     if isinstance(data, list) and all(isinstance(v, dict) for v in data):
-        return _from_rows(source, data)
+        return [dict(v) for v in data]
     if (
         isinstance(data, dict)
         and data
@@ -173,12 +173,17 @@ def _load_json(path: Path) -> MetricValues:
         and len({len(v) for v in data.values()}) == 1
     ):
         length = len(next(iter(data.values())))
-        return _from_rows(source, [{k: v[i] for k, v in data.items()} for i in range(length)])
+        return [{k: v[i] for k, v in data.items()} for i in range(length)]
     raise SeedlockError(
         f"{source!r} is not a values file. Accepted JSON: a list of numbers [0.81, 0.83], a dict "
         'of equally long lists {"accuracy": [...], "seed": [...]}, or a list of objects '
         '[{"seed": 0, "accuracy": 0.81}, ...].'
     )
+
+
+def _file_rows(path: Path) -> list[dict[str, object]]:
+    """The rows of a ``.csv`` or ``.json`` values file, as ``{column: value}``."""
+    return _csv_rows(path) if path.suffix.lower() == ".csv" else _json_rows(path)
 
 
 def _is_file_source(source: str) -> bool:
@@ -251,7 +256,7 @@ def load_values(
                 f"values file {text!r} does not exist. Give a CSV/JSON file of per-seed values "
                 "or the name of a sweep in the store."
             )
-        return _load_csv(path) if path.suffix.lower() == ".csv" else _load_json(path)
+        return _from_rows(str(path), _file_rows(path))
     from seedlock.store import Store
 
     run_store = Store(store)
