@@ -252,10 +252,14 @@ def _matrix(
         columns.append([v for _, v in kept])
     counts = {task: len(column) for task, column in zip(tasks, columns, strict=True)}
     if len(set(counts.values())) != 1:
+        hint = (
+            ""
+            if policy == "worst"
+            else ", or pass failed='worst' to count failed runs as the worst score"
+        )
         raise SeedlockError(
             f"arm {arm!r} has a different number of runs per task: {counts}. rliable's runs x "
-            "tasks matrix needs as many runs on every task; run the missing seeds, or pass "
-            "failed='worst' to count failed runs as the worst score."
+            f"tasks matrix needs as many runs on every task; run the missing seeds{hint}."
         )
     return np.array(columns, dtype=np.float64).T, seeds
 
