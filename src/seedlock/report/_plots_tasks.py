@@ -156,10 +156,10 @@ def _improvement(c: TaskComparison, targets: list[Path]) -> list[Path]:
         )
         ax.vlines(e.value, y - 0.3, y + 0.3, color="black", linewidth=1.2)
     ax.axvline(0.5, color="gray", linestyle="--", linewidth=0.8)
-    ax.set_yticks(positions, [f"{p.x} > {p.y}" for p in pairs])
+    rel = ">" if c.higher_is_better else "<"
+    ax.set_yticks(positions, [f"{p.x} {rel} {p.y}" for p in pairs])
     ax.set_xlim(0.0, 1.0)
-    better = "better" if c.higher_is_better else "better (lower)"
-    ax.set_xlabel(f"P(X {better} than Y), {c.confidence:.0%} CI", fontsize=_TEXT)
+    ax.set_xlabel(f"P(X {rel} Y), X better than Y ({c.confidence:.0%} CI)", fontsize=_TEXT)
     ax.grid(axis="x", alpha=0.3, linewidth=0.5)
     _style(ax)
     return _save(figure, targets)

@@ -409,10 +409,12 @@ def tasks_text(report: TaskReport) -> str:
         for row in rows
     ]
     if c.improvement:
-        word = "higher" if c.higher_is_better else "lower"
-        lines.append(f"P(X > Y), X scoring {word} than Y, averaged over tasks (ties count 1/2):")
+        rel, word = (">", "higher") if c.higher_is_better else ("<", "lower, i.e. better")
+        lines.append(
+            f"P(X {rel} Y), X scoring {word} than Y, averaged over tasks (ties count 1/2):"
+        )
         for pair in c.improvement:
-            lines.append(f"  P({pair.x} > {pair.y}) = {_estimate(pair.estimate)}")
+            lines.append(f"  P({pair.x} {rel} {pair.y}) = {_estimate(pair.estimate)}")
     degenerate = sorted(
         {key for arm in c.arms for key, e in c.aggregates[arm].items() if e.method != c.ci}
         | {"P(X > Y)" for pair in c.improvement if pair.estimate.method != c.ci}
