@@ -199,25 +199,41 @@ def _improvement(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.asarray((greater + 0.5 * equal) / (x.shape[1] * y.shape[1]))
 
 
+def _counts(index: np.ndarray, size: int) -> np.ndarray:
+    """``(B, n, tasks)`` drawn indices in ``[0, size)`` -> ``(B, tasks, size)`` counts."""
+    batch, _, tasks = index.shape
+    offsets = (np.arange(batch)[:, None, None] * tasks + np.arange(tasks)[None, None, :]) * size
+    flat = np.bincount((index + offsets).ravel(), minlength=batch * tasks * size)
+    return flat.reshape(batch, tasks, size)
+
+
 def _improvement_of_indices(
     x: np.ndarray, y: np.ndarray, ix: np.ndarray, iy: np.ndarray
 ) -> np.ndarray:
     """:func:`_improvement` of ``x[ix, task]`` and ``y[iy, task]`` through run counts.
 
-    A resample is a count per original run and task; with the win matrix ``W[t, i, j]`` of the
-    original runs, P(X > Y) of task ``t`` is ``cx[t] @ W[t] @ cy[t] / (nx * ny)`` (exact: every
-    term is a multiple of 1/2).
+    A resample is a count per original run and task. With Y's runs of a task sorted, the
+    resampled Y runs below (or tied with) each original X run are a cumulative count at a
+    position found once, so a resample costs O(nx + ny) per task instead of O(nx * ny); every
+    term is a multiple of 1/2, so the result is exact.
     """
     (nx, tasks), ny = x.shape, y.shape[0]
-    wins = (x.T[:, :, None] > y.T[:, None, :]) + 0.5 * (x.T[:, :, None] == y.T[:, None, :])
-    batch = ix.shape[0]
-    task_offsets = np.arange(tasks)
-    cx = np.zeros((batch, tasks, nx))
-    cy = np.zeros((batch, tasks, ny))
-    rows = np.arange(batch)[:, None, None]
-    np.add.at(cx, (rows, task_offsets[None, None, :], ix), 1.0)
-    np.add.at(cy, (rows, task_offsets[None, None, :], iy), 1.0)
-    return np.asarray(np.einsum("btn,tnm,btm->bt", cx, wins, cy) / (nx * ny))
+    order = np.argsort(y, axis=0, kind="stable")  # (ny, tasks)
+    y_sorted = np.take_along_axis(y, order, axis=0)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(ny)[:, None].repeat(tasks, axis=1), axis=0)
+    below = np.stack([np.searchsorted(y_sorted[:, t], x[:, t], side="left") for t in range(tasks)])
+    upto = np.stack([np.searchsorted(y_sorted[:, t], x[:, t], side="right") for t in range(tasks)])
+    cx = _counts(ix, nx)  # (B, tasks, nx)
+    cy = _counts(np.take_along_axis(rank[None], iy, axis=1), ny)  # sorted positions
+    cumulative = np.zeros((cy.shape[0], tasks, ny + 1))
+    np.cumsum(cy, axis=2, out=cumulative[:, :, 1:])
+    less = np.take_along_axis(cumulative, np.broadcast_to(below, (cy.shape[0], tasks, nx)), 2)
+    equal_or_less = np.take_along_axis(
+        cumulative, np.broadcast_to(upto, (cy.shape[0], tasks, nx)), 2
+    )
+    wins = (cx * (less + 0.5 * (equal_or_less - less))).sum(axis=2)
+    return np.asarray(wins / (nx * ny))
 
 
 # ---------------------------------------------------------------- resampling
