@@ -163,8 +163,11 @@ def _aggregates(scores: np.ndarray, gamma: float, higher_is_better: bool) -> np.
     batch, runs, tasks = scores.shape
     task_means = scores.mean(axis=1)
     flat = scores.reshape(batch, runs * tasks)
-    cut = int(0.25 * runs * tasks)
-    ordered = np.sort(flat, axis=1)
+    size = runs * tasks
+    cut = int(0.25 * size)
+    # scipy.stats.trim_mean's own partition: the kept values come out in the same order, so the
+    # IQM agrees to the last bit, in O(N) instead of a sort.
+    ordered = np.partition(flat, (cut, size - cut - 1), axis=1)
     if higher_is_better:
         gap = gamma - np.minimum(flat, gamma).mean(axis=1)
     else:
@@ -172,7 +175,7 @@ def _aggregates(scores: np.ndarray, gamma: float, higher_is_better: bool) -> np.
     return np.stack(
         [
             np.median(task_means, axis=1),
-            ordered[:, cut : runs * tasks - cut].mean(axis=1),
+            ordered[:, cut : size - cut].mean(axis=1),
             task_means.mean(axis=1),
             gap,
         ],
@@ -180,16 +183,35 @@ def _aggregates(scores: np.ndarray, gamma: float, higher_is_better: bool) -> np.
     )
 
 
-def _profile(scores: np.ndarray, taus: np.ndarray, higher_is_better: bool) -> np.ndarray:
-    """``(B, runs, tasks)`` -> ``(B, K)``: fraction of runs x tasks strictly better than tau."""
-    batch = scores.shape[0]
-    ordered = np.sort(scores.reshape(batch, -1), axis=1)
-    size = ordered.shape[1]
+def _profile_of_indices(
+    matrix: np.ndarray, taus: np.ndarray, higher_is_better: bool
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``(B, runs, tasks)`` resampling indices -> ``(B, K)``: the fraction of resampled runs x
+    tasks strictly better than each tau.
+
+    With each task's runs sorted, the resampled runs at or below tau are a cumulative count at
+    a position found once per task and tau: O(tasks * (runs + K)) per resample, exact.
+    """
+    runs, tasks = matrix.shape
+    order = np.argsort(matrix, axis=0, kind="stable")
+    ordered = np.take_along_axis(matrix, order, axis=0)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(runs)[:, None].repeat(tasks, axis=1), axis=0)
     side: Literal["left", "right"] = "right" if higher_is_better else "left"
-    # Counting through a sorted row costs O(K log N) per resample instead of O(K N).
-    below = np.stack([np.searchsorted(row, taus, side=side) for row in ordered])
-    better = size - below if higher_is_better else below
-    return np.asarray(better / size)
+    position = np.stack([np.searchsorted(ordered[:, t], taus, side=side) for t in range(tasks)])
+
+    def statistic(index: np.ndarray) -> np.ndarray:
+        batch = index.shape[0]
+        counts = _counts(np.take_along_axis(rank[None], index, axis=1), runs)
+        cumulative = np.zeros((batch, tasks, runs + 1))
+        np.cumsum(counts, axis=2, out=cumulative[:, :, 1:])
+        below = np.take_along_axis(
+            cumulative, np.broadcast_to(position, (batch, tasks, taus.size)), axis=2
+        ).sum(axis=1)
+        better = runs * tasks - below if higher_is_better else below
+        return np.asarray(better / (runs * tasks))
+
+    return statistic
 
 
 def _improvement(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -267,17 +289,16 @@ def _resample_one(
     rs: np.random.RandomState,
     n_resamples: int,
 ) -> np.ndarray:
-    """``(n_resamples, k)`` statistics of resamples drawn as rliable's StratifiedBootstrap does:
-    ``choice(runs, (runs, tasks))`` per resample, runs picked independently within each task."""
+    """``(n_resamples, k)`` statistics of resampling indices drawn as rliable's
+    StratifiedBootstrap does: ``choice(runs, (runs, tasks))`` per resample, runs picked
+    independently within each task (resample ``b`` is ``matrix[index[b], task]``)."""
     runs, tasks = matrix.shape
-    columns = np.arange(tasks)
     out: list[np.ndarray] = []
     step = _chunk(runs * tasks, n_resamples)
     for start in range(0, n_resamples, step):
         size = min(step, n_resamples - start)
         # One call draws the same numbers in the same order as `size` calls of (runs, tasks).
-        index = rs.choice(runs, (size, runs, tasks))
-        out.append(statistic(matrix[index, columns]))
+        out.append(statistic(rs.choice(runs, (size, runs, tasks))))
     return np.concatenate(out, axis=0)
 
 
@@ -563,13 +584,14 @@ def compare_tasks(
     def aggregate_of(batch: np.ndarray) -> np.ndarray:
         return _aggregates(batch, gamma, higher_is_better)
 
-    def profile_of(batch: np.ndarray) -> np.ndarray:
-        return _profile(batch, grid, higher_is_better)
-
     aggregates: dict[str, dict[str, TaskEstimate]] = {}
     for arm, matrix in matrices.items():
         point = aggregate_of(matrix[None])[0]
-        resampled = _resample_one(matrix, aggregate_of, streams.get("aggregates", arm), n_resamples)
+
+        def resampled_of(index: np.ndarray, m: np.ndarray = matrix) -> np.ndarray:
+            return aggregate_of(m[index, np.arange(m.shape[1])])
+
+        resampled = _resample_one(matrix, resampled_of, streams.get("aggregates", arm), n_resamples)
 
         def leave_one_out(m: np.ndarray = matrix) -> np.ndarray:
             return aggregate_of(_leave_one_run_out(m))
@@ -581,14 +603,15 @@ def compare_tasks(
         }
 
     profiles: dict[str, TaskProfile] = {}
+    alpha = (1.0 - confidence) / 2
     for arm, matrix in matrices.items():
-        point = profile_of(matrix[None])[0]
+        profile_of = _profile_of_indices(matrix, grid, higher_is_better)
+        identity = np.broadcast_to(np.arange(matrix.shape[0])[:, None], matrix.shape)
+        point = profile_of(identity[None])[0]
         resampled = _resample_one(matrix, profile_of, streams.get("profiles", arm), n_resamples)
         # Bands are percentile intervals, as rliable draws them, whatever ``ci``: BCa is
         # undefined where every resample gives the same fraction (0 or 1 at the ends).
-        low, high = np.percentile(
-            resampled, [100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2], axis=0
-        )
+        low, high = np.percentile(resampled, [100 * alpha, 100 * (1.0 - alpha)], axis=0)
         profiles[arm] = TaskProfile(
             tuple(float(t) for t in grid),
             tuple(float(v) for v in point),
