@@ -189,27 +189,29 @@ def _profile_of_indices(
     """``(B, runs, tasks)`` resampling indices -> ``(B, K)``: the fraction of resampled runs x
     tasks strictly better than each tau.
 
-    With each task's runs sorted, the resampled runs at or below tau are a cumulative count at
-    a position found once per task and tau: O(tasks * (runs + K)) per resample, exact.
+    A resample is a count per original score; with all scores sorted once, the resampled
+    scores at or below tau are a cumulative count at a position found once per tau:
+    O(runs * tasks + K) per resample, exact.
     """
     runs, tasks = matrix.shape
-    order = np.argsort(matrix, axis=0, kind="stable")
-    ordered = np.take_along_axis(matrix, order, axis=0)
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(runs)[:, None].repeat(tasks, axis=1), axis=0)
+    size = runs * tasks
+    flat = matrix.T.ravel()  # element t * runs + i is run i of task t
+    order = np.argsort(flat, kind="stable")
+    rank = np.empty(size, dtype=np.intp)
+    rank[order] = np.arange(size)
     side: Literal["left", "right"] = "right" if higher_is_better else "left"
-    position = np.stack([np.searchsorted(ordered[:, t], taus, side=side) for t in range(tasks)])
+    position = np.searchsorted(flat[order], taus, side=side)
+    element = np.arange(tasks)[None, None, :] * runs
 
     def statistic(index: np.ndarray) -> np.ndarray:
         batch = index.shape[0]
-        counts = _counts(np.take_along_axis(rank[None], index, axis=1), runs)
-        cumulative = np.zeros((batch, tasks, runs + 1))
-        np.cumsum(counts, axis=2, out=cumulative[:, :, 1:])
-        below = np.take_along_axis(
-            cumulative, np.broadcast_to(position, (batch, tasks, taus.size)), axis=2
-        ).sum(axis=1)
-        better = runs * tasks - below if higher_is_better else below
-        return np.asarray(better / (runs * tasks))
+        rows = np.arange(batch)[:, None, None] * size
+        counts = np.bincount((rank[index + element] + rows).ravel(), minlength=batch * size)
+        cumulative = np.zeros((batch, size + 1))
+        np.cumsum(counts.reshape(batch, size), axis=1, out=cumulative[:, 1:])
+        below = cumulative[:, position]
+        better = size - below if higher_is_better else below
+        return np.asarray(better / size)
 
     return statistic
 
@@ -541,11 +543,15 @@ def compare_tasks(
         higher_is_better: whether larger scores are better.
         gamma: the optimality-gap threshold (rliable: 1.0).
         ci: ``"percentile"`` (rliable's default) or ``"bca"`` (arch's bias-corrected and
-            accelerated interval; the jackknife leaves out one run of every task at a time).
+            accelerated interval, per statistic: the jackknife leaves out one run of every task
+            at a time; for P(X > Y), one run of X, then one of Y, as scipy does. arch pools the
+            jackknife mean over the statistics of one call, so its BCa equals this one when
+            each statistic is bootstrapped alone). Profile bands are always percentile.
         convention: ``"seedlock"`` (one derived stream per arm and statistic) or ``"rliable"``
             (the draws rliable makes after ``np.random.seed(seed)``, see the module docstring).
         confidence: confidence level of every interval.
-        n_resamples: bootstrap resamples (rliable: 50000 for aggregates, 2000 for profiles).
+        n_resamples: bootstrap resamples for every interval (rliable's defaults are 50000 for
+            aggregates and 2000 for profiles: to reproduce both, call once with each).
         seed: the bootstrap seed (with ``convention="rliable"``: an int in ``[0, 2**32)``).
         taus: thresholds of the performance profiles (default: 101 points over the range of
             all scores).

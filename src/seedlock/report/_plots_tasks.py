@@ -72,7 +72,7 @@ def _style(ax: Axes) -> None:
 
 def _paths(path: str | os.PathLike[str], name: str) -> list[Path]:
     base = Path(path)
-    if base.suffix.lower() in (".png", ".pdf"):
+    if base.suffix.lower() in (".png", ".pdf", ".svg"):
         base = base.with_suffix("")
     if not base.parent.is_dir():
         raise SeedlockError(
