@@ -18,7 +18,9 @@ __all__ = ["add_task_options", "handle_tasks", "wants_tasks"]
 def add_task_options(parser: argparse.ArgumentParser) -> None:
     """Add the runs x tasks options of ``seedlock compare``."""
     group = parser.add_argument_group(
-        "several tasks per arm (rliable's aggregates with stratified bootstrap CIs)"
+        "several tasks per arm (rliable's aggregates with stratified bootstrap CIs)",
+        "With one of --task-column, --tasks, --task-metrics: --plot OUT.png writes "
+        "OUT-intervals, OUT-profiles and OUT-improvement, each as .png and .pdf.",
     )
     source = group.add_mutually_exclusive_group()
     source.add_argument(
