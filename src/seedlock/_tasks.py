@@ -380,11 +380,41 @@ def _intervals(
     ]
 
 
-def _leave_one_run_out(matrix: np.ndarray) -> np.ndarray:
-    """``(runs, runs - 1, tasks)``: the matrix without run ``i``, for every ``i``."""
-    runs = matrix.shape[0]
+def _jackknife_runs(
+    matrix: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """``(runs, k)``: ``statistic`` of the matrix without run ``i`` (in every task), per ``i``,
+    computed in batches that bound memory."""
+    runs, tasks = matrix.shape
     keep = np.array([[j for j in range(runs) if j != i] for i in range(runs)], dtype=np.intp)
-    return np.asarray(matrix[keep])
+    step = _chunk((runs - 1) * tasks, runs)
+    return np.concatenate(
+        [statistic(matrix[keep[start : start + step]]) for start in range(0, runs, step)], axis=0
+    )
+
+
+def _jackknife_improvement(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``(nx + ny, 1)``: P(X > Y) averaged over tasks without one run of X, then of Y.
+
+    Each run's wins against the other arm come from a sorted search, so no ``nx * ny`` table
+    is built: leaving run ``i`` out removes its wins from the task's total.
+    """
+    (nx, tasks), ny = x.shape, y.shape[0]
+    x_sorted, y_sorted = np.sort(x, axis=0), np.sort(y, axis=0)
+    # wins_x[i, t]: y runs that x_i beats (ties 1/2); wins_y[j, t]: x runs that beat y_j.
+    wins_x = np.empty((nx, tasks))
+    wins_y = np.empty((ny, tasks))
+    for t in range(tasks):
+        low = np.searchsorted(y_sorted[:, t], x[:, t], side="left")
+        high = np.searchsorted(y_sorted[:, t], x[:, t], side="right")
+        wins_x[:, t] = low + 0.5 * (high - low)
+        low = np.searchsorted(x_sorted[:, t], y[:, t], side="left")
+        high = np.searchsorted(x_sorted[:, t], y[:, t], side="right")
+        wins_y[:, t] = (nx - high) + 0.5 * (high - low)
+    total = wins_x.sum(axis=0)
+    without_x = (total - wins_x) / ((nx - 1) * ny)
+    without_y = (total - wins_y) / (nx * (ny - 1))
+    return np.asarray(np.concatenate([without_x, without_y], axis=0).mean(axis=1, keepdims=True))
 
 
 # ---------------------------------------------------------------- validation
@@ -600,7 +630,7 @@ def compare_tasks(
         resampled = _resample_one(matrix, resampled_of, streams.get("aggregates", arm), n_resamples)
 
         def leave_one_out(m: np.ndarray = matrix) -> np.ndarray:
-            return aggregate_of(_leave_one_run_out(m))
+            return _jackknife_runs(m, aggregate_of)
 
         bounds = _intervals(resampled, point, jackknife=leave_one_out, **options)
         aggregates[arm] = {
@@ -639,13 +669,7 @@ def compare_tasks(
 
             def jackknife(x: np.ndarray = x, y: np.ndarray = y) -> np.ndarray:
                 # Leave one run of X out, then one run of Y (scipy's multi-sample jackknife).
-                left_x = _leave_one_run_out(x)
-                left_y = _leave_one_run_out(y)
-                rows = [
-                    _improvement(left_x, np.broadcast_to(y, (x.shape[0], *y.shape))),
-                    _improvement(np.broadcast_to(x, (y.shape[0], *x.shape)), left_y),
-                ]
-                return np.asarray(np.concatenate(rows, axis=0).mean(axis=1, keepdims=True))
+                return _jackknife_improvement(x, y)
 
             ((low_p, high_p, method),) = _intervals(
                 resampled, point, jackknife=jackknife, **options
