@@ -4,15 +4,18 @@ Determinism contract: with ``Trainer(callbacks=[SeedlockCallback(seed=s)])`` eve
 with ``seed_everything(s)``; each plain training ``DataLoader`` is rebuilt around an
 :class:`~seedlock.torch.EpochSampler` (rank and world from the ``DistributedSampler`` Lightning
 injected, or from the trainer) and a :func:`~seedlock.data.seeded` dataset, so its batches and
-augmentations do not depend on ``num_workers`` or the world size; and Lightning's own checkpoints
-carry seedlock's RNG snapshot and the loader position (plain ints and strings:
-``torch.load(..., weights_only=True)`` reads them), so a run resumed mid-epoch in a new process
-continues exactly as the uninterrupted one. Imports ``lightning.pytorch`` (or, without it,
-``pytorch_lightning``) when this module is imported, never before.
+augmentations do not depend on ``num_workers`` or the world size (order from the ``data`` stream,
+augmentation from ``augment``: ``seed_everything(streams=...)`` or ``seedlock sweep --vary`` re-root
+one alone); and Lightning's own checkpoints carry seedlock's RNG snapshot and the loader position
+(plain ints and strings: ``torch.load(..., weights_only=True)`` reads them), so a run resumed
+mid-epoch in a new process continues exactly as the uninterrupted one. Imports
+``lightning.pytorch`` (or, without it, ``pytorch_lightning``) when this module is imported, never
+before.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 try:
@@ -23,17 +26,40 @@ except ImportError:  # pragma: no cover - the older namespace
 import torch
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
-from seedlock._errors import StateError
+from seedlock._errors import SeedlockError, StateError
 from seedlock._everything import seed_everything
-from seedlock._seed import SeedLike, derive, resolve_seed
+from seedlock._seed import SeedLike, derive, normalize_seed, root_seed, stream_seeds
 from seedlock.data.rng import SeededDataset
 from seedlock.state import Snapshot, restore, snapshot
-from seedlock.torch import EpochSampler, _ChainedWorkerInit
+from seedlock.torch import EpochSampler, _agreed_root, _ChainedWorkerInit
 
 __all__ = ["SeedlockCallback"]
 
 _KEY = "seedlock"
 _FORMAT = 1
+#: Where Lightning's own ``seed_everything`` (and ``LightningCLI``'s ``seed_everything:``) puts
+#: its seed for the other processes of a run.
+_LIGHTNING_SEED = "PL_GLOBAL_SEED"
+
+
+def _callback_root(seed: SeedLike | None) -> int:
+    """The root seed: ``seed``, else seedlock's, else Lightning's, else drawn and logged."""
+    if seed is not None:
+        return normalize_seed(seed)
+    root = root_seed()
+    if root is not None:
+        return root
+    text = os.environ.get(_LIGHTNING_SEED, "").strip()
+    if text:
+        try:
+            value = int(text)
+        except ValueError:
+            raise SeedlockError(
+                f"SeedlockCallback() takes Lightning's seed from ${_LIGHTNING_SEED}, which is "
+                f"{text!r}, not an int. Pass SeedlockCallback(seed=...) or unset the variable."
+            ) from None
+        return normalize_seed(value, name=f"${_LIGHTNING_SEED}")
+    return seed_everything().seed
 
 
 def _shuffle_rank_world(loader: DataLoader, trainer: Any) -> tuple[bool, int, int]:  # type: ignore[type-arg]
@@ -51,7 +77,9 @@ class SeedlockCallback(Callback):
     """Seed every framework and rank, make training data worker-invariant, resume exactly.
 
     Args:
-        seed: the root seed; ``None`` uses the process's root seed (``seed_everything`` first).
+        seed: the root seed. ``None`` takes the process's root seed (``seed_everything`` or
+            ``$SEEDLOCK_SEED``), else Lightning's (``lightning.seed_everything``, a
+            ``LightningCLI`` config), else draws one and logs it as ``seed_everything()`` does.
         globals: the global RNGs the dataset's augmentation draws from (see
             :func:`~seedlock.data.seeded`); ``None`` reseeds all three.
 
@@ -63,7 +91,7 @@ class SeedlockCallback(Callback):
     def __init__(
         self, seed: SeedLike | None = None, *, globals: tuple[str, ...] | None = None
     ) -> None:  # noqa: A002
-        self.root = resolve_seed(seed, caller="SeedlockCallback")
+        self.root = _callback_root(seed)
         self.globals = globals
         self._samplers: list[EpochSampler] = []
         self._generators: list[torch.Generator] = []
@@ -81,11 +109,15 @@ class SeedlockCallback(Callback):
         if type(loader) is not DataLoader or loader.batch_size is None:
             return loader  # custom loaders and batch samplers stay as the user built them
         shuffle, rank, world = _shuffle_rank_world(loader, trainer)
+        # Order and augmentation draw from the `data` and `augment` streams, each on the callback's
+        # root unless the run gives it its own (seed_everything(streams=...), $SEEDLOCK_STREAMS).
+        own = stream_seeds()
         dataset: Any = loader.dataset
         if not isinstance(dataset, SeededDataset):
-            dataset = SeededDataset(dataset, self.root, globals=self.globals)
+            augment_root = _agreed_root(own.get("augment", self.root), world)
+            dataset = SeededDataset(dataset, augment_root, globals=self.globals)
         sampler = EpochSampler(
-            len(dataset), shuffle=shuffle, rank=rank, world=world, seed=self.root
+            len(dataset), shuffle=shuffle, rank=rank, world=world, seed=own.get("data", self.root)
         )
         generator = torch.Generator()
         extra: dict[str, Any] = {}
@@ -141,9 +173,8 @@ class SeedlockCallback(Callback):
 
     def _seed_generators(self, epoch: int) -> None:
         for sampler, generator in zip(self._samplers, self._generators, strict=True):
-            generator.manual_seed(
-                derive("data", "loader", sampler.order.rank, epoch, seed=self.root)
-            )
+            order = sampler.order
+            generator.manual_seed(derive("data", "loader", order.rank, epoch, seed=order.root))
 
     def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
         """Worker seeds per (rank, epoch): the same for any number of workers or restarts."""
