@@ -1,104 +1,112 @@
-"""seedlock.lightning: exact mid-epoch resume from Lightning's own checkpoint, any num_workers."""
+"""seedlock.lightning: exact resume, DDP, streams, and Lightning's own seeding contracts kept.
+
+The multi-process tests run the scripts in tests/integrations/lightning_*.py. The tests named
+after Lightning's ``tests/tests_{fabric,pytorch}/utilities/test_seed.py`` are rewritten against
+the callback: what a Lightning user relies on there must survive adding ``SeedlockCallback``.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import random
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 pytest.importorskip("lightning")
 torch = pytest.importorskip("torch")
 
-pytestmark = [pytest.mark.torch, pytest.mark.slow]
+import numpy as np  # noqa: E402
+from torch.utils.data import DataLoader, DistributedSampler  # noqa: E402
 
-SCRIPT = r"""
-import json, random, sys
-import numpy as np
-import torch
-import lightning.pytorch as pl
-from lightning.pytorch.callbacks import ModelCheckpoint
-from seedlock.lightning import SeedlockCallback
+import seedlock  # noqa: E402
+from seedlock._errors import SeedlockError  # noqa: E402
+from seedlock.lightning import SeedlockCallback  # noqa: E402
 
-workers, mode, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-torch.set_num_threads(1)
+pytestmark = pytest.mark.torch
 
-class Noisy(torch.utils.data.Dataset):
-    def __len__(self):
-        return 40
-    def __getitem__(self, i):
-        x = torch.full((6,), float(i) / 40) + 0.1 * torch.randn(6)  # random augmentation
-        if random.random() < 0.5:
-            x = x.flip(0)
-        return x * (1 + 0.1 * float(np.random.random())), i % 3
-
-class Net(pl.LightningModule):
-    def __init__(self):
-        super().__init__()
-        self.net = torch.nn.Sequential(
-            torch.nn.Linear(6, 16), torch.nn.ReLU(), torch.nn.Dropout(0.3), torch.nn.Linear(16, 3)
-        )
-    def training_step(self, batch, batch_idx):
-        x, y = batch
-        return torch.nn.functional.cross_entropy(self.net(x), y)
-    def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=0.1)
-
-callback = SeedlockCallback(seed=42)
-model = Net()
-extra = {"multiprocessing_context": "fork"} if workers else {}
-loader = torch.utils.data.DataLoader(
-    Noisy(), batch_size=4, shuffle=True, num_workers=workers, **extra
-)
-common = dict(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
-              enable_model_summary=False, default_root_dir=out)
-if mode == "stop":
-    saver = ModelCheckpoint(dirpath=out, every_n_train_steps=15, save_top_k=-1)
-    pl.Trainer(max_steps=15, callbacks=[callback, saver], **common).fit(model, loader)
-    ckpt = [str(p) for p in __import__("pathlib").Path(out).glob("*.ckpt")]
-    state = torch.load(ckpt[0], weights_only=True)["seedlock"]
-    print(json.dumps({"ckpt": ckpt[0], "loader": state["loaders"][0]}))
-    sys.exit(0)
-trainer = pl.Trainer(max_epochs=3, callbacks=[callback], **common)
-ckpt = sys.argv[4] if mode == "resume" else None
-trainer.fit(model, loader, ckpt_path=ckpt)
-print(json.dumps([p.detach().flatten().tolist() for p in model.parameters()]))
-"""
+SCRIPTS = Path(__file__).parent / "integrations"
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(tmp_path: Path, *args: str) -> object:
-    script = tmp_path / "train.py"
-    script.write_text(SCRIPT)
-    done = subprocess.run(
-        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=300
+def _start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), **(env or {})}
+    environ.pop("SEEDLOCK_SEED", None)
+    return subprocess.Popen(
+        [sys.executable, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environ,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.filterwarnings("ignore")
+def _finish(process: subprocess.Popen[str]) -> str:
+    out, err = process.communicate(timeout=400)
+    assert process.returncode == 0, err[-3000:]
+    return out
+
+
+def _last_json(out: str) -> Any:
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("streams", ["", "data=3,augment=5"])
 def test_resume_mid_epoch_in_a_new_process_gives_bit_identical_weights_for_0_and_2_workers(
+    tmp_path: Path, streams: str
+) -> None:
+    env = {"SEEDLOCK_STREAMS": streams} if streams else {}
+    script = str(SCRIPTS / "lightning_run.py")
+    first = _last_json(_finish(_start(script, str(tmp_path), "first", env=env)))
+    for workers in (0, 2):
+        # Step 9 of 6-step epochs: epoch 1 (the second), 3 batches of 4 run.
+        stop = first[f"stop{workers}"]["loader"]
+        assert (stop["epoch"], stop["consumed"]) == (1, 12)
+    resumed = _last_json(_finish(_start(script, str(tmp_path), "resume", env=env)))
+    assert resumed["resumed0"] == first["full0"]
+    assert resumed["resumed2"] == first["full2"]
+    assert first["full0"] == first["full2"]
+
+
+@pytest.mark.slow
+def test_two_ddp_processes_see_every_sample_once_an_epoch_and_match_one_process_with_their_batch(
     tmp_path: Path,
 ) -> None:
-    finals = []
-    for workers in (0, 2):
-        run_dir = tmp_path / f"w{workers}"
-        run_dir.mkdir()
-        full = _run(run_dir, str(workers), "full", str(run_dir / "full"))
-        stopped = _run(run_dir, str(workers), "stop", str(run_dir / "stop"))
-        assert isinstance(stopped, dict)
-        assert (stopped["loader"]["epoch"], stopped["loader"]["consumed"]) == (1, 20)
-        resumed = _run(run_dir, str(workers), "resume", str(run_dir / "resume"), stopped["ckpt"])
-        assert resumed == full, workers
-        finals.append(full)
-    assert finals[0] == finals[1]
+    script = str(SCRIPTS / "lightning_ddp.py")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    one = _start(script, str(tmp_path / "one"), "1", "4")
+    two = _start(script, str(tmp_path / "two"), "2", "2")
+    _finish(one)
+    _finish(two)
+    single = json.loads((tmp_path / "one" / "rank0.json").read_text())
+    ranks = [json.loads((tmp_path / "two" / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert [r["strategy"] for r in ranks] == ["DDPStrategy"] * 2
+    assert [r["world"] for r in ranks] == [2, 2]
+    for epoch in (0, 1):
+        ids = [i for r in ranks for step in r["seen"] if step[0] == epoch for i in step[1:]]
+        assert sorted(ids) == list(range(24)), epoch
+    # Step k of one process (batch 4) is steps k of ranks 0 and 1 (batch 2) interleaved.
+    assert len(single["seen"]) == len(ranks[0]["seen"]) == len(ranks[1]["seen"]) == 12
+    for alone, a, b in zip(single["seen"], ranks[0]["seen"], ranks[1]["seen"], strict=True):
+        assert alone == [a[0], a[1], b[1], a[2], b[2]]
+    # DDP averages the ranks' mean gradients: the 1-process gradient up to rounding.
+    assert ranks[0]["weights"] == ranks[1]["weights"]
+    for a, b in zip(single["weights"], ranks[0]["weights"], strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
 
 
 def test_the_callback_takes_rank_and_world_from_lightnings_injected_sampler() -> None:
     from lightning.fabric.utilities.distributed import DistributedSamplerWrapper
-    from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, SequentialSampler
+    from torch.utils.data import RandomSampler, SequentialSampler
 
     from seedlock.lightning import _shuffle_rank_world
 
@@ -111,11 +119,184 @@ def test_the_callback_takes_rank_and_world_from_lightnings_injected_sampler() ->
 
 
 def test_a_seedlock_loader_rebuilt_with_a_distributed_sampler_says_what_to_set() -> None:
-    from torch.utils.data import DistributedSampler
-
-    from seedlock._errors import SeedlockError
     from seedlock.torch import dataloader
 
     data = list(range(10))
     with pytest.raises(SeedlockError, match="use_distributed_sampler=False"):
         dataloader(data, seed=1, sampler=DistributedSampler(data, num_replicas=2, rank=0))
+
+
+class _Augmented(torch.utils.data.Dataset):  # type: ignore[misc]
+    def __len__(self) -> int:
+        return 16
+
+    def __getitem__(self, i: int) -> tuple[int, float]:
+        return i, float(torch.rand(()))  # augmentation from torch's global RNG
+
+
+def _rebuilt(callback: SeedlockCallback, loader: DataLoader, epoch: int = 0) -> DataLoader:
+    rebuilt: DataLoader = callback._rebuild(loader, SimpleNamespace(global_rank=0, world_size=1))
+    callback._samplers[-1].set_epoch(epoch)
+    callback._seed_generators(epoch)
+    return rebuilt
+
+
+def _order_and_augmentation(streams: dict[str, int]) -> tuple[list[int], dict[int, float]]:
+    seedlock.seed_everything(42, streams=streams)
+    callback = SeedlockCallback(seed=42)
+    loader = _rebuilt(callback, DataLoader(_Augmented(), batch_size=4, shuffle=True), epoch=1)
+    pairs = [(int(i), float(x)) for ids, xs in loader for i, x in zip(ids, xs, strict=True)]
+    return [i for i, _ in pairs], dict(pairs)
+
+
+def test_the_data_stream_moves_the_order_alone_and_the_augment_stream_the_augmentation_alone() -> (
+    None
+):
+    order, augmentation = _order_and_augmentation({})
+    data_order, data_augmentation = _order_and_augmentation({"data": 3})
+    augment_order, augment_augmentation = _order_and_augmentation({"augment": 5})
+    global_order, global_augmentation = _order_and_augmentation({"global": 9})
+    assert sorted(order) == sorted(data_order) == list(range(16))
+    assert data_order != order and data_augmentation == augmentation
+    assert augment_order == order
+    assert all(augment_augmentation[i] != augmentation[i] for i in range(16))
+    assert (global_order, global_augmentation) == (order, augmentation)
+    # The data stream's root is what seedlock's own sampler would use with that seed.
+    expected = seedlock.data.EpochShuffle(16, seed=3, rank=0, world=1)
+    expected.set_epoch(1)
+    assert data_order == list(expected)
+
+
+# Ported from Lightning's test_seed.py::test_pl_worker_init_function: 64 ranks x 64 workers.
+def test_every_rank_worker_and_epoch_of_the_callbacks_loaders_draws_its_own_streams() -> None:
+    torch_draws, python_draws, numpy_draws = set(), set(), set()
+    ranks, workers = 64, 64
+    callback = SeedlockCallback(seed=2**32 - 1)
+    for rank in range(ranks):
+        data = list(range(ranks))
+        sampler = DistributedSampler(data, num_replicas=ranks, rank=rank)
+        loader = callback._rebuild(DataLoader(data, sampler=sampler, batch_size=1), None)
+        generator = loader.generator
+        for epoch in (0, 1):
+            callback._seed_generators(epoch)
+            # What a DataLoader iterator does: one base seed from its generator, then in
+            # worker w: torch.manual_seed(base + w) and the loader's worker_init_fn(w).
+            base = int(torch.empty((), dtype=torch.int64).random_(generator=generator))
+            for worker in range(workers):
+                torch.default_generator.manual_seed(base + worker)  # the CPU generator alone
+                loader.worker_init_fn(worker)
+                assert loader.worker_init_fn.user_fn is None
+                torch_draws.add(tuple(torch.randint(0, 10**6, (20,)).tolist()))
+                python_draws.add(tuple(random.randint(0, 10**6) for _ in range(20)))
+                numpy_draws.add(tuple(np.random.randint(0, 10**6, 20).tolist()))
+    count = ranks * workers * 2
+    assert len(torch_draws) == len(python_draws) == len(numpy_draws) == count
+    assert len(torch_draws | python_draws | numpy_draws) == 3 * count
+
+
+def _batches(loader: DataLoader) -> list[list[float]]:
+    return [xs.tolist() for _, xs in loader]
+
+
+# Ported from Lightning's seed_everything(workers=True) contract (PL_SEED_WORKERS): Lightning adds
+# pl_worker_init_function to the loader; the callback chains it after its own worker seeding.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_lightnings_worker_init_chained_by_the_callback_keeps_batches_worker_invariant() -> None:
+    from lightning.fabric.utilities.seed import pl_worker_init_function
+
+    batches = []
+    for workers in (0, 2):
+        callback = SeedlockCallback(seed=11)
+        extra: dict[str, Any] = {"multiprocessing_context": "fork"} if workers else {}
+        plain = DataLoader(
+            _Augmented(),
+            batch_size=4,
+            shuffle=True,
+            num_workers=workers,
+            worker_init_fn=partial(pl_worker_init_function, rank=0),
+            **extra,
+        )
+        loader = _rebuilt(callback, plain)
+        assert loader.worker_init_fn.user_fn is plain.worker_init_fn
+        batches.append(_batches(loader))
+    assert batches[0] == batches[1]
+
+
+# Ported from test_seed.py::test_correct_seed_with_environment_variable: Lightning's seed_everything
+# (and LightningCLI's `seed_everything:`) leave the seed in PL_GLOBAL_SEED.
+def test_a_callback_without_a_seed_takes_lightnings_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PL_GLOBAL_SEED", "2020")
+    assert SeedlockCallback().root == 2020
+    assert seedlock.root_seed() == 2020
+
+
+def test_seedlocks_own_root_seed_wins_over_lightnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PL_GLOBAL_SEED", "2020")
+    monkeypatch.setenv("SEEDLOCK_SEED", "7")  # seedlock run / seedlock sweep
+    assert SeedlockCallback().root == 7
+    assert SeedlockCallback(seed=3).root == 3
+
+
+# Ported from test_seed.py::test_invalid_seed, without Lightning's silent fallback to another seed.
+def test_an_invalid_lightning_seed_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PL_GLOBAL_SEED", "invalid")
+    with pytest.raises(SeedlockError, match=r"PL_GLOBAL_SEED, which is 'invalid'.*seed=\.\.\."):
+        SeedlockCallback()
+
+
+# Ported from test_seed.py::test_seed_stays_same_with_multiple_seed_everything_calls.
+def test_a_callback_without_any_seed_draws_one_that_later_callbacks_keep() -> None:
+    first = SeedlockCallback()
+    assert SeedlockCallback().root == first.root == seedlock.root_seed()
+    assert os.environ["SEEDLOCK_SEED"] == str(first.root)  # DDP processes started later agree
+
+
+# Ported from test_seed.py::test_reset_seed_everything: Lightning's DDP strategies call reset_seed()
+# in every process before the callbacks' setup; training must still start from seedlock's seed.
+def test_the_callbacks_setup_seeds_after_lightnings_reset_seed() -> None:
+    from lightning.fabric.utilities.seed import reset_seed
+    from lightning.fabric.utilities.seed import seed_everything as lightning_seed_everything
+
+    callback = SeedlockCallback(seed=42)
+    expected = torch.rand(3)
+    lightning_seed_everything(1, verbose=False)
+    reset_seed()
+    callback.setup(None, None, "fit")
+    assert torch.equal(torch.rand(3), expected)
+
+
+# Ported from test_seed.py::test_isolate_rng: seedlock.isolate keeps the contract of Lightning's
+# isolate_rng, and Lightning's isolate_rng undoes the callback's seeding.
+def test_isolate_gives_lightnings_isolate_rng_contract_around_the_callback() -> None:
+    from lightning.pytorch.utilities.seed import isolate_rng
+
+    for isolation in (seedlock.isolate, isolate_rng):
+        torch.rand(1), np.random.rand(1), random.random()
+        with isolation():
+            inside = [(torch.rand(2), np.random.rand(2), random.random()) for _ in range(3)]
+            SeedlockCallback(seed=5)
+        after = (torch.rand(2), np.random.rand(2), random.random())
+        assert torch.equal(after[0], inside[0][0])
+        assert np.array_equal(after[1], inside[0][1])
+        assert after[2] == inside[0][2]
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_the_digits_lightning_example_resumed_mid_epoch_lands_on_the_same_result(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("sklearn")
+    spec = importlib.util.spec_from_file_location(
+        "digits_lightning", ROOT / "examples" / "digits_lightning.py"
+    )
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    # 96 images, batch 32: 3 steps an epoch; the checkpoint at step 4 is inside epoch 2, and the
+    # loss is the mean over the last epoch, which both runs train whole.
+    args = ["--seed", "3", "--epochs", "3", "--train-size", "96", "--workers", "0", "--every", "4"]
+    full = example.main([*args, "--out", str(tmp_path / "full")])
+    ckpt = tmp_path / "full" / "step=4.ckpt"
+    resumed = example.main([*args, "--out", str(tmp_path / "resumed"), "--resume", str(ckpt)])
+    assert resumed == full
+    assert 0 <= full["accuracy"] <= 1 and full["loss"] > 0
