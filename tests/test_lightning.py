@@ -36,9 +36,10 @@ SCRIPTS = Path(__file__).parent / "integrations"
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    environ = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), **(env or {})}
-    environ.pop("SEEDLOCK_SEED", None)
+def _start(*args: str) -> subprocess.Popen[str]:
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for name in ("SEEDLOCK_SEED", "SEEDLOCK_STREAMS", "PL_GLOBAL_SEED"):
+        environ.pop(name, None)  # left by the runs in this process
     return subprocess.Popen(
         [sys.executable, *args],
         stdout=subprocess.PIPE,
@@ -58,34 +59,54 @@ def _last_json(out: str) -> Any:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def _script(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def one_thread() -> Any:
+    """Train as the scripts' own processes do (one intra-op thread), then put it back."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("streams", ["", "data=3,augment=5"])
+@pytest.mark.filterwarnings("ignore")
 def test_resume_mid_epoch_in_a_new_process_gives_bit_identical_weights_for_0_and_2_workers(
-    tmp_path: Path, streams: str
+    tmp_path: Path, one_thread: None
 ) -> None:
-    env = {"SEEDLOCK_STREAMS": streams} if streams else {}
-    script = str(SCRIPTS / "lightning_run.py")
-    first = _last_json(_finish(_start(script, str(tmp_path), "first", env=env)))
-    for workers in (0, 2):
-        # Step 9 of 6-step epochs: epoch 1 (the second), 3 batches of 4 run.
-        stop = first[f"stop{workers}"]["loader"]
-        assert (stop["epoch"], stop["consumed"]) == (1, 12)
-    resumed = _last_json(_finish(_start(script, str(tmp_path), "resume", env=env)))
-    assert resumed["resumed0"] == first["full0"]
-    assert resumed["resumed2"] == first["full2"]
-    assert first["full0"] == first["full2"]
+    # Uninterrupted and stopped runs here; the resumed ones in a new process (one import of
+    # Lightning in all, which is what this test costs).
+    first = _script("lightning_run").main(tmp_path, "first")
+    resumed = _last_json(
+        _finish(_start(str(SCRIPTS / "lightning_run.py"), str(tmp_path), "resume"))
+    )
+    for setting in ("root", "streams"):  # without and with data/augment roots of their own
+        for workers in (0, 2):
+            name = f"{setting}{workers}"
+            # Step 9 of 6-step epochs: epoch 1 (the second), 3 batches of 4 run.
+            stop = first[f"stop-{name}"]["loader"]
+            assert (stop["epoch"], stop["consumed"]) == (1, 12)
+            assert resumed[f"resumed-{name}"] == first[f"full-{name}"], name
+        assert first[f"full-{setting}0"] == first[f"full-{setting}2"]
+    assert first["full-root0"] != first["full-streams0"]
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore")
 def test_two_ddp_processes_see_every_sample_once_an_epoch_and_match_one_process_with_their_batch(
-    tmp_path: Path,
+    tmp_path: Path, one_thread: None
 ) -> None:
     script = str(SCRIPTS / "lightning_ddp.py")
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
-    one = _start(script, str(tmp_path / "one"), "1", "4")
     two = _start(script, str(tmp_path / "two"), "2", "2")
-    _finish(one)
+    _script("lightning_ddp").main(tmp_path / "one", 1, 4)  # here, while the 2 ranks run
     _finish(two)
     single = json.loads((tmp_path / "one" / "rank0.json").read_text())
     ranks = [json.loads((tmp_path / "two" / f"rank{r}.json").read_text()) for r in (0, 1)]
@@ -283,11 +304,11 @@ def test_isolate_gives_lightnings_isolate_rng_contract_around_the_callback() -> 
 
 @pytest.mark.filterwarnings("ignore")
 def test_the_digits_lightning_example_resumed_mid_epoch_lands_on_the_same_result(
-    tmp_path: Path,
+    tmp_path: Path, one_thread: None
 ) -> None:
     pytest.importorskip("sklearn")
     spec = importlib.util.spec_from_file_location(
-        "digits_lightning", ROOT / "examples" / "digits_lightning.py"
+        "digits", ROOT / "examples" / "digits_lightning.py"
     )
     assert spec is not None and spec.loader is not None
     example = importlib.util.module_from_spec(spec)

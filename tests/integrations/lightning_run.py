@@ -1,14 +1,15 @@
-"""Train a tiny Lightning model with SeedlockCallback; run by tests/test_lightning.py.
+"""Train a tiny Lightning model with SeedlockCallback; used by tests/test_lightning.py.
 
-``python lightning_run.py OUT first``: for 0 and 2 workers, train 3 epochs uninterrupted and,
-separately, to step 9 (the middle of epoch 2) saving Lightning's own checkpoint there.
-``python lightning_run.py OUT resume``: resume both checkpoints in this new process to the end.
-Prints one JSON line: the final weights per worker count (and the checkpoints for ``first``).
+``main(out, "first")`` (the test calls it in its own process): for 0 and 2 workers, without and
+with stream roots of their own, train 3 epochs uninterrupted and, separately, to step 9 (the
+middle of epoch 2) saving Lightning's own checkpoint there. ``python lightning_run.py OUT resume``
+resumes every checkpoint in a new process. Each returns (prints) the final weights by run name.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 from pathlib import Path
@@ -84,17 +85,23 @@ def train(out: Path, workers: int, *, stop: bool = False, ckpt: str | None = Non
     return [p.detach().flatten().tolist() for p in model.parameters()]
 
 
+STREAMS = {"root": "", "streams": "data=3,augment=5"}  # $SEEDLOCK_STREAMS of each setting
+
+
 def main(out: Path, mode: str) -> dict[str, Any]:
     torch.set_num_threads(1)
     result: dict[str, Any] = {}
-    for workers in (0, 2):
-        run = out / f"w{workers}"
-        if mode == "first":
-            result[f"full{workers}"] = train(run / "full", workers)
-            result[f"stop{workers}"] = train(run / "stop", workers, stop=True)
-        else:
-            (ckpt,) = (run / "stop").glob("*.ckpt")
-            result[f"resumed{workers}"] = train(run / "resume", workers, ckpt=str(ckpt))
+    for setting, streams in STREAMS.items():
+        os.environ["SEEDLOCK_STREAMS"] = streams  # read by the callback's seed_everything
+        for workers in (0, 2):
+            name = f"{setting}{workers}"
+            run = out / name
+            if mode == "first":
+                result[f"full-{name}"] = train(run / "full", workers)
+                result[f"stop-{name}"] = train(run / "stop", workers, stop=True)
+            else:
+                (ckpt,) = (run / "stop").glob("*.ckpt")
+                result[f"resumed-{name}"] = train(run / "resume", workers, ckpt=str(ckpt))
     return result
 
 
