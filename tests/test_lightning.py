@@ -69,7 +69,7 @@ def _script(name: str) -> Any:
 
 @pytest.fixture
 def one_thread() -> Any:
-    """Train as the scripts' own processes do (one intra-op thread), then put it back."""
+    """The scripts train on one intra-op thread; give this process its own count back after."""
     threads = torch.get_num_threads()
     yield
     torch.set_num_threads(threads)
