@@ -3,7 +3,9 @@
 Determinism contract: every bootstrap draws from a NumPy generator seeded with
 ``derive("seedlock.stats", <what>, seed=seed)`` (``seed=0`` unless given), so the same values give
 the same intervals in every process and on every machine; no global RNG state is read or changed.
-SciPy is imported inside the functions that need it, never when this module is imported.
+Bootstraps are NumPy-only (``seedlock._resample``, equal to ``scipy.stats.bootstrap`` draw for
+draw); only ``scipy.special`` is imported, inside the functions that need it, never when this
+module is imported.
 
 Example:
     >>> from seedlock import stats
@@ -17,7 +19,6 @@ Example:
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -26,7 +27,9 @@ import numpy as np
 
 from seedlock._base import limits, validate
 from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock._resample import Separable, bootstrap
 from seedlock._seed import SeedLike, derive
+from seedlock._stattests import mannwhitneyu, ttest_rel, welch, wilcoxon
 from seedlock._variance import VarianceComponent, VarianceReport, variance_components
 
 __all__ = [
@@ -207,20 +210,13 @@ def iqm(values: Sequence[float] | np.ndarray) -> float:
     return float(_iqm_axis(arr))
 
 
-def _poi_axis(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
-    """P(a > b) + 0.5 P(a == b) over all pairs, through average ranks (Mann-Whitney U / nm)."""
-    from scipy.stats import rankdata
-
-    a = np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1)
-    b = np.moveaxis(np.asarray(b, dtype=np.float64), axis, -1)
-    na, nb = a.shape[-1], b.shape[-1]
-    batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
-    combined = np.concatenate(
-        [np.broadcast_to(a, (*batch, na)), np.broadcast_to(b, (*batch, nb))], axis=-1
-    )
-    ranks = rankdata(combined, axis=-1)
-    u = ranks[..., :na].sum(axis=-1) - na * (na + 1) / 2.0
-    return np.asarray(u / (na * nb))
+def _poi_axis(a: np.ndarray, b: np.ndarray) -> float:
+    """P(a > b) + 0.5 P(a == b) over all pairs, counted against the sorted ``b``."""
+    b_sorted = np.sort(np.asarray(b, dtype=np.float64))
+    a = np.asarray(a, dtype=np.float64)
+    below = np.searchsorted(b_sorted, a, side="left").sum()
+    upto = np.searchsorted(b_sorted, a, side="right").sum()
+    return float((below + 0.5 * (upto - below)) / (a.size * b_sorted.size))
 
 
 def _poi_of_indices(a: np.ndarray, b: np.ndarray) -> Callable[..., np.ndarray]:
@@ -282,41 +278,28 @@ def _rng(seed: SeedLike, what: str) -> np.random.Generator:
 
 def _bootstrap(
     data: tuple[np.ndarray, ...],
-    statistic: Callable[..., np.ndarray],
+    statistic: Callable[..., np.ndarray] | Separable,
     *,
     what: str,
     seed: SeedLike,
     confidence: float,
     n_resamples: int,
 ) -> Interval:
-    """A bootstrap CI through scipy: BCa, else percentile when BCa is degenerate."""
-    from scipy import stats as sps
-
+    """A bootstrap CI: BCa, else percentile when BCa is degenerate (see ``seedlock._resample``)."""
     point = float(statistic(*data, axis=-1))
-    for method in ("BCa", "percentile"):
-        with warnings.catch_warnings():
-            # BCa's acceleration is 0/0 for constant jackknife values; scipy then warns and
-            # returns NaN, which is the signal to fall back to the percentile interval.
-            warnings.simplefilter("ignore", sps.DegenerateDataWarning)
-            warnings.simplefilter("ignore", RuntimeWarning)
-            result = sps.bootstrap(
-                data,
-                statistic,
-                n_resamples=n_resamples,
-                batch=_RANK_BATCH if what == "prob_improvement" else None,
-                vectorized=True,
-                axis=-1,
-                confidence_level=confidence,
-                method=method,
-                rng=_rng(seed, what),
-            )
-        low = float(result.confidence_interval.low)
-        high = float(result.confidence_interval.high)
-        if math.isfinite(low) and math.isfinite(high):
-            if low == high == point and float(result.standard_error) == 0.0:
-                return Interval(point, point, confidence, "degenerate")
-            return Interval(low, high, confidence, method)
-    return Interval(point, point, confidence, "degenerate")
+    result = bootstrap(
+        data,
+        statistic,
+        rng=_rng(seed, what),
+        n_resamples=n_resamples,
+        confidence=confidence,
+        batch=_RANK_BATCH if what == "prob_improvement" else None,
+    )
+    if not (math.isfinite(result.low) and math.isfinite(result.high)):
+        return Interval(point, point, confidence, "degenerate")
+    if result.low == result.high == point and result.standard_error == 0.0:
+        return Interval(point, point, confidence, "degenerate")
+    return Interval(result.low, result.high, confidence, result.method)
 
 
 def _check_options(confidence: float, n_resamples: int, caller: str) -> None:
@@ -423,15 +406,16 @@ def seeds_needed(
     d = abs(float(effect_size))
     if d == 0.0 or not math.isfinite(d):
         return None
-    from scipy import stats as sps
+    from scipy.special import ndtri, nctdtr, stdtrit
 
     def achieved(n: int) -> float:
         df = n - 1 if paired else 2 * n - 2
         nc = d * math.sqrt(n if paired else n / 2.0)
-        crit = float(sps.t.ppf(1.0 - alpha / 2.0, df))
-        return float(sps.nct.sf(crit, df, nc) + sps.nct.cdf(-crit, df, nc))
+        crit = float(stdtrit(df, 1.0 - alpha / 2.0))
+        upper = min(max(1.0 - float(nctdtr(df, nc, crit)), 0.0), 1.0)
+        return upper + float(nctdtr(df, nc, -crit))
 
-    z = float(sps.norm.ppf(1.0 - alpha / 2.0) + sps.norm.ppf(power))
+    z = float(ndtri(1.0 - alpha / 2.0) + ndtri(power))
     approx = (1.0 if paired else 2.0) * (z / d) ** 2
     if approx > limit:
         return None
@@ -647,8 +631,6 @@ def compare(
             f"compare() names must be two non-empty strings, got {names!r}. "
             "Pass names=('adam', 'sgd')."
         )
-    from scipy import stats as sps
-
     options: dict[str, Any] = {"seed": seed, "confidence": confidence, "n_resamples": n_resamples}
     if paired and xa.size != xb.size:
         raise SeedlockError(
@@ -660,10 +642,7 @@ def compare(
         diff_ci = _bootstrap((xa - xb,), _mean_axis, what="paired difference", **options)
     else:
         diff_ci = _bootstrap(
-            (xa, xb),
-            lambda x, y, axis=-1: np.mean(x, axis=axis) - np.mean(y, axis=axis),
-            what="difference",
-            **options,
+            (xa, xb), Separable((_mean_axis, _mean_axis), np.subtract), what="difference", **options
         )
     poi = float(_poi_axis(sign * xa, sign * xb))
     poi_ci = _bootstrap(
@@ -672,11 +651,9 @@ def compare(
         what="prob_improvement",
         **options,
     )
-    with warnings.catch_warnings():
-        # Both arms constant: the t statistic is 0/0; report NaN rather than fail.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        welch = sps.ttest_ind(xa, xb, equal_var=False)
-    mwu = sps.mannwhitneyu(xa, xb, alternative="two-sided")
+    # Both arms constant: the t statistic is 0/0, reported as NaN.
+    welch_t, welch_p = welch(xa, xb)
+    mannwhitney_u, mannwhitney_p = mannwhitneyu(xa, xb)
     d = _cohens_d(xa, xb)
     g = d * _hedges_correction(xa.size + xb.size - 2)
     alpha = 1.0 - confidence
@@ -688,20 +665,14 @@ def compare(
         mean_d = float(diffs.mean())
         dz = (0.0 if mean_d == 0.0 else math.copysign(math.inf, mean_d)) if sd == 0 else mean_d / sd
         needed = seeds_needed(dz, alpha=alpha, paired=True)
-        reachable = 2.0 / 2.0**xa.size <= alpha
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            pt = sps.ttest_rel(xa, xb)
-        paired_t, paired_t_p = float(pt.statistic), float(pt.pvalue)
+        reachable = 2**xa.size >= 2.0 / alpha  # ints: no float overflow at any n
+        paired_t, paired_t_p = ttest_rel(xa, xb)
         if np.any(diffs != 0.0):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                wx = sps.wilcoxon(xa, xb)
-            wilcoxon_w, wilcoxon_p = float(wx.statistic), float(wx.pvalue)
+            wilcoxon_w, wilcoxon_p = wilcoxon(xa, xb)
     else:
         design, count = "independent", f"{xa.size} and {xb.size} seeds"
         needed = seeds_needed(d, alpha=alpha)
-        reachable = 2.0 / math.comb(xa.size + xb.size, xa.size) <= alpha
+        reachable = math.comb(xa.size + xb.size, xa.size) >= 2.0 / alpha
     min_n = min_seeds_for_test(alpha=alpha, paired=paired)
     test_p = permutation_pvalue(xa, xb, paired=paired, seed=seed)
     mean_a, mean_b = float(xa.mean()), float(xb.mean())
@@ -732,10 +703,10 @@ def compare(
         difference_ci=diff_ci,
         prob_improvement=poi,
         prob_improvement_ci=poi_ci,
-        welch_t=float(welch.statistic),
-        welch_p=float(welch.pvalue),
-        mannwhitney_u=float(mwu.statistic),
-        mannwhitney_p=float(mwu.pvalue),
+        welch_t=welch_t,
+        welch_p=welch_p,
+        mannwhitney_u=mannwhitney_u,
+        mannwhitney_p=mannwhitney_p,
         cohens_d=d,
         hedges_g=g,
         seeds_needed=needed,
