@@ -182,7 +182,11 @@ def bootstrap(
         >>> r.method, r.low < 2.5 < r.high
         ('BCa', True)
     """
-    arrays = [np.asarray(x, dtype=np.float64) for x in data]
+    # Integer data (indices into the values, as a statistic of indices takes) stay integers.
+    arrays = [
+        x if np.issubdtype(x.dtype, np.integer) else x.astype(np.float64)
+        for x in map(np.asarray, data)
+    ]
     distribution = _distribution(arrays, statistic, rng, n_resamples, batch)
     alpha = (1 - confidence) / 2
     ordered = np.sort(distribution)

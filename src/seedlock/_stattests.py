@@ -4,8 +4,8 @@ Determinism contract: every function is a pure function of its input. The tests 
 definitions and the method choices of SciPy's ``ttest_ind(equal_var=False)``, ``ttest_rel``,
 ``mannwhitneyu`` and ``wilcoxon`` (defaults, ``alternative="two-sided"``): exact null
 distributions where SciPy uses them (computed here by exact integer counting), the normal
-approximation with SciPy's tie and continuity corrections elsewhere. Only ``scipy.special`` is imported
-(for the t and normal distribution functions), which costs a fraction of ``scipy.stats``.
+approximation with SciPy's tie and continuity corrections elsewhere. Only ``scipy.special`` is
+imported (for the t and normal distribution functions), a fraction of ``scipy.stats``'s cost.
 """
 
 from __future__ import annotations

@@ -232,21 +232,22 @@ def _poi_of_indices(a: np.ndarray, b: np.ndarray) -> Callable[..., np.ndarray]:
     m = b_sorted.size
 
     def statistic(ia: np.ndarray, ib: np.ndarray, axis: int = -1) -> np.ndarray:
-        ia = np.moveaxis(np.asarray(ia), axis, -1).astype(np.intp)
-        ib = np.moveaxis(np.asarray(ib), axis, -1).astype(np.intp)
+        ia = np.moveaxis(np.asarray(ia), axis, -1).astype(np.intp, copy=False)
+        ib = np.moveaxis(np.asarray(ib), axis, -1).astype(np.intp, copy=False)
         batch = np.broadcast_shapes(ia.shape[:-1], ib.shape[:-1])
         na, nb = ia.shape[-1], ib.shape[-1]
         flat_a = np.broadcast_to(ia, (*batch, na)).reshape(-1, na)
         flat_b = np.broadcast_to(ib, (*batch, nb)).reshape(-1, nb)
         rows = flat_b.shape[0]
-        offsets = (np.arange(rows, dtype=np.intp) * m)[:, None]
-        counts = np.bincount((flat_b + offsets).ravel(), minlength=rows * m).reshape(rows, m)
-        cumulative = np.zeros((rows, m + 1))
-        np.cumsum(counts, axis=1, out=cumulative[:, 1:])
-        less = np.take_along_axis(cumulative, below[flat_a], axis=1)
-        less_or_equal = np.take_along_axis(cumulative, upto[flat_a], axis=1)
-        wins = (less + 0.5 * (less_or_equal - less)).sum(axis=1)
-        return np.asarray((wins / (na * nb)).reshape(batch))
+        # Row r's counts live at r * (m + 1) + 1 + position, so a running sum over each row
+        # (whose first cell stays 0) is "how many resampled b lie below position k".
+        offsets = np.arange(rows, dtype=np.intp)[:, None] * (m + 1)
+        counts = np.bincount((flat_b + (offsets + 1)).ravel(), minlength=rows * (m + 1))
+        cumulative = np.cumsum(counts.reshape(rows, m + 1), axis=1).ravel()
+        # Whole numbers throughout: 2 * wins = #less + #less-or-equal, exact in any order.
+        twice = cumulative[offsets + below[flat_a]].sum(axis=1)
+        twice += cumulative[offsets + upto[flat_a]].sum(axis=1)
+        return np.asarray((twice / 2.0 / (na * nb)).reshape(batch))
 
     return statistic
 
@@ -406,7 +407,7 @@ def seeds_needed(
     d = abs(float(effect_size))
     if d == 0.0 or not math.isfinite(d):
         return None
-    from scipy.special import ndtri, nctdtr, stdtrit
+    from scipy.special import nctdtr, ndtri, stdtrit
 
     def achieved(n: int) -> float:
         df = n - 1 if paired else 2 * n - 2
@@ -646,7 +647,7 @@ def compare(
         )
     poi = float(_poi_axis(sign * xa, sign * xb))
     poi_ci = _bootstrap(
-        (np.arange(xa.size, dtype=np.float64), np.arange(xb.size, dtype=np.float64)),
+        (np.arange(xa.size), np.arange(xb.size)),
         _poi_of_indices(sign * xa, sign * xb),
         what="prob_improvement",
         **options,
