@@ -49,8 +49,11 @@ def _write(path: Path, seeds: range, values: np.ndarray) -> None:
         out.writerows(zip(seeds, values.tolist(), strict=True))
 
 
-def measure(argv: list[str], src: str | None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a fresh process."""
+def measure(argv: list[str], src: str | None) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of a fresh process.
+
+    CPU seconds hardly depend on how loaded the machine is; wall seconds do.
+    """
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if src is not None:
@@ -64,7 +67,7 @@ def measure(argv: list[str], src: str | None) -> tuple[float, float]:
     proc.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(argv)} failed: {err}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -99,7 +102,10 @@ def main() -> None:
             f"{args.n} seeds per arm, {args.resamples} resamples, {args.repeat} interleaved "
             f"repeats, load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
         )
-        print(f"{'command':<24}{'ours s':>8}{'ours MB':>9}{'base s':>8}{'base MB':>9}{'ratio':>7}")
+        print(
+            f"{'command':<24}{'ours s':>8}{'cpu s':>7}{'MB':>6}"
+            f"{'base s':>8}{'cpu s':>7}{'MB':>6}{'ratio':>7}"
+        )
         results: dict[str, float] = {}
         for label, argv in commands.items():
             sources: list[str | None] = [ours]
@@ -107,18 +113,20 @@ def main() -> None:
                 sources.append(args.baseline_src)
             for src in sources:
                 measure(argv, src)  # warm-up: bytecode and page cache
-            runs: dict[str | None, list[tuple[float, float]]] = {src: [] for src in sources}
+            runs: dict[str | None, list[tuple[float, float, float]]] = {src: [] for src in sources}
             for _ in range(args.repeat):
                 for src in reversed(sources):
                     runs[src].append(measure(argv, src))
             t = statistics.median(r[0] for r in runs[ours])
             mb = max(r[1] for r in runs[ours])
+            cpu = statistics.median(r[2] for r in runs[ours])
             results[label] = t
-            line = f"{label:<24}{t:>8.2f}{mb:>9.0f}"
+            line = f"{label:<24}{t:>8.2f}{cpu:>7.2f}{mb:>6.0f}"
             if len(sources) == 2:
-                bt = statistics.median(r[0] for r in runs[args.baseline_src])
-                bmb = max(r[1] for r in runs[args.baseline_src])
-                line += f"{bt:>8.2f}{bmb:>9.0f}{bt / t:>6.1f}x"
+                base = runs[args.baseline_src]
+                bt = statistics.median(r[0] for r in base)
+                bcpu = statistics.median(r[2] for r in base)
+                line += f"{bt:>8.2f}{bcpu:>7.2f}{max(r[1] for r in base):>6.0f}{bt / t:>6.1f}x"
             print(line)
         hand = results["hand-written NumPy CI"]
         for label in ("compare, paired", "compare, independent"):
