@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -37,11 +37,15 @@ __all__ = [
     "Interval",
     "PairImprovement",
     "Summary",
+    "RULES",
     "TaskComparison",
     "TaskEstimate",
     "TaskProfile",
+    "bouthillier_better",
     "compare",
     "compare_tasks",
+    "decide",
+    "holm",
     "iqm",
     "min_seeds_for_test",
     "permutation_pvalue",
@@ -140,6 +144,10 @@ class Comparison:
     wilcoxon_w: float = math.nan
     wilcoxon_p: float = math.nan
     dropped: dict[str, Any] = field(default_factory=dict)
+    rule: str = "permutation"
+    gamma: float = 0.75
+    rule_better: str | None = None
+    test_better: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (NaN and infinities become ``None``)."""
@@ -550,42 +558,170 @@ def _signed(value: float) -> str:
     return f"{value:+.4g}"
 
 
-def _verdict(
-    names: tuple[str, str],
-    higher_is_better: bool,
-    mean_a: float,
-    mean_b: float,
-    diff: float,
-    ci: Interval,
-    poi: float,
-    test: tuple[str, float, float, str, int, bool],
-    needed: int | None,
-) -> tuple[str | None, str]:
-    design, p, alpha, n, min_n, reachable = test
-    unit = "pairs" if design == "paired" else "seeds per arm"
+RULES = ("permutation", "bouthillier", "both")
+_DEFAULT_GAMMA = 0.75
+
+
+def bouthillier_better(comparison: Comparison, *, gamma: float = _DEFAULT_GAMMA) -> str | None:
+    """The arm Bouthillier et al. (2021)'s rule calls better, or ``None``.
+
+    A is better when the CI of P(A better than B) lies above 0.5 (its lower bound > 0.5) and
+    reaches ``gamma`` (its upper bound > ``gamma``); B is better in the mirror case (upper bound
+    < 0.5 and lower bound < 1 - ``gamma``). The rule asks for a difference that is both
+    reliable and meaningful; unlike the permutation test it has no guaranteed error rate.
+
+    Example:
+        >>> c = compare([0.90, 0.91, 0.92, 0.93], [0.80, 0.81, 0.82, 0.83], n_resamples=1000)
+        >>> bouthillier_better(c), bouthillier_better(c, gamma=0.999)
+        ('A', 'A')
+    """
+    _check_gamma(gamma, "bouthillier_better")
+    ci = comparison.prob_improvement_ci
+    if ci.low > 0.5 and ci.high > gamma:
+        return comparison.names[0]
+    if ci.high < 0.5 and ci.low < 1.0 - gamma:
+        return comparison.names[1]
+    return None
+
+
+def _check_gamma(gamma: float, caller: str) -> None:
+    if not 0.5 <= gamma <= 1.0:
+        raise SeedlockError(
+            f"{caller}() gamma must be in [0.5, 1], got {gamma!r}. Bouthillier et al. use 0.75."
+        )
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given.
+
+    Sorted ascending, the i-th smallest of m p-values becomes max over j <= i of
+    min(1, (m - j + 1) p_(j)); a hypothesis is rejected at level alpha when its adjusted p is
+    below alpha, which controls the family-wise error rate under any dependence.
+
+    Example:
+        >>> holm([0.01, 0.04, 0.03])
+        [0.03, 0.06, 0.06]
+    """
+    values = [float(p) for p in pvalues]
+    if any(not 0.0 <= p <= 1.0 for p in values):
+        raise SeedlockError(f"holm() p-values must be in [0, 1], got {values!r}.")
+    m = len(values)
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, index in enumerate(sorted(range(m), key=lambda i: values[i])):
+        running = max(running, min(1.0, (m - rank) * values[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def _reachable(c: Comparison) -> bool:
+    # Whole numbers: 2 / C(2n, n) as a float overflows at a thousand seeds per arm.
+    if c.design == "paired":
+        return bool(2**c.n_a >= 2.0 / c.alpha)
+    return bool(math.comb(c.n_a + c.n_b, c.n_a) >= 2.0 / c.alpha)
+
+
+def decide(
+    comparison: Comparison,
+    *,
+    rule: str | None = None,
+    gamma: float | None = None,
+    p_adjusted: float | None = None,
+    family: int = 1,
+) -> Comparison:
+    """The comparison with its verdict (``better``, ``verdict``) decided again.
+
+    ``rule`` is ``"permutation"`` (the permutation test at ``alpha``; calibrated), ``"bouthillier"``
+    (Bouthillier et al.'s rule on the CI of P(A better than B), see :func:`bouthillier_better`)
+    or ``"both"`` (an arm is better only when both agree). ``p_adjusted`` replaces the test's
+    p-value by one adjusted for a family of ``family`` tests (Holm, see :func:`holm`). Below the
+    fewest seeds with which the permutation test can reach ``alpha`` every rule says "too few
+    seeds to tell". Unset options keep the comparison's own.
+
+    Example:
+        >>> c = compare([0.90, 0.91, 0.92, 0.93], [0.80, 0.81, 0.82, 0.83], n_resamples=1000)
+        >>> decide(c, p_adjusted=0.09, family=3).better is None
+        True
+    """
+    c = comparison
+    rule = c.rule if rule is None else rule
+    gamma = c.gamma if gamma is None else gamma
+    if rule not in RULES:
+        raise SeedlockError(
+            f"decide() rule must be one of {', '.join(RULES)}, got {rule!r}. The default "
+            "'permutation' is calibrated; 'bouthillier' asks for a meaningful P(A>B)."
+        )
+    _check_gamma(gamma, "decide")
+    p = c.test_p if p_adjusted is None else float(p_adjusted)
+    names = c.names
+    unit = "pairs" if c.design == "paired" else "seeds per arm"
+    count = f"{c.n_a} pairs" if c.design == "paired" else f"{c.n_a} and {c.n_b} seeds"
+    ci = c.difference_ci
     pct = round(ci.level * 100)
-    gap = f"difference {_signed(diff)}, {pct}% CI [{_signed(ci.low)}, {_signed(ci.high)}]"
+    gap = f"difference {_signed(c.difference)}, {pct}% CI [{_signed(ci.low)}, {_signed(ci.high)}]"
+    needed = c.seeds_needed
     more = (
-        f"; about {max(needed, min_n)} {unit} would detect a gap this size with 80% power"
+        f"; about {max(needed, c.min_seeds)} {unit} would detect a gap this size with 80% power"
         if needed is not None
         else ""
     )
-    if not reachable:
-        return None, (
-            f"too few seeds to tell: with {n} no outcome of the {design} permutation "
-            f"test can reach p < {alpha:g}; at least {min_n} {unit} are needed ({gap}){more}."
+    test = f"{c.design} permutation test p = {p:.3g}" + (
+        f" (Holm-adjusted over {family} tests)" if family > 1 else ""
+    )
+    a_wins = (c.difference > 0) == c.higher_is_better
+    by_test = (names[0] if a_wins else names[1]) if p < c.alpha else None
+    by_rule = bouthillier_better(c, gamma=gamma)
+    poi_ci = c.prob_improvement_ci
+    rule_text = (
+        f"Bouthillier et al. rule: P({names[0]} better) {pct}% CI [{poi_ci.low:.2f}, "
+        f"{poi_ci.high:.2f}], gamma {gamma:g}"
+    )
+    decided = {"permutation": by_test, "bouthillier": by_rule}.get(
+        rule, by_test if by_test == by_rule else None
+    )
+    common: dict[str, Any] = {
+        "rule": rule,
+        "gamma": gamma,
+        "rule_better": by_rule,
+        "test_better": by_test,
+    }
+    if not _reachable(c):
+        return replace(
+            c,
+            better=None,
+            verdict=(
+                f"too few seeds to tell: with {count} no outcome of the {c.design} permutation "
+                f"test can reach p < {c.alpha:g}; at least {c.min_seeds} {unit} are needed "
+                f"({gap}){more}."
+            ),
+            **common,
         )
-    if not p < alpha:
-        return None, (
-            f"no reliable difference: the gap is within seed noise ({design} permutation test "
-            f"p = {p:.3g}; {gap}){more}."
-        )
-    a_wins = (diff > 0) == higher_is_better
-    better, worse = (names[0], names[1]) if a_wins else (names[1], names[0])
-    poi_better = poi if a_wins else 1.0 - poi
-    return better, (
-        f"{better} is better: mean {_fmt(mean_a)} vs {_fmt(mean_b)} ({gap}; {design} "
-        f"permutation test p = {p:.3g}); P({better} better than {worse}) = {poi_better:.2f}."
+    if decided is None:
+        if rule == "permutation":
+            why = f"the gap is within seed noise ({test}; {gap}){more}."
+        elif rule == "bouthillier":
+            why = f"{rule_text} does not lie above 0.5 and reach gamma ({test}; {gap}){more}."
+        else:
+            why = (
+                f"the permutation test says {by_test or 'no difference'} and the {rule_text} "
+                f"says {by_rule or 'no difference'}; both must agree ({test}; {gap}){more}."
+            )
+        return replace(c, better=None, verdict=f"no reliable difference: {why}", **common)
+    worse = names[1] if decided == names[0] else names[0]
+    poi_better = c.prob_improvement if decided == names[0] else 1.0 - c.prob_improvement
+    by = {
+        "permutation": "the permutation test",
+        "bouthillier": "Bouthillier et al.'s rule",
+        "both": "the permutation test and Bouthillier et al.'s rule",
+    }[rule]
+    return replace(
+        c,
+        better=decided,
+        verdict=(
+            f"{decided} is better: mean {_fmt(c.mean_a)} vs {_fmt(c.mean_b)} ({gap}; {test}); "
+            f"P({decided} better than {worse}) = {poi_better:.2f}; decided by {by}."
+        ),
+        **common,
     )
 
 
@@ -599,6 +735,8 @@ def compare(
     n_resamples: int = _DEFAULT_RESAMPLES,
     seed: SeedLike = 0,
     paired: bool = False,
+    rule: str = "permutation",
+    gamma: float = _DEFAULT_GAMMA,
 ) -> Comparison:
     """Compare per-seed values of A and B: is the difference more than seed noise?
 
@@ -614,6 +752,11 @@ def compare(
     how many seeds are needed. With ``paired=True`` (``a[i]`` and ``b[i]`` ran the same seed)
     the test flips the signs of per-seed differences, the difference CI is a paired bootstrap,
     the paired t-test and Wilcoxon signed-rank test are added, and seeds needed are pairs.
+
+    ``rule="bouthillier"`` decides by Bouthillier et al. (2021)'s rule instead (the CI of
+    P(A better than B) lies above 0.5 and its upper bound exceeds ``gamma``), ``rule="both"``
+    asks both to agree; whatever the rule, ``test_better`` and ``rule_better`` give what each
+    criterion says on its own (see :func:`decide`).
 
     Raises:
         SeedlockError: fewer than 2 values in an arm, non-finite values, bad options, or
@@ -633,6 +776,11 @@ def compare(
             "Pass names=('adam', 'sgd')."
         )
     options: dict[str, Any] = {"seed": seed, "confidence": confidence, "n_resamples": n_resamples}
+    if rule not in RULES:
+        raise SeedlockError(
+            f"compare() rule must be one of {', '.join(RULES)}, got {rule!r}. Use 'permutation'."
+        )
+    _check_gamma(gamma, "compare")
     if paired and xa.size != xb.size:
         raise SeedlockError(
             f"compare(paired=True) needs one value per seed in both arms, got {xa.size} and "
@@ -660,36 +808,23 @@ def compare(
     alpha = 1.0 - confidence
     paired_t = paired_t_p = wilcoxon_w = wilcoxon_p = math.nan
     if paired:
-        design, count = "paired", f"{xa.size} pairs"
+        design = "paired"
         diffs = xa - xb
         sd = float(diffs.std(ddof=1))
         mean_d = float(diffs.mean())
         dz = (0.0 if mean_d == 0.0 else math.copysign(math.inf, mean_d)) if sd == 0 else mean_d / sd
         needed = seeds_needed(dz, alpha=alpha, paired=True)
-        reachable = 2**xa.size >= 2.0 / alpha  # ints: no float overflow at any n
         paired_t, paired_t_p = ttest_rel(xa, xb)
         if np.any(diffs != 0.0):
             wilcoxon_w, wilcoxon_p = wilcoxon(xa, xb)
     else:
-        design, count = "independent", f"{xa.size} and {xb.size} seeds"
+        design = "independent"
         needed = seeds_needed(d, alpha=alpha)
-        reachable = math.comb(xa.size + xb.size, xa.size) >= 2.0 / alpha
     min_n = min_seeds_for_test(alpha=alpha, paired=paired)
     test_p = permutation_pvalue(xa, xb, paired=paired, seed=seed)
     mean_a, mean_b = float(xa.mean()), float(xb.mean())
     diff = mean_a - mean_b
-    better, verdict = _verdict(
-        (names[0], names[1]),
-        higher_is_better,
-        mean_a,
-        mean_b,
-        diff,
-        diff_ci,
-        poi,
-        (design, test_p, alpha, count, min_n, reachable),
-        needed,
-    )
-    return Comparison(
+    comparison = Comparison(
         names=(names[0], names[1]),
         higher_is_better=higher_is_better,
         n_a=int(xa.size),
@@ -711,8 +846,8 @@ def compare(
         cohens_d=d,
         hedges_g=g,
         seeds_needed=needed,
-        better=better,
-        verdict=verdict,
+        better=None,
+        verdict="",
         design=design,
         test=f"{design} permutation test of the difference of means",
         test_p=test_p,
@@ -723,6 +858,7 @@ def compare(
         wilcoxon_w=wilcoxon_w,
         wilcoxon_p=wilcoxon_p,
     )
+    return decide(comparison, rule=rule, gamma=gamma)
 
 
 # Runs x tasks (rliable's aggregates) live in their own module; public here.
