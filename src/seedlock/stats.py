@@ -148,6 +148,8 @@ class Comparison:
     gamma: float = 0.75
     rule_better: str | None = None
     test_better: str | None = None
+    p_adjusted: float = math.nan
+    family: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (NaN and infinities become ``None``)."""
@@ -636,7 +638,8 @@ def decide(
     or ``"both"`` (an arm is better only when both agree). ``p_adjusted`` replaces the test's
     p-value by one adjusted for a family of ``family`` tests (Holm, see :func:`holm`). Below the
     fewest seeds with which the permutation test can reach ``alpha`` every rule says "too few
-    seeds to tell". Unset options keep the comparison's own.
+    seeds to tell". An unset ``rule`` or ``gamma`` keeps the comparison's own; an unset
+    ``p_adjusted`` is the test's own p.
 
     Example:
         >>> c = compare([0.90, 0.91, 0.92, 0.93], [0.80, 0.81, 0.82, 0.83], n_resamples=1000)
@@ -684,6 +687,8 @@ def decide(
         "gamma": gamma,
         "rule_better": by_rule,
         "test_better": by_test,
+        "p_adjusted": p,
+        "family": family,
     }
     if not _reachable(c):
         return replace(

@@ -1,4 +1,4 @@
-"""``seedlock compare A B``: is the difference between two sets of seeds more than seed noise?
+"""``seedlock compare A B [C ...]``: is the difference between sets of seeds more than seed noise?
 
 Determinism contract: bootstrap intervals are seeded (``--bootstrap-seed``, default 0), so the
 same values give the same numbers and verdict every time.
@@ -32,7 +32,34 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("a", metavar="A", help="sweep name or .csv/.json file")
     parser.add_argument("b", metavar="B", help="sweep name or .csv/.json file")
-    parser.add_argument("--metric", help="metric to compare (needed when there are several)")
+    parser.add_argument(
+        "more",
+        metavar="C",
+        nargs="*",
+        help="more arms: every pair is compared (or each with --baseline), Holm-corrected",
+    )
+    parser.add_argument(
+        "--metric",
+        action="append",
+        help="metric to compare (needed when there are several); repeat it or give a comma "
+        "list to compare several, Holm-corrected over all of them",
+    )
+    parser.add_argument(
+        "--baseline", metavar="NAME", help="with more than two arms: compare each with this one"
+    )
+    parser.add_argument(
+        "--rule",
+        choices=("permutation", "bouthillier", "both"),
+        default="permutation",
+        help="what decides the verdict: the permutation test (default, calibrated), "
+        "Bouthillier et al. (2021)'s rule on the CI of P(A>B), or both together",
+    )
+    parser.add_argument(
+        "--gamma",
+        type=float,
+        default=0.75,
+        help="Bouthillier et al.'s threshold for the upper CI bound of P(A>B) (default 0.75)",
+    )
     parser.add_argument(
         "--lower-is-better", action="store_true", help="smaller values are better (loss, error)"
     )
@@ -51,7 +78,33 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=_handle)
 
 
+def _metrics(args: argparse.Namespace) -> list[str]:
+    return [name.strip() for entry in args.metric or () for name in entry.split(",") if name]
+
+
 def _handle(args: argparse.Namespace) -> int:
+    from seedlock.report import load_values
+
+    sources = [args.a, args.b, *args.more]
+    metrics = _metrics(args)
+    if len(sources) > 2 or len(metrics) > 1 or args.baseline is not None:
+        return _handle_many(args, [load_values(s, store=args.store) for s in sources], metrics)
+    return _handle_two(args, metrics[0] if metrics else None)
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "higher_is_better": not args.lower_is_better,
+        "confidence": args.confidence,
+        "n_resamples": args.resamples,
+        "seed": args.bootstrap_seed,
+        "failed": args.failed,
+        "rule": args.rule,
+        "gamma": args.gamma,
+    }
+
+
+def _handle_two(args: argparse.Namespace, metric: str | None) -> int:
     from seedlock.report import (
         compare_values,
         comparison_json,
@@ -64,16 +117,7 @@ def _handle(args: argparse.Namespace) -> int:
         return handle_tasks(args, [args.a, args.b])
     a = load_values(args.a, store=args.store)
     b = load_values(args.b, store=args.store)
-    metric, comparison = compare_values(
-        a,
-        b,
-        args.metric,
-        higher_is_better=not args.lower_is_better,
-        confidence=args.confidence,
-        n_resamples=args.resamples,
-        seed=args.bootstrap_seed,
-        failed=args.failed,
-    )
+    metric, comparison = compare_values(a, b, metric, **_options(args))
     if args.plot:
         plot_comparison(a.values(metric), b.values(metric), comparison, args.plot, metric=metric)
     if args.json:
@@ -83,4 +127,20 @@ def _handle(args: argparse.Namespace) -> int:
     print(comparison_text(comparison, metric=metric))
     if args.plot:
         print(f"plot written to {args.plot}")
+    return 0
+
+
+def _handle_many(args: argparse.Namespace, values: list[Any], metrics: list[str]) -> int:
+    from seedlock._errors import SeedlockError
+    from seedlock.report import compare_many, many_json, many_text
+
+    if args.plot:
+        raise SeedlockError(
+            "--plot draws two arms and one metric; drop --plot, or compare two arms at a time."
+        )
+    many = compare_many(values, metrics or None, baseline=args.baseline, **_options(args))
+    if args.json:
+        print(json.dumps(many_json(values, many), indent=2, allow_nan=False))
+        return 0
+    print(many_text(many))
     return 0

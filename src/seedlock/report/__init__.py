@@ -13,11 +13,17 @@ Example:
 
 from __future__ import annotations
 
-from seedlock.report._build import FAILED_POLICIES, compare_values, paired_values, summarize_values
-from seedlock.report._json import comparison_json, report_json, variance_json
+from seedlock.report._build import (
+    FAILED_POLICIES,
+    ManyComparison,
+    compare_many,
+    compare_values,
+    paired_values,
+    summarize_values,
+)
+from seedlock.report._json import comparison_json, many_json, report_json, variance_json
 from seedlock.report._plots import plot_comparison, plot_sweep
 from seedlock.report._plots_tasks import plot_tasks
-from seedlock.report._tables import comparison_text, summary_table
 from seedlock.report._tasks import (
     TaskReport,
     TaskValues,
@@ -26,6 +32,7 @@ from seedlock.report._tasks import (
     tasks_json,
     tasks_text,
 )
+from seedlock.report._tables import comparison_text, many_text, summary_table
 from seedlock.report._values import MetricValues, load_values, sweep_values
 from seedlock.report._variance import (
     VarianceRuns,
@@ -36,17 +43,21 @@ from seedlock.report._variance import (
 
 __all__ = [
     "FAILED_POLICIES",
+    "ManyComparison",
     "MetricValues",
     "TaskReport",
     "TaskValues",
     "VarianceRuns",
     "compare_task_values",
+    "compare_many",
     "compare_values",
     "comparison_json",
     "comparison_text",
     "load_task_values",
     "load_values",
     "load_variance_runs",
+    "many_json",
+    "many_text",
     "paired_values",
     "plot_comparison",
     "plot_sweep",
