@@ -204,6 +204,7 @@ SUBPACKAGES: dict[str, set[str]] = {
     "state": {"FORMAT", "Snapshot", "isolate", "restore", "snapshot", "track", "untrack"},
     "stats": {
         "Comparison",
+        "ExpectedMax",
         "Interval",
         "PairImprovement",
         "RULES",
@@ -217,6 +218,7 @@ SUBPACKAGES: dict[str, set[str]] = {
         "compare",
         "compare_tasks",
         "decide",
+        "expected_max",
         "holm",
         "iqm",
         "min_seeds_for_test",

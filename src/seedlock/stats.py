@@ -27,6 +27,7 @@ import numpy as np
 
 from seedlock._base import limits, validate
 from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock._evp import ExpectedMax, expected_max
 from seedlock._resample import Separable, bootstrap
 from seedlock._seed import SeedLike, derive
 from seedlock._stattests import mannwhitneyu, ttest_rel, welch, wilcoxon
@@ -34,6 +35,7 @@ from seedlock._variance import VarianceComponent, VarianceReport, variance_compo
 
 __all__ = [
     "Comparison",
+    "ExpectedMax",
     "Interval",
     "PairImprovement",
     "Summary",
@@ -45,6 +47,7 @@ __all__ = [
     "compare",
     "compare_tasks",
     "decide",
+    "expected_max",
     "holm",
     "iqm",
     "min_seeds_for_test",
