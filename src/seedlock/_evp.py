@@ -73,7 +73,7 @@ def expected_max(
     Example:
         >>> e = expected_max([0.2, 0.4, 0.6, 0.8], max_n=3)
         >>> [round(m, 4) for m in e.mean]
-        [0.5, 0.65, 0.725]
+        [0.5, 0.625, 0.6875]
     """
     arr = np.asarray(values, dtype=np.float64).ravel()
     if arr.size < 1 or not np.isfinite(arr).all():

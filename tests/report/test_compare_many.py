@@ -188,3 +188,42 @@ def test_cli_compares_three_files_with_holm_and_json(
     assert {"p_adjusted", "test_p", "rule_better", "test_better", "dropped"} <= set(first)
     assert _main(["compare", *paths, "--metric", "acc", "--baseline", "nope"]) == 2
     assert _main(["compare", *paths, "--metric", "acc", "--plot", str(tmp_path / "x.png")]) == 2
+
+
+def test_cli_evp_prints_the_expected_best_and_writes_the_plot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    values = [0.2, 0.4, 0.6, 0.8]
+    a = _write(tmp_path / "a.csv", np.array(values))
+    b = _write(tmp_path / "b.csv", np.array(values) - 0.1)
+    plot = tmp_path / "evp.pdf"
+    argv = ["compare", str(a), str(b), "--metric", "acc", "--resamples", "300"]
+    assert _main([*argv, "--evp", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "expected best acc of n runs (Dodge et al. 2019)" in out
+    assert "a    4  0.5 +- 0.2236  0.625 +- 0.1854  0.7234 +- 0.1228" in out
+    assert plot.read_bytes().startswith(b"%PDF")
+    assert _main([*argv, "--evp", str(plot), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["evp"]["metrics"]["acc"]["b"]["mean"][0] == pytest.approx(0.4)
+    c = _write(tmp_path / "c.csv", np.array(values))
+    assert (
+        _main(
+            [
+                "compare",
+                str(a),
+                str(b),
+                str(c),
+                "--metric",
+                "acc,loss",
+                "--resamples",
+                "300",
+                "--evp",
+                str(tmp_path / "e.png"),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc["evp"]["metrics"]) == {"acc", "loss"} and doc["evp"]["plotted_metric"] == "acc"

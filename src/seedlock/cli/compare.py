@@ -71,6 +71,12 @@ def register(subparsers: Any) -> None:
         "as the worst value seen",
     )
     parser.add_argument("--plot", metavar="OUT.png", help="write distributions + difference CI")
+    parser.add_argument(
+        "--evp",
+        metavar="OUT.png",
+        help="expected validation performance (Dodge et al., 2019): the expected best value "
+        "of n = 1..N runs per arm, as a table and a plot (.png/.pdf/.svg)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_store_option(parser)
     _add_stats_options(parser)
@@ -120,14 +126,57 @@ def _handle_two(args: argparse.Namespace, metric: str | None) -> int:
     metric, comparison = compare_values(a, b, metric, **_options(args))
     if args.plot:
         plot_comparison(a.values(metric), b.values(metric), comparison, args.plot, metric=metric)
+    curves = _evp(args, [a, b], comparison.names, [metric])
     if args.json:
         payload = comparison_json(a, b, metric, comparison, args.plot)
+        if curves is not None:
+            payload["evp"] = _evp_json(args, curves)
         print(json.dumps(payload, indent=2, allow_nan=False))
         return 0
     print(comparison_text(comparison, metric=metric))
     if args.plot:
         print(f"plot written to {args.plot}")
+    _print_evp(args, curves)
     return 0
+
+
+def _evp(
+    args: argparse.Namespace, values: list[Any], names: Any, metrics: list[str]
+) -> dict[str, Any] | None:
+    """Each metric's EVP curves per arm (finite values), with the plot drawn for the first."""
+    if not args.evp:
+        return None
+    from seedlock.report import evp_curves, plot_evp
+
+    curves = {
+        metric: evp_curves(values, metric, names, higher_is_better=not args.lower_is_better)
+        for metric in metrics
+    }
+    plot_evp(curves[metrics[0]], args.evp, metric=metrics[0])
+    return curves
+
+
+def _evp_json(args: argparse.Namespace, curves: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "method": "Dodge et al. (2019): expected maximum over the empirical distribution",
+        "plot": args.evp,
+        "plotted_metric": next(iter(curves)),
+        "metrics": {
+            metric: {name: curve.to_dict() for name, curve in by_arm.items()}
+            for metric, by_arm in curves.items()
+        },
+    }
+
+
+def _print_evp(args: argparse.Namespace, curves: dict[str, Any] | None) -> None:
+    if curves is None:
+        return
+    from seedlock.report import evp_text
+
+    for metric, by_arm in curves.items():
+        print()
+        print(evp_text(by_arm, metric=metric))
+    print(f"EVP plot ({next(iter(curves))}) written to {args.evp}")
 
 
 def _handle_many(args: argparse.Namespace, values: list[Any], metrics: list[str]) -> int:
@@ -139,8 +188,13 @@ def _handle_many(args: argparse.Namespace, values: list[Any], metrics: list[str]
             "--plot draws two arms and one metric; drop --plot, or compare two arms at a time."
         )
     many = compare_many(values, metrics or None, baseline=args.baseline, **_options(args))
+    curves = _evp(args, values, many.arms, list(many.metrics))
     if args.json:
-        print(json.dumps(many_json(values, many), indent=2, allow_nan=False))
+        payload = many_json(values, many)
+        if curves is not None:
+            payload["evp"] = _evp_json(args, curves)
+        print(json.dumps(payload, indent=2, allow_nan=False))
         return 0
     print(many_text(many))
+    _print_evp(args, curves)
     return 0

@@ -18,12 +18,14 @@ from seedlock.report._build import (
     ManyComparison,
     compare_many,
     compare_values,
+    evp_curves,
     paired_values,
     summarize_values,
 )
 from seedlock.report._json import comparison_json, many_json, report_json, variance_json
-from seedlock.report._plots import plot_comparison, plot_sweep
+from seedlock.report._plots import plot_comparison, plot_evp, plot_sweep
 from seedlock.report._plots_tasks import plot_tasks
+from seedlock.report._tables import comparison_text, evp_text, many_text, summary_table
 from seedlock.report._tasks import (
     TaskReport,
     TaskValues,
@@ -32,7 +34,6 @@ from seedlock.report._tasks import (
     tasks_json,
     tasks_text,
 )
-from seedlock.report._tables import comparison_text, many_text, summary_table
 from seedlock.report._values import MetricValues, load_values, sweep_values
 from seedlock.report._variance import (
     VarianceRuns,
@@ -54,12 +55,15 @@ __all__ = [
     "comparison_json",
     "comparison_text",
     "load_task_values",
+    "evp_curves",
+    "evp_text",
     "load_values",
     "load_variance_runs",
     "many_json",
     "many_text",
     "paired_values",
     "plot_comparison",
+    "plot_evp",
     "plot_sweep",
     "plot_tasks",
     "plot_variance",

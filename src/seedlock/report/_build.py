@@ -15,13 +15,23 @@ from typing import Any
 from seedlock._errors import SeedlockError
 from seedlock._seed import SeedLike
 from seedlock.report._values import MetricValues
-from seedlock.stats import Comparison, Summary, compare, decide, holm, summarize
+from seedlock.stats import (
+    Comparison,
+    ExpectedMax,
+    Summary,
+    compare,
+    decide,
+    expected_max,
+    holm,
+    summarize,
+)
 
 __all__ = [
     "FAILED_POLICIES",
     "ManyComparison",
     "compare_many",
     "compare_values",
+    "evp_curves",
     "paired_values",
     "summarize_values",
 ]
@@ -394,3 +404,26 @@ def paired_values(a: MetricValues, b: MetricValues, metric: str) -> tuple[Any, A
         np.array([by_seed[1][s] for s in order]),
         True,
     )
+
+
+def evp_curves(
+    values: Sequence[MetricValues],
+    metric: str,
+    names: Sequence[str],
+    *,
+    higher_is_better: bool = True,
+) -> dict[str, ExpectedMax]:
+    """Each arm's expected best ``metric`` of n = 1..N runs (:func:`seedlock.stats.expected_max`).
+
+    N is the arm's number of finite values: failed and NaN seeds have no value to draw.
+
+    Example:
+        >>> from seedlock.report import MetricValues
+        >>> arms = [MetricValues("a", (0, 1), {"acc": (0.8, 0.9)})]
+        >>> evp_curves(arms, "acc", ["a"])["a"].mean
+        (0.8500000000000001, 0.875)
+    """
+    return {
+        name: expected_max(side.values(metric), higher_is_better=higher_is_better)
+        for name, side in zip(names, values, strict=True)
+    }

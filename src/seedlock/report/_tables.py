@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from seedlock.stats import Comparison, Interval, Summary
+from seedlock.stats import Comparison, ExpectedMax, Interval, Summary
 
 if TYPE_CHECKING:
     from seedlock.report._build import ManyComparison
 
-__all__ = ["comparison_text", "many_text", "summary_table"]
+__all__ = ["comparison_text", "evp_text", "many_text", "summary_table"]
 
 
 def _num(value: float) -> str:
@@ -211,3 +211,31 @@ def many_text(many: ManyComparison) -> str:
         }
     )
     return "\n\n".join(blocks) + "\n" + footer + "".join(f"\n  {d}" for d in dropped)
+
+
+def evp_text(curves: Mapping[str, ExpectedMax], *, metric: str = "") -> str:
+    """Expected best value (± std) of n runs per arm, at n = 1, 2, 5, 10, 20, 50, ... and N.
+
+    Example:
+        >>> from seedlock.stats import expected_max
+        >>> print(evp_text({"adam": expected_max([0.2, 0.4, 0.6, 0.8])}, metric="acc"))
+        expected best acc of n runs (Dodge et al. 2019), mean +- std
+        arm   N  n=1            n=2              n=4
+        adam  4  0.5 +- 0.2236  0.625 +- 0.1854  0.7234 +- 0.1228
+    """
+    top = max(curve.n[-1] for curve in curves.values())
+    steps = sorted({n for n in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if n <= top} | {top})
+    rows = [["arm", "N", *(f"n={n}" for n in steps)]]
+    for name, curve in curves.items():
+        rows.append(
+            [name, str(curve.observed)]
+            + [
+                f"{_num(curve.mean[n - 1])} +- {_num(curve.std[n - 1])}"
+                if n <= curve.n[-1]
+                else "-"
+                for n in steps
+            ]
+        )
+    best = "best" if next(iter(curves.values())).higher_is_better else "lowest"
+    title = f"expected {best} {metric or 'value'} of n runs (Dodge et al. 2019), mean +- std"
+    return "\n".join([title, *_aligned(rows)])
