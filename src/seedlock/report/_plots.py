@@ -67,6 +67,13 @@ def _save(figure: Figure, path: str | os.PathLike[str]) -> Path:
     return target
 
 
+def _wrap(name: str, width: int = 14) -> str:
+    """A long arm name on several lines, so that neighbouring labels at column width don't meet."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(name, width)) or name
+
+
 def _style(ax: Axes) -> None:
     ax.tick_params(labelsize=_TEXT, length=2.5, pad=2)
     ax.yaxis.label.set_fontsize(_TEXT)
@@ -138,7 +145,7 @@ def plot_sweep(
     names = [name for name in values if name in summaries]
     if not names:
         raise SeedlockError("plot_sweep() needs at least one metric with values and a summary.")
-    figure = _figure(COLUMN if len(names) == 1 else 1.7 * len(names), 2.6)
+    figure = _figure(COLUMN if len(names) == 1 else 1.7 * len(names), 2.8)
     axes = figure.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names, strict=True):
         s = summaries[name]
@@ -148,7 +155,7 @@ def plot_sweep(
         ax.set_xlim(0.5, 1.8)
         pct = round(s.mean_ci.level * 100)
         ax.set_title(
-            f"mean {s.mean:.4g} (red), IQM {s.iqm:.4g} (green)\nbars: {pct}% bootstrap CI",
+            f"mean {s.mean:.4g} (red)\nIQM {s.iqm:.4g} (green)\nbars: {pct}% bootstrap CI",
             fontsize=_TEXT,
         )
     if title:
@@ -182,7 +189,10 @@ def plot_comparison(
     figure = _figure(COLUMN, 2.6)
     left, right = figure.subplots(1, 2, width_ratios=[2, 1])
     groups = [np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)]
-    labels = [f"{c.names[0]}\n(n={c.n_a})", f"{c.names[1]}\n(n={c.n_b})"]
+    labels = [
+        f"A: {_wrap(c.names[0])}\n(n={c.n_a})",
+        f"B: {_wrap(c.names[1])}\n(n={c.n_b})",
+    ]
     _strip_box(left, groups, labels)
     for position, mean in ((1.38, c.mean_a), (2.38, c.mean_b)):
         left.plot([position], [mean], "D", color=_MEAN, markersize=3.5)
@@ -193,7 +203,7 @@ def plot_comparison(
     _interval(right, 0.0, c.difference, ci.low, ci.high, _MEAN)
     right.axhline(0.0, color="gray", linestyle="--", linewidth=0.8)
     right.set_xlim(-1, 1)
-    right.set_xticks([0.0], [f"{c.names[0]} \u2212\n{c.names[1]}"])
+    right.set_xticks([0.0], ["A \u2212 B"])
     right.grid(axis="y", alpha=0.3, linewidth=0.5)
     _style(right)
     pct = round(ci.level * 100)
