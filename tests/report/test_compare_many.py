@@ -177,7 +177,7 @@ def test_cli_compares_three_files_with_holm_and_json(
     assert out.startswith("acc (higher is better): 3 arms, all 3 pairs; Holm's correction")
     assert "adam vs sgd" in out and "sgd vs lion" in out and "p Holm" in out
     argv = ["compare", *paths, "--metric", "acc,loss", "--baseline", "sgd", "--json"]
-    assert _main([*argv, "--resamples", "300", "--rule", "both", "--gamma", "0.8"]) == 0
+    assert _main([*argv, "--resamples", "300", "--rule", "both", "--bouthillier-gamma", "0.8"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["format"] == "seedlock-compare-many" and doc["family"] == 4
     assert doc["baseline"] == "sgd" and doc["metrics"] == ["acc", "loss"]

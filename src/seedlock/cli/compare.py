@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import Any
 
+from seedlock._errors import SeedlockError
 from seedlock.cli._common import add_store_option
 from seedlock.cli._compare_tasks import add_task_options, handle_tasks, wants_tasks
 
@@ -55,7 +56,7 @@ def register(subparsers: Any) -> None:
         "Bouthillier et al. (2021)'s rule on the CI of P(A>B), or both together",
     )
     parser.add_argument(
-        "--gamma",
+        "--bouthillier-gamma",
         type=float,
         default=0.75,
         help="Bouthillier et al.'s threshold for the upper CI bound of P(A>B) (default 0.75)",
@@ -93,6 +94,14 @@ def _handle(args: argparse.Namespace) -> int:
 
     sources = [args.a, args.b, *args.more]
     metrics = _metrics(args)
+    if wants_tasks(args):
+        if len(metrics) > 1 or args.baseline is not None:
+            raise SeedlockError(
+                "with several tasks per arm, give one --metric and no --baseline (every pair "
+                "of arms is compared over the tasks)."
+            )
+        args.metric = metrics[0] if metrics else None
+        return handle_tasks(args, sources)
     if len(sources) > 2 or len(metrics) > 1 or args.baseline is not None:
         return _handle_many(args, [load_values(s, store=args.store) for s in sources], metrics)
     return _handle_two(args, metrics[0] if metrics else None)
@@ -106,7 +115,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.bootstrap_seed,
         "failed": args.failed,
         "rule": args.rule,
-        "gamma": args.gamma,
+        "gamma": args.bouthillier_gamma,
     }
 
 
@@ -180,7 +189,6 @@ def _print_evp(args: argparse.Namespace, curves: dict[str, Any] | None) -> None:
 
 
 def _handle_many(args: argparse.Namespace, values: list[Any], metrics: list[str]) -> int:
-    from seedlock._errors import SeedlockError
     from seedlock.report import compare_many, many_json, many_text
 
     if args.plot:
