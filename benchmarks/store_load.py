@@ -92,8 +92,8 @@ def build_store(path: Path, records: int) -> None:
     conn.close()
 
 
-def measure(src: str, store: Path, args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of ``seedlock ARGS`` with ``src`` first on the path."""
+def measure(src: str, store: Path, args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds of ``seedlock ARGS`` with ``src`` first."""
     env = dict(os.environ, PYTHONPATH=src, SEEDLOCK_STORE=str(store))
     # Measured as installed: bytecode cached (the first, warm-up call writes it).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -117,7 +117,7 @@ def measure(src: str, store: Path, args: list[str]) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"seedlock {' '.join(args)} failed ({proc.returncode}): {err}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -151,14 +151,17 @@ def main() -> None:
             f"store: {args.records:,} records, {size:.0f} MB, built in "
             f"{time.perf_counter() - began:.1f} s"
         )
-        print(f"{'command':<18}{'ours s':>9}{'ours MB':>9}{'base s':>9}{'base MB':>9}{'ratio':>8}")
+        print(
+            f"{'command':<18}{'ours s':>9}{'ours MB':>9}{'base s':>9}{'base MB':>9}{'ratio':>8}"
+            f"{'cpu s':>7}{'base cpu':>9}"
+        )
         for label, argv in commands.items():
             if label in args.skip:
                 continue
             for src in filter(None, (ours, args.baseline_src)):
                 measure(src, store, argv)  # warm-up: bytecode and page cache
-            mine: list[tuple[float, float]] = []
-            base: list[tuple[float, float]] = []
+            mine: list[tuple[float, float, float]] = []
+            base: list[tuple[float, float, float]] = []
             for _ in range(args.repeat):
                 if args.baseline_src:
                     base.append(measure(args.baseline_src, store, argv))
@@ -170,6 +173,8 @@ def main() -> None:
                 bt = statistics.median(b[0] for b in base)
                 bmb = max(b[1] for b in base)
                 line += f"{bt:>9.2f}{bmb:>9.0f}{bt / t:>7.1f}x"
+                cpu = statistics.median(m[2] for m in mine)
+                line += f"{cpu:>7.2f}{statistics.median(b[2] for b in base):>9.2f}"
             else:
                 old_t, old_mb = _ISSUE_10K.get(label, (None, None))
                 if old_t is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -223,3 +224,112 @@ def test_bootstrap_poi_statistic_equals_the_pairwise_definition_on_every_resampl
     got = statistic(jack.astype(float), whole_b)
     expected = [_pairwise_poi(TIES_A[row], TIES_B) for row in jack]
     assert got == pytest.approx(expected, abs=1e-12)
+
+
+def _scipy_interval(
+    data: tuple[np.ndarray, ...], statistic: object, seed: int, **kw: object
+) -> tuple:
+    for method in ("BCa", "percentile"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = scipy_stats.bootstrap(
+                data,
+                statistic,
+                n_resamples=1500,
+                vectorized=True,
+                axis=-1,
+                method=method,
+                rng=np.random.default_rng(seed),
+                **kw,
+            )
+        low, high = ref.confidence_interval
+        if np.isfinite(low) and np.isfinite(high):
+            return method, float(low), float(high)
+    raise AssertionError("scipy gave no interval")
+
+
+@pytest.mark.parametrize("chunk", [7, 1000, 1 << 21])
+@pytest.mark.parametrize(
+    "values", [A, TIES_A, np.array([1.0, 1, 1, 1, 1, 1, 1, 9]), np.linspace(0, 1, 57) ** 3]
+)
+def test_numpy_bootstrap_equals_scipy_draw_for_draw_for_any_chunk_size(
+    values: np.ndarray, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedlock import _resample
+    from seedlock.stats import _iqm_axis, _mean_axis
+
+    monkeypatch.setattr(_resample, "CHUNK_VALUES", chunk)
+    for statistic in (_mean_axis, _iqm_axis):
+        got = _resample.bootstrap(
+            (values,), statistic, rng=np.random.default_rng(9), n_resamples=1500, confidence=0.9
+        )
+        method, low, high = _scipy_interval((values,), statistic, 9, confidence_level=0.9)
+        assert (got.method, got.low, got.high) == (method, low, high)
+
+
+@pytest.mark.parametrize("chunk", [5, 1 << 21])
+def test_two_sample_bootstraps_equal_scipy_draw_for_draw(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedlock import _resample
+    from seedlock.stats import _mean_axis, _poi_of_indices
+
+    monkeypatch.setattr(_resample, "CHUNK_VALUES", chunk)
+    diff = _resample.Separable((_mean_axis, _mean_axis), np.subtract)
+    got = _resample.bootstrap(
+        (A, B), diff, rng=np.random.default_rng(2), n_resamples=1500, confidence=0.95
+    )
+    ref = _scipy_interval(
+        (A, B), lambda x, y, axis=-1: np.mean(x, axis=axis) - np.mean(y, axis=axis), 2
+    )
+    assert (got.method, got.low, got.high) == ref
+    index = (np.arange(A.size, dtype=float), np.arange(B.size, dtype=float))
+    poi = _poi_of_indices(A, B)
+    got = _resample.bootstrap(
+        index, poi, rng=np.random.default_rng(4), n_resamples=1500, confidence=0.95, batch=500
+    )
+    assert (got.method, got.low, got.high) == _scipy_interval(index, poi, 4, batch=500)
+
+
+def _cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(11)
+    cases = []
+    for n in (3, 6, 8, 12, 14, 30, 55, 300):
+        cases.append((f"normal {n}", rng.normal(size=n), rng.normal(0.3, size=n)))
+        cases.append((f"ties {n}", rng.integers(0, 4, n) * 1.0, rng.integers(0, 4, n) * 1.0))
+        a = rng.normal(size=n)
+        b = a.copy()
+        b[: n // 2] += rng.normal(size=n // 2)
+        cases.append((f"zeros {n}", a, b))
+    cases.append(("unequal 5 vs 40", rng.normal(size=5), rng.normal(size=40)))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "a", "b"), _cases(), ids=[c[0] for c in _cases()])
+def test_tests_without_scipy_stats_equal_scipy_stats(
+    name: str, a: np.ndarray, b: np.ndarray
+) -> None:
+    from seedlock import _stattests
+
+    welch = scipy_stats.ttest_ind(a, b, equal_var=False)
+    assert _stattests.welch(a, b) == pytest.approx((welch.statistic, welch.pvalue), rel=1e-12)
+    mwu = scipy_stats.mannwhitneyu(a, b, alternative="two-sided")
+    assert _stattests.mannwhitneyu(a, b) == pytest.approx((mwu.statistic, mwu.pvalue), rel=1e-12)
+    if a.size == b.size:
+        rel = scipy_stats.ttest_rel(a, b)
+        assert _stattests.ttest_rel(a, b) == pytest.approx((rel.statistic, rel.pvalue), rel=1e-12)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wx = scipy_stats.wilcoxon(a, b)
+        assert _stattests.wilcoxon(a, b) == pytest.approx((wx.statistic, wx.pvalue), rel=1e-12)
+
+
+def test_compare_imports_no_scipy_stats_and_handles_a_thousand_seeds_per_arm() -> None:
+    code = (
+        "import sys, numpy as np; from seedlock import stats; r = np.random.default_rng(0); "
+        "c = stats.compare(r.normal(size=1000), r.normal(size=1000), n_resamples=200); "
+        "p = stats.compare(r.normal(size=1100), r.normal(size=1100), paired=True, "
+        "n_resamples=200); print(c.design, p.design, 'scipy.stats' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["independent", "paired", "False"]

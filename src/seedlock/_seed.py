@@ -88,6 +88,7 @@ _XSHIFT = 16
 _POOL_SIZE = 4
 _M32 = 0xFFFFFFFF
 
+
 def _describe(value: object) -> str:
     text = repr(value)
     if len(text) > 60:

@@ -297,9 +297,7 @@ def snapshot() -> Snapshot:
         >>> "python" in snap.frameworks and "numpy" in snap.frameworks
         True
     """
-    frameworks = {
-        fw.name: fw.get_state() for fw in FRAMEWORKS if fw.has_state and fw.is_loaded()
-    }
+    frameworks = {fw.name: fw.get_state() for fw in FRAMEWORKS if fw.has_state and fw.is_loaded()}
     with _tracked_lock:
         items = list(_tracked.items())
     tracked = {}

@@ -3,7 +3,9 @@
 Determinism contract: every bootstrap draws from a NumPy generator seeded with
 ``derive("seedlock.stats", <what>, seed=seed)`` (``seed=0`` unless given), so the same values give
 the same intervals in every process and on every machine; no global RNG state is read or changed.
-SciPy is imported inside the functions that need it, never when this module is imported.
+Bootstraps are NumPy-only (``seedlock._resample``, equal to ``scipy.stats.bootstrap`` draw for
+draw); only ``scipy.special`` is imported, inside the functions that need it, never when this
+module is imported.
 
 Example:
     >>> from seedlock import stats
@@ -17,28 +19,36 @@ Example:
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from seedlock._base import limits, validate
 from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock._evp import ExpectedMax, expected_max
+from seedlock._resample import Separable, bootstrap
 from seedlock._seed import SeedLike, derive
+from seedlock._stattests import mannwhitneyu, ttest_rel, welch, wilcoxon
 from seedlock._variance import VarianceComponent, VarianceReport, variance_components
 
 __all__ = [
     "Comparison",
+    "ExpectedMax",
     "Interval",
     "PairImprovement",
     "Summary",
+    "RULES",
     "TaskComparison",
     "TaskEstimate",
     "TaskProfile",
+    "bouthillier_better",
     "compare",
     "compare_tasks",
+    "decide",
+    "expected_max",
+    "holm",
     "iqm",
     "min_seeds_for_test",
     "permutation_pvalue",
@@ -137,6 +147,12 @@ class Comparison:
     wilcoxon_w: float = math.nan
     wilcoxon_p: float = math.nan
     dropped: dict[str, Any] = field(default_factory=dict)
+    rule: str = "permutation"
+    gamma: float = 0.75
+    rule_better: str | None = None
+    test_better: str | None = None
+    p_adjusted: float = math.nan
+    family: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (NaN and infinities become ``None``)."""
@@ -207,20 +223,13 @@ def iqm(values: Sequence[float] | np.ndarray) -> float:
     return float(_iqm_axis(arr))
 
 
-def _poi_axis(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
-    """P(a > b) + 0.5 P(a == b) over all pairs, through average ranks (Mann-Whitney U / nm)."""
-    from scipy.stats import rankdata
-
-    a = np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1)
-    b = np.moveaxis(np.asarray(b, dtype=np.float64), axis, -1)
-    na, nb = a.shape[-1], b.shape[-1]
-    batch = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
-    combined = np.concatenate(
-        [np.broadcast_to(a, (*batch, na)), np.broadcast_to(b, (*batch, nb))], axis=-1
-    )
-    ranks = rankdata(combined, axis=-1)
-    u = ranks[..., :na].sum(axis=-1) - na * (na + 1) / 2.0
-    return np.asarray(u / (na * nb))
+def _poi_axis(a: np.ndarray, b: np.ndarray) -> float:
+    """P(a > b) + 0.5 P(a == b) over all pairs, counted against the sorted ``b``."""
+    b_sorted = np.sort(np.asarray(b, dtype=np.float64))
+    a = np.asarray(a, dtype=np.float64)
+    below = np.searchsorted(b_sorted, a, side="left").sum()
+    upto = np.searchsorted(b_sorted, a, side="right").sum()
+    return float((below + 0.5 * (upto - below)) / (a.size * b_sorted.size))
 
 
 def _poi_of_indices(a: np.ndarray, b: np.ndarray) -> Callable[..., np.ndarray]:
@@ -236,21 +245,22 @@ def _poi_of_indices(a: np.ndarray, b: np.ndarray) -> Callable[..., np.ndarray]:
     m = b_sorted.size
 
     def statistic(ia: np.ndarray, ib: np.ndarray, axis: int = -1) -> np.ndarray:
-        ia = np.moveaxis(np.asarray(ia), axis, -1).astype(np.intp)
-        ib = np.moveaxis(np.asarray(ib), axis, -1).astype(np.intp)
+        ia = np.moveaxis(np.asarray(ia), axis, -1).astype(np.intp, copy=False)
+        ib = np.moveaxis(np.asarray(ib), axis, -1).astype(np.intp, copy=False)
         batch = np.broadcast_shapes(ia.shape[:-1], ib.shape[:-1])
         na, nb = ia.shape[-1], ib.shape[-1]
         flat_a = np.broadcast_to(ia, (*batch, na)).reshape(-1, na)
         flat_b = np.broadcast_to(ib, (*batch, nb)).reshape(-1, nb)
         rows = flat_b.shape[0]
-        offsets = (np.arange(rows, dtype=np.intp) * m)[:, None]
-        counts = np.bincount((flat_b + offsets).ravel(), minlength=rows * m).reshape(rows, m)
-        cumulative = np.zeros((rows, m + 1))
-        np.cumsum(counts, axis=1, out=cumulative[:, 1:])
-        less = np.take_along_axis(cumulative, below[flat_a], axis=1)
-        less_or_equal = np.take_along_axis(cumulative, upto[flat_a], axis=1)
-        wins = (less + 0.5 * (less_or_equal - less)).sum(axis=1)
-        return np.asarray((wins / (na * nb)).reshape(batch))
+        # Row r's counts live at r * (m + 1) + 1 + position, so a running sum over each row
+        # (whose first cell stays 0) is "how many resampled b lie below position k".
+        offsets = np.arange(rows, dtype=np.intp)[:, None] * (m + 1)
+        counts = np.bincount((flat_b + (offsets + 1)).ravel(), minlength=rows * (m + 1))
+        cumulative = np.cumsum(counts.reshape(rows, m + 1), axis=1).ravel()
+        # Whole numbers throughout: 2 * wins = #less + #less-or-equal, exact in any order.
+        twice = cumulative[offsets + below[flat_a]].sum(axis=1)
+        twice += cumulative[offsets + upto[flat_a]].sum(axis=1)
+        return np.asarray((twice / 2.0 / (na * nb)).reshape(batch))
 
     return statistic
 
@@ -282,41 +292,28 @@ def _rng(seed: SeedLike, what: str) -> np.random.Generator:
 
 def _bootstrap(
     data: tuple[np.ndarray, ...],
-    statistic: Callable[..., np.ndarray],
+    statistic: Callable[..., np.ndarray] | Separable,
     *,
     what: str,
     seed: SeedLike,
     confidence: float,
     n_resamples: int,
 ) -> Interval:
-    """A bootstrap CI through scipy: BCa, else percentile when BCa is degenerate."""
-    from scipy import stats as sps
-
+    """A bootstrap CI: BCa, else percentile when BCa is degenerate (see ``seedlock._resample``)."""
     point = float(statistic(*data, axis=-1))
-    for method in ("BCa", "percentile"):
-        with warnings.catch_warnings():
-            # BCa's acceleration is 0/0 for constant jackknife values; scipy then warns and
-            # returns NaN, which is the signal to fall back to the percentile interval.
-            warnings.simplefilter("ignore", sps.DegenerateDataWarning)
-            warnings.simplefilter("ignore", RuntimeWarning)
-            result = sps.bootstrap(
-                data,
-                statistic,
-                n_resamples=n_resamples,
-                batch=_RANK_BATCH if what == "prob_improvement" else None,
-                vectorized=True,
-                axis=-1,
-                confidence_level=confidence,
-                method=method,
-                rng=_rng(seed, what),
-            )
-        low = float(result.confidence_interval.low)
-        high = float(result.confidence_interval.high)
-        if math.isfinite(low) and math.isfinite(high):
-            if low == high == point and float(result.standard_error) == 0.0:
-                return Interval(point, point, confidence, "degenerate")
-            return Interval(low, high, confidence, method)
-    return Interval(point, point, confidence, "degenerate")
+    result = bootstrap(
+        data,
+        statistic,
+        rng=_rng(seed, what),
+        n_resamples=n_resamples,
+        confidence=confidence,
+        batch=_RANK_BATCH if what == "prob_improvement" else None,
+    )
+    if not (math.isfinite(result.low) and math.isfinite(result.high)):
+        return Interval(point, point, confidence, "degenerate")
+    if result.low == result.high == point and result.standard_error == 0.0:
+        return Interval(point, point, confidence, "degenerate")
+    return Interval(result.low, result.high, confidence, result.method)
 
 
 def _check_options(confidence: float, n_resamples: int, caller: str) -> None:
@@ -423,15 +420,16 @@ def seeds_needed(
     d = abs(float(effect_size))
     if d == 0.0 or not math.isfinite(d):
         return None
-    from scipy import stats as sps
+    from scipy.special import nctdtr, ndtri, stdtrit
 
     def achieved(n: int) -> float:
         df = n - 1 if paired else 2 * n - 2
         nc = d * math.sqrt(n if paired else n / 2.0)
-        crit = float(sps.t.ppf(1.0 - alpha / 2.0, df))
-        return float(sps.nct.sf(crit, df, nc) + sps.nct.cdf(-crit, df, nc))
+        crit = float(stdtrit(df, 1.0 - alpha / 2.0))
+        upper = min(max(1.0 - float(nctdtr(df, nc, crit)), 0.0), 1.0)
+        return upper + float(nctdtr(df, nc, -crit))
 
-    z = float(sps.norm.ppf(1.0 - alpha / 2.0) + sps.norm.ppf(power))
+    z = float(ndtri(1.0 - alpha / 2.0) + ndtri(power))
     approx = (1.0 if paired else 2.0) * (z / d) ** 2
     if approx > limit:
         return None
@@ -565,42 +563,173 @@ def _signed(value: float) -> str:
     return f"{value:+.4g}"
 
 
-def _verdict(
-    names: tuple[str, str],
-    higher_is_better: bool,
-    mean_a: float,
-    mean_b: float,
-    diff: float,
-    ci: Interval,
-    poi: float,
-    test: tuple[str, float, float, str, int, bool],
-    needed: int | None,
-) -> tuple[str | None, str]:
-    design, p, alpha, n, min_n, reachable = test
-    unit = "pairs" if design == "paired" else "seeds per arm"
+RULES = ("permutation", "bouthillier", "both")
+_DEFAULT_GAMMA = 0.75
+
+
+def bouthillier_better(comparison: Comparison, *, gamma: float = _DEFAULT_GAMMA) -> str | None:
+    """The arm Bouthillier et al. (2021)'s rule calls better, or ``None``.
+
+    A is better when the CI of P(A better than B) lies above 0.5 (its lower bound > 0.5) and
+    reaches ``gamma`` (its upper bound > ``gamma``); B is better in the mirror case (upper bound
+    < 0.5 and lower bound < 1 - ``gamma``). The rule asks for a difference that is both
+    reliable and meaningful; unlike the permutation test it has no guaranteed error rate.
+
+    Example:
+        >>> c = compare([0.90, 0.91, 0.92, 0.93], [0.80, 0.81, 0.82, 0.83], n_resamples=1000)
+        >>> bouthillier_better(c), bouthillier_better(c, gamma=0.999)
+        ('A', 'A')
+    """
+    _check_gamma(gamma, "bouthillier_better")
+    ci = comparison.prob_improvement_ci
+    if ci.low > 0.5 and ci.high > gamma:
+        return comparison.names[0]
+    if ci.high < 0.5 and ci.low < 1.0 - gamma:
+        return comparison.names[1]
+    return None
+
+
+def _check_gamma(gamma: float, caller: str) -> None:
+    if not 0.5 <= gamma <= 1.0:
+        raise SeedlockError(
+            f"{caller}() gamma must be in [0.5, 1], got {gamma!r}. Bouthillier et al. use 0.75."
+        )
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given.
+
+    Sorted ascending, the i-th smallest of m p-values becomes max over j <= i of
+    min(1, (m - j + 1) p_(j)); a hypothesis is rejected at level alpha when its adjusted p is
+    below alpha, which controls the family-wise error rate under any dependence.
+
+    Example:
+        >>> holm([0.01, 0.04, 0.03])
+        [0.03, 0.06, 0.06]
+    """
+    values = [float(p) for p in pvalues]
+    if any(not 0.0 <= p <= 1.0 for p in values):
+        raise SeedlockError(f"holm() p-values must be in [0, 1], got {values!r}.")
+    m = len(values)
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, index in enumerate(sorted(range(m), key=lambda i: values[i])):
+        running = max(running, min(1.0, (m - rank) * values[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def _reachable(c: Comparison) -> bool:
+    # Whole numbers: 2 / C(2n, n) as a float overflows at a thousand seeds per arm.
+    if c.design == "paired":
+        return bool(2**c.n_a >= 2.0 / c.alpha)
+    return bool(math.comb(c.n_a + c.n_b, c.n_a) >= 2.0 / c.alpha)
+
+
+def decide(
+    comparison: Comparison,
+    *,
+    rule: str | None = None,
+    gamma: float | None = None,
+    p_adjusted: float | None = None,
+    family: int = 1,
+) -> Comparison:
+    """The comparison with its verdict (``better``, ``verdict``) decided again.
+
+    ``rule`` is ``"permutation"`` (the permutation test at ``alpha``; calibrated), ``"bouthillier"``
+    (Bouthillier et al.'s rule on the CI of P(A better than B), see :func:`bouthillier_better`)
+    or ``"both"`` (an arm is better only when both agree). ``p_adjusted`` replaces the test's
+    p-value by one adjusted for a family of ``family`` tests (Holm, see :func:`holm`). Below the
+    fewest seeds with which the permutation test can reach ``alpha`` every rule says "too few
+    seeds to tell". An unset ``rule`` or ``gamma`` keeps the comparison's own; an unset
+    ``p_adjusted`` is the test's own p.
+
+    Example:
+        >>> c = compare([0.90, 0.91, 0.92, 0.93], [0.80, 0.81, 0.82, 0.83], n_resamples=1000)
+        >>> decide(c, p_adjusted=0.09, family=3).better is None
+        True
+    """
+    c = comparison
+    rule = c.rule if rule is None else rule
+    gamma = c.gamma if gamma is None else gamma
+    if rule not in RULES:
+        raise SeedlockError(
+            f"decide() rule must be one of {', '.join(RULES)}, got {rule!r}. The default "
+            "'permutation' is calibrated; 'bouthillier' asks for a meaningful P(A>B)."
+        )
+    _check_gamma(gamma, "decide")
+    p = c.test_p if p_adjusted is None else float(p_adjusted)
+    names = c.names
+    unit = "pairs" if c.design == "paired" else "seeds per arm"
+    count = f"{c.n_a} pairs" if c.design == "paired" else f"{c.n_a} and {c.n_b} seeds"
+    ci = c.difference_ci
     pct = round(ci.level * 100)
-    gap = f"difference {_signed(diff)}, {pct}% CI [{_signed(ci.low)}, {_signed(ci.high)}]"
+    gap = f"difference {_signed(c.difference)}, {pct}% CI [{_signed(ci.low)}, {_signed(ci.high)}]"
+    needed = c.seeds_needed
     more = (
-        f"; about {max(needed, min_n)} {unit} would detect a gap this size with 80% power"
+        f"; about {max(needed, c.min_seeds)} {unit} would detect a gap this size with 80% power"
         if needed is not None
         else ""
     )
-    if not reachable:
-        return None, (
-            f"too few seeds to tell: with {n} no outcome of the {design} permutation "
-            f"test can reach p < {alpha:g}; at least {min_n} {unit} are needed ({gap}){more}."
+    test = f"{c.design} permutation test p = {p:.3g}" + (
+        f" (Holm-adjusted over {family} tests)" if family > 1 else ""
+    )
+    a_wins = (c.difference > 0) == c.higher_is_better
+    by_test = (names[0] if a_wins else names[1]) if p < c.alpha else None
+    by_rule = bouthillier_better(c, gamma=gamma)
+    poi_ci = c.prob_improvement_ci
+    rule_text = (
+        f"Bouthillier et al. rule: P({names[0]} better) {pct}% CI [{poi_ci.low:.2f}, "
+        f"{poi_ci.high:.2f}], gamma {gamma:g}"
+    )
+    decided = {"permutation": by_test, "bouthillier": by_rule}.get(
+        rule, by_test if by_test == by_rule else None
+    )
+    common: dict[str, Any] = {
+        "rule": rule,
+        "gamma": gamma,
+        "rule_better": by_rule,
+        "test_better": by_test,
+        "p_adjusted": p,
+        "family": family,
+    }
+    if not _reachable(c):
+        return replace(
+            c,
+            better=None,
+            verdict=(
+                f"too few seeds to tell: with {count} no outcome of the {c.design} permutation "
+                f"test can reach p < {c.alpha:g}; at least {c.min_seeds} {unit} are needed "
+                f"({gap}){more}."
+            ),
+            **common,
         )
-    if not p < alpha:
-        return None, (
-            f"no reliable difference: the gap is within seed noise ({design} permutation test "
-            f"p = {p:.3g}; {gap}){more}."
-        )
-    a_wins = (diff > 0) == higher_is_better
-    better, worse = (names[0], names[1]) if a_wins else (names[1], names[0])
-    poi_better = poi if a_wins else 1.0 - poi
-    return better, (
-        f"{better} is better: mean {_fmt(mean_a)} vs {_fmt(mean_b)} ({gap}; {design} "
-        f"permutation test p = {p:.3g}); P({better} better than {worse}) = {poi_better:.2f}."
+    if decided is None:
+        if rule == "permutation":
+            why = f"the gap is within seed noise ({test}; {gap}){more}."
+        elif rule == "bouthillier":
+            why = f"{rule_text} does not lie above 0.5 and reach gamma ({test}; {gap}){more}."
+        else:
+            why = (
+                f"the permutation test says {by_test or 'no difference'} and the {rule_text} "
+                f"says {by_rule or 'no difference'}; both must agree ({test}; {gap}){more}."
+            )
+        return replace(c, better=None, verdict=f"no reliable difference: {why}", **common)
+    worse = names[1] if decided == names[0] else names[0]
+    poi_better = c.prob_improvement if decided == names[0] else 1.0 - c.prob_improvement
+    by = {
+        "permutation": "the permutation test",
+        "bouthillier": "Bouthillier et al.'s rule",
+        "both": "the permutation test and Bouthillier et al.'s rule",
+    }[rule]
+    return replace(
+        c,
+        better=decided,
+        verdict=(
+            f"{decided} is better: mean {_fmt(c.mean_a)} vs {_fmt(c.mean_b)} ({gap}; {test}); "
+            f"P({decided} better than {worse}) = {poi_better:.2f}; decided by {by}."
+        ),
+        **common,
     )
 
 
@@ -614,6 +743,8 @@ def compare(
     n_resamples: int = _DEFAULT_RESAMPLES,
     seed: SeedLike = 0,
     paired: bool = False,
+    rule: str = "permutation",
+    gamma: float = _DEFAULT_GAMMA,
 ) -> Comparison:
     """Compare per-seed values of A and B: is the difference more than seed noise?
 
@@ -629,6 +760,11 @@ def compare(
     how many seeds are needed. With ``paired=True`` (``a[i]`` and ``b[i]`` ran the same seed)
     the test flips the signs of per-seed differences, the difference CI is a paired bootstrap,
     the paired t-test and Wilcoxon signed-rank test are added, and seeds needed are pairs.
+
+    ``rule="bouthillier"`` decides by Bouthillier et al. (2021)'s rule instead (the CI of
+    P(A better than B) lies above 0.5 and its upper bound exceeds ``gamma``), ``rule="both"``
+    asks both to agree; whatever the rule, ``test_better`` and ``rule_better`` give what each
+    criterion says on its own (see :func:`decide`).
 
     Raises:
         SeedlockError: fewer than 2 values in an arm, non-finite values, bad options, or
@@ -647,9 +783,12 @@ def compare(
             f"compare() names must be two non-empty strings, got {names!r}. "
             "Pass names=('adam', 'sgd')."
         )
-    from scipy import stats as sps
-
     options: dict[str, Any] = {"seed": seed, "confidence": confidence, "n_resamples": n_resamples}
+    if rule not in RULES:
+        raise SeedlockError(
+            f"compare() rule must be one of {', '.join(RULES)}, got {rule!r}. Use 'permutation'."
+        )
+    _check_gamma(gamma, "compare")
     if paired and xa.size != xb.size:
         raise SeedlockError(
             f"compare(paired=True) needs one value per seed in both arms, got {xa.size} and "
@@ -660,64 +799,40 @@ def compare(
         diff_ci = _bootstrap((xa - xb,), _mean_axis, what="paired difference", **options)
     else:
         diff_ci = _bootstrap(
-            (xa, xb),
-            lambda x, y, axis=-1: np.mean(x, axis=axis) - np.mean(y, axis=axis),
-            what="difference",
-            **options,
+            (xa, xb), Separable((_mean_axis, _mean_axis), np.subtract), what="difference", **options
         )
     poi = float(_poi_axis(sign * xa, sign * xb))
     poi_ci = _bootstrap(
-        (np.arange(xa.size, dtype=np.float64), np.arange(xb.size, dtype=np.float64)),
+        (np.arange(xa.size), np.arange(xb.size)),
         _poi_of_indices(sign * xa, sign * xb),
         what="prob_improvement",
         **options,
     )
-    with warnings.catch_warnings():
-        # Both arms constant: the t statistic is 0/0; report NaN rather than fail.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        welch = sps.ttest_ind(xa, xb, equal_var=False)
-    mwu = sps.mannwhitneyu(xa, xb, alternative="two-sided")
+    # Both arms constant: the t statistic is 0/0, reported as NaN.
+    welch_t, welch_p = welch(xa, xb)
+    mannwhitney_u, mannwhitney_p = mannwhitneyu(xa, xb)
     d = _cohens_d(xa, xb)
     g = d * _hedges_correction(xa.size + xb.size - 2)
     alpha = 1.0 - confidence
     paired_t = paired_t_p = wilcoxon_w = wilcoxon_p = math.nan
     if paired:
-        design, count = "paired", f"{xa.size} pairs"
+        design = "paired"
         diffs = xa - xb
         sd = float(diffs.std(ddof=1))
         mean_d = float(diffs.mean())
         dz = (0.0 if mean_d == 0.0 else math.copysign(math.inf, mean_d)) if sd == 0 else mean_d / sd
         needed = seeds_needed(dz, alpha=alpha, paired=True)
-        reachable = 2.0 / 2.0**xa.size <= alpha
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            pt = sps.ttest_rel(xa, xb)
-        paired_t, paired_t_p = float(pt.statistic), float(pt.pvalue)
+        paired_t, paired_t_p = ttest_rel(xa, xb)
         if np.any(diffs != 0.0):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                wx = sps.wilcoxon(xa, xb)
-            wilcoxon_w, wilcoxon_p = float(wx.statistic), float(wx.pvalue)
+            wilcoxon_w, wilcoxon_p = wilcoxon(xa, xb)
     else:
-        design, count = "independent", f"{xa.size} and {xb.size} seeds"
+        design = "independent"
         needed = seeds_needed(d, alpha=alpha)
-        reachable = 2.0 / math.comb(xa.size + xb.size, xa.size) <= alpha
     min_n = min_seeds_for_test(alpha=alpha, paired=paired)
     test_p = permutation_pvalue(xa, xb, paired=paired, seed=seed)
     mean_a, mean_b = float(xa.mean()), float(xb.mean())
     diff = mean_a - mean_b
-    better, verdict = _verdict(
-        (names[0], names[1]),
-        higher_is_better,
-        mean_a,
-        mean_b,
-        diff,
-        diff_ci,
-        poi,
-        (design, test_p, alpha, count, min_n, reachable),
-        needed,
-    )
-    return Comparison(
+    comparison = Comparison(
         names=(names[0], names[1]),
         higher_is_better=higher_is_better,
         n_a=int(xa.size),
@@ -732,15 +847,15 @@ def compare(
         difference_ci=diff_ci,
         prob_improvement=poi,
         prob_improvement_ci=poi_ci,
-        welch_t=float(welch.statistic),
-        welch_p=float(welch.pvalue),
-        mannwhitney_u=float(mwu.statistic),
-        mannwhitney_p=float(mwu.pvalue),
+        welch_t=welch_t,
+        welch_p=welch_p,
+        mannwhitney_u=mannwhitney_u,
+        mannwhitney_p=mannwhitney_p,
         cohens_d=d,
         hedges_g=g,
         seeds_needed=needed,
-        better=better,
-        verdict=verdict,
+        better=None,
+        verdict="",
         design=design,
         test=f"{design} permutation test of the difference of means",
         test_p=test_p,
@@ -751,6 +866,7 @@ def compare(
         wilcoxon_w=wilcoxon_w,
         wilcoxon_p=wilcoxon_p,
     )
+    return decide(comparison, rule=rule, gamma=gamma)
 
 
 # Runs x tasks (rliable's aggregates) live in their own module; public here.

@@ -15,7 +15,6 @@ ADAM = [0.84, 0.85, 0.83, 0.86, 0.845, 0.855, 0.848, 0.851]
 SGD = [0.82, 0.83, 0.815, 0.84, 0.825, 0.835, 0.829, 0.822]
 
 
-
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
     adam = tmp_path / "adam.csv"

@@ -12,7 +12,6 @@ from seedlock.store import Store
 PY = sys.executable
 
 
-
 def test_run_passes_the_childs_exit_code_through_and_records_the_run(tmp_path: Path) -> None:
     db = str(tmp_path / "runs.db")
     code = "import os, sys; print(os.environ['SEEDLOCK_SEED']); sys.exit(4)"

@@ -64,3 +64,26 @@ def test_importing_report_does_not_import_matplotlib_or_scipy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_figures_are_column_wide_with_print_sized_text_in_png_and_pdf(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from seedlock.report import plot_evp
+    from seedlock.stats import expected_max
+
+    c = compare(A, B, n_resamples=200)
+    curves = {"a": expected_max(A), "b": expected_max(B)}
+    for suffix in ("png", "pdf"):
+        cmp = plot_comparison(A, B, c, tmp_path / f"c.{suffix}", metric="acc")
+        evp = plot_evp(curves, tmp_path / f"e.{suffix}", metric="acc")
+        sweep = plot_sweep(
+            {"acc": A}, {"acc": summarize(A, n_resamples=200)}, tmp_path / f"s.{suffix}"
+        )
+        for path in (cmp, evp, sweep):
+            head = path.read_bytes()[:8]
+            assert head == PNG_MAGIC if suffix == "png" else head.startswith(b"%PDF")
+    for name in ("c", "e", "s"):
+        with Image.open(tmp_path / f"{name}.png") as image:
+            # 3.3 in at 300 dpi: printed at a paper's column width without scaling.
+            assert image.size[0] == 990

@@ -13,11 +13,19 @@ Example:
 
 from __future__ import annotations
 
-from seedlock.report._build import FAILED_POLICIES, compare_values, paired_values, summarize_values
-from seedlock.report._json import comparison_json, report_json, variance_json
-from seedlock.report._plots import plot_comparison, plot_sweep
+from seedlock.report._build import (
+    FAILED_POLICIES,
+    ManyComparison,
+    compare_many,
+    compare_values,
+    evp_curves,
+    paired_values,
+    summarize_values,
+)
+from seedlock.report._json import comparison_json, many_json, report_json, variance_json
+from seedlock.report._plots import plot_comparison, plot_evp, plot_sweep
 from seedlock.report._plots_tasks import plot_tasks
-from seedlock.report._tables import comparison_text, summary_table
+from seedlock.report._tables import comparison_text, evp_text, many_text, summary_table
 from seedlock.report._tasks import (
     TaskReport,
     TaskValues,
@@ -36,19 +44,26 @@ from seedlock.report._variance import (
 
 __all__ = [
     "FAILED_POLICIES",
+    "ManyComparison",
     "MetricValues",
     "TaskReport",
     "TaskValues",
     "VarianceRuns",
     "compare_task_values",
+    "compare_many",
     "compare_values",
     "comparison_json",
     "comparison_text",
     "load_task_values",
+    "evp_curves",
+    "evp_text",
     "load_values",
     "load_variance_runs",
+    "many_json",
+    "many_text",
     "paired_values",
     "plot_comparison",
+    "plot_evp",
     "plot_sweep",
     "plot_tasks",
     "plot_variance",

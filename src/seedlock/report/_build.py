@@ -8,15 +8,33 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from seedlock._errors import SeedlockError
 from seedlock._seed import SeedLike
 from seedlock.report._values import MetricValues
-from seedlock.stats import Comparison, Summary, compare, summarize
+from seedlock.stats import (
+    Comparison,
+    ExpectedMax,
+    Summary,
+    compare,
+    decide,
+    expected_max,
+    holm,
+    summarize,
+)
 
-__all__ = ["FAILED_POLICIES", "compare_values", "paired_values", "summarize_values"]
+__all__ = [
+    "FAILED_POLICIES",
+    "ManyComparison",
+    "compare_many",
+    "compare_values",
+    "evp_curves",
+    "paired_values",
+    "summarize_values",
+]
 
 FAILED_POLICIES = ("error", "exclude", "worst")
 
@@ -70,6 +88,8 @@ def compare_values(
     n_resamples: int = 10_000,
     seed: SeedLike = 0,
     failed: str = "error",
+    rule: str = "permutation",
+    gamma: float = 0.75,
 ) -> tuple[str, Comparison]:
     """Compare ``metric`` (or the only metric both have) between two sets of values.
 
@@ -118,8 +138,161 @@ def compare_values(
         n_resamples=n_resamples,
         seed=seed,
         paired=paired,
+        rule=rule,
+        gamma=gamma,
     )
     return metric, dataclasses.replace(comparison, dropped=dropped)
+
+
+@dataclasses.dataclass(frozen=True)
+class ManyComparison:
+    """Several arms (and metrics) compared pairwise, verdicts corrected for multiplicity.
+
+    Attributes:
+        arms: the arms' names, in the order given.
+        sources: where each arm's values came from (sweep name or file).
+        metrics: the metrics compared.
+        baseline: the arm every other arm was compared with, or ``None`` for all pairs.
+        comparisons: ``(metric, comparison)`` per pair and metric; each comparison's
+            ``p_adjusted`` is Holm's over the whole family and its verdict uses it.
+    """
+
+    arms: tuple[str, ...]
+    sources: tuple[str, ...]
+    metrics: tuple[str, ...]
+    baseline: str | None
+    comparisons: tuple[tuple[str, Comparison], ...]
+    correction: str = "holm"
+
+    @property
+    def family(self) -> int:
+        """How many tests the correction covers."""
+        return len(self.comparisons)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict (NaN and infinities become ``None``)."""
+        return {
+            "arms": [
+                {"name": name, "source": source}
+                for name, source in zip(self.arms, self.sources, strict=True)
+            ],
+            "metrics": list(self.metrics),
+            "baseline": self.baseline,
+            "correction": self.correction,
+            "family": self.family,
+            "comparisons": [
+                {"metric": metric, **comparison.to_dict()}
+                for metric, comparison in self.comparisons
+            ],
+        }
+
+
+def _arm_names(values: Sequence[MetricValues]) -> tuple[str, ...]:
+    labels = tuple(_label(v.source) for v in values)
+    if len(set(labels)) == len(labels):
+        return labels
+    sources = tuple(v.source for v in values)
+    if len(set(sources)) == len(sources):
+        return sources
+    raise SeedlockError(
+        f"compare_many() got the same arm twice: {', '.join(sources)}. Give each arm once."
+    )
+
+
+def _common_metrics(values: Sequence[MetricValues], metrics: Sequence[str] | None) -> list[str]:
+    if metrics:
+        for name in metrics:
+            for side in values:
+                side.values(name)  # unknown metric: the error lists the available ones
+        return list(dict.fromkeys(metrics))
+    common = sorted(set.intersection(*(set(v.metrics) for v in values)))
+    if len(common) != 1:
+        raise SeedlockError(
+            "choose the metrics to compare with --metric (several: --metric a --metric b or "
+            f"--metric a,b); in common to every arm: {', '.join(common) or '(none)'}."
+        )
+    return common
+
+
+def compare_many(
+    values: Sequence[MetricValues],
+    metrics: Sequence[str] | None = None,
+    *,
+    baseline: str | None = None,
+    higher_is_better: bool = True,
+    confidence: float = 0.95,
+    n_resamples: int = 10_000,
+    seed: SeedLike = 0,
+    failed: str = "error",
+    rule: str = "permutation",
+    gamma: float = 0.75,
+) -> ManyComparison:
+    """Compare every pair of arms (or every arm with ``baseline``) on one or more metrics.
+
+    Each pair is compared as :func:`compare_values` does (pairing by seed, the ``failed``
+    policy); the permutation p-values of all pairs and metrics form one family, adjusted with
+    Holm's step-down method (:func:`seedlock.stats.holm`), and each verdict is decided with its
+    adjusted p, so the chance of any false "better" in the whole table stays at most
+    ``1 - confidence``. Pairs are ``(arms[i], arms[j])`` for ``i < j``, or ``(arm, baseline)``.
+
+    Raises:
+        SeedlockError: fewer than 2 arms, an arm given twice, an unknown baseline or metric, no
+            single common metric and none chosen, or what :func:`compare_values` raises.
+
+    Example:
+        >>> from seedlock.report import MetricValues
+        >>> arms = [MetricValues(name, tuple(range(8)), {"acc": tuple(v + i / 100 for i in
+        ...         range(8))}) for name, v in (("adam", 0.9), ("sgd", 0.8), ("lion", 0.9))]
+        >>> many = compare_many(arms, n_resamples=200)
+        >>> [(c.names, c.better) for _, c in many.comparisons]
+        [(('adam', 'sgd'), 'adam'), (('adam', 'lion'), None), (('sgd', 'lion'), 'lion')]
+        >>> many.family
+        3
+    """
+    if len(values) < 2:
+        raise SeedlockError(f"compare_many() needs at least 2 arms, got {len(values)}.")
+    names = _arm_names(values)
+    chosen = _common_metrics(values, metrics)
+    if baseline is None:
+        pairs = [(i, j) for i in range(len(values)) for j in range(i + 1, len(values))]
+    else:
+        matches = [i for i, v in enumerate(values) if baseline in (names[i], v.source)]
+        if not matches:
+            raise SeedlockError(
+                f"compare_many() baseline {baseline!r} is not one of the arms: "
+                f"{', '.join(names)}. Pass one of these names."
+            )
+        base = matches[0]
+        pairs = [(i, base) for i in range(len(values)) if i != base]
+    options: dict[str, Any] = {
+        "higher_is_better": higher_is_better,
+        "confidence": confidence,
+        "n_resamples": n_resamples,
+        "seed": seed,
+        "failed": failed,
+        "rule": rule,
+        "gamma": gamma,
+    }
+    results = [
+        (
+            metric,
+            compare_values(values[i], values[j], metric, names=(names[i], names[j]), **options)[1],
+        )
+        for metric in chosen
+        for i, j in pairs
+    ]
+    adjusted = holm([c.test_p for _, c in results])
+    family = len(results)
+    return ManyComparison(
+        arms=names,
+        sources=tuple(v.source for v in values),
+        metrics=tuple(chosen),
+        baseline=None if baseline is None else names[base],
+        comparisons=tuple(
+            (metric, decide(c, p_adjusted=p, family=family))
+            for (metric, c), p in zip(results, adjusted, strict=True)
+        ),
+    )
 
 
 def _bad_rows(values: MetricValues, metric: str) -> tuple[list[str], list[int]]:
@@ -231,3 +404,26 @@ def paired_values(a: MetricValues, b: MetricValues, metric: str) -> tuple[Any, A
         np.array([by_seed[1][s] for s in order]),
         True,
     )
+
+
+def evp_curves(
+    values: Sequence[MetricValues],
+    metric: str,
+    names: Sequence[str],
+    *,
+    higher_is_better: bool = True,
+) -> dict[str, ExpectedMax]:
+    """Each arm's expected best ``metric`` of n = 1..N runs (:func:`seedlock.stats.expected_max`).
+
+    N is the arm's number of finite values: failed and NaN seeds have no value to draw.
+
+    Example:
+        >>> from seedlock.report import MetricValues
+        >>> arms = [MetricValues("a", (0, 1), {"acc": (0.8, 0.9)})]
+        >>> evp_curves(arms, "acc", ["a"])["a"].mean
+        (0.8500000000000001, 0.875)
+    """
+    return {
+        name: expected_max(side.values(metric), higher_is_better=higher_is_better)
+        for name, side in zip(names, values, strict=True)
+    }

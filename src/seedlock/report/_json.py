@@ -8,26 +8,32 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seedlock._variance import VarianceReport
 from seedlock.report._values import MetricValues
 from seedlock.report._variance import VarianceRuns
 from seedlock.stats import Comparison, Summary
 
+if TYPE_CHECKING:
+    from seedlock.report._build import ManyComparison
+
 __all__ = [
     "COMPARE_FORMAT",
+    "COMPARE_MANY_FORMAT",
     "COMPARE_VERSION",
     "REPORT_FORMAT",
     "REPORT_VERSION",
     "VARIANCE_FORMAT",
     "comparison_json",
+    "many_json",
     "report_json",
     "variance_json",
 ]
 
 COMPARE_FORMAT = "seedlock-compare"
 COMPARE_VERSION = 1
+COMPARE_MANY_FORMAT = "seedlock-compare-many"
 REPORT_FORMAT = "seedlock-report"
 REPORT_VERSION = 1
 VARIANCE_FORMAT = "seedlock-variance"
@@ -117,3 +123,24 @@ def variance_json(
         "advice": report.advice(precision),
         "plot": plot,
     }
+
+
+def many_json(
+    values: Sequence[MetricValues], many: ManyComparison, plot: str | None = None
+) -> dict[str, Any]:
+    """The ``seedlock compare A B C ... --json`` document: every pair, adjusted p, verdicts.
+
+    Example:
+        >>> from seedlock.report import MetricValues, compare_many
+        >>> arms = [MetricValues(n, (0, 1, 2), {"acc": (0.8, 0.9, 0.85)}) for n in "abc"]
+        >>> doc = many_json(arms, compare_many(arms, n_resamples=200))
+        >>> doc["format"], doc["family"], doc["comparisons"][0]["names"]
+        ('seedlock-compare-many', 3, ['a', 'b'])
+    """
+    data = many.to_dict()
+    for arm, side in zip(data["arms"], values, strict=True):
+        arm["seeds"] = list(side.seeds)
+        arm["failed"] = list(side.failed)
+        arm["running"] = list(side.running)
+        arm["values"] = {metric: _finite_or_none(side.metrics[metric]) for metric in many.metrics}
+    return {"format": COMPARE_MANY_FORMAT, "version": COMPARE_VERSION, **data, "plot": plot}
