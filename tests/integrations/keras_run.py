@@ -1,11 +1,14 @@
 """Fit a tiny Keras model; run by tests/integrations/test_keras.py.
 
-    python keras_run.py OUT WORKERS MODE [MODE ...]    (MODE: full, plain, stop, resume)
+    python keras_run.py OUT WORKERS MODE [MODE ...]
 
 Prints ``MODE <SHA-256 of the final weights>``: ``full`` fits 3 epochs with BackupAndRestore and
 SeedlockCallback; ``plain`` with BackupAndRestore only; ``stop`` is interrupted in the middle of
 epoch 2; ``resume`` fits again from the backup (with SeedlockCallback, or without it when the
-mode is ``plain-resume``).
+mode is ``plain-resume``). ``ckpt``, ``ckpt-stop`` and ``ckpt-resume`` do the same with a
+``ModelCheckpoint`` saving every 4 batches (6 per epoch) and ``SeedlockCallback(checkpoint=)``;
+the resume loads ``e2-b2.keras`` (epoch 2, after its second batch) in a new model. They also
+print ``files MODE <checkpoint files>``.
 """
 
 from __future__ import annotations
@@ -43,8 +46,7 @@ class Interrupt(keras.callbacks.Callback):  # type: ignore[misc]
             raise KeyboardInterrupt("stop in the middle of epoch 2")
 
 
-def main(out: str, workers: int, mode: str) -> None:
-    seedlock.seed_everything(7)
+def build() -> keras.Model:
     model = keras.Sequential(
         [
             keras.Input((8,)),
@@ -57,7 +59,41 @@ def main(out: str, workers: int, mode: str) -> None:
         optimizer=keras.optimizers.SGD(0.05),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
+    return model
+
+
+def checkpointed(out: str, data: EpochDataset, mode: str) -> keras.Model:
+    folder = os.path.join(out, "ckpt-full" if mode == "ckpt" else "ckpt")
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        os.path.join(folder, "e{epoch}-b{batch}.keras"), save_freq=4
+    )
+    resume = os.path.join(folder, "e2-b2.keras") if mode == "ckpt-resume" else None
+    model = build() if resume is None else keras.models.load_model(resume)
+    callback = SeedlockCallback(checkpoint=checkpoint, datasets=[data], resume_from=resume)
+    callbacks = [checkpoint, callback]
+    if mode.endswith("stop"):
+        callbacks.append(Interrupt())
+    with contextlib.suppress(KeyboardInterrupt):
+        model.fit(data, epochs=3, callbacks=callbacks, verbose=0)
+    print("files", mode, ",".join(sorted(os.listdir(folder))), flush=True)
+    return model
+
+
+def main(out: str, workers: int, mode: str) -> None:
+    seedlock.seed_everything(7)
     data = EpochDataset(sample, 48, 8, workers=max(workers, 1), use_multiprocessing=False)
+    if mode.startswith("ckpt"):
+        model = checkpointed(out, data, mode)
+    else:
+        model = build()
+        fit_with_backup(out, data, model, mode)
+    digest = hashlib.sha256()
+    for variable in model.variables:
+        digest.update(np.asarray(variable.numpy()).tobytes())
+    print(mode, digest.hexdigest(), flush=True)
+
+
+def fit_with_backup(out: str, data: EpochDataset, model: keras.Model, mode: str) -> None:
     backup = os.path.join(out, f"backup-{mode.split('-')[0]}")
     callbacks = [keras.callbacks.BackupAndRestore(backup)]
     if not mode.startswith("plain"):
@@ -66,10 +102,6 @@ def main(out: str, workers: int, mode: str) -> None:
         callbacks.append(Interrupt())
     with contextlib.suppress(KeyboardInterrupt):
         model.fit(data, epochs=3, callbacks=callbacks, verbose=0)
-    digest = hashlib.sha256()
-    for variable in model.variables:
-        digest.update(variable.path.encode() + np.asarray(variable.numpy()).tobytes())
-    print(mode, digest.hexdigest(), flush=True)
 
 
 if __name__ == "__main__":

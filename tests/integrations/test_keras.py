@@ -1,4 +1,5 @@
-"""seedlock.keras: a fit interrupted and resumed from BackupAndRestore ends with the same weights.
+"""seedlock.keras: an interrupted fit resumed from Keras' backup or checkpoint ends with the same
+weights; PyDataset and tf.data pipelines give the same batches for any parallelism.
 
 All Keras tests live in this one module: importing TensorFlow takes seconds.
 """
@@ -20,8 +21,8 @@ keras = pytest.importorskip("keras")
 import numpy as np  # noqa: E402
 
 import seedlock  # noqa: E402
-from seedlock import StateError  # noqa: E402
-from seedlock.keras import EpochDataset, SeedlockCallback  # noqa: E402
+from seedlock import SeedlockTypeError, StateError  # noqa: E402
+from seedlock.keras import EpochDataset, SeedlockCallback, tf_dataset  # noqa: E402
 
 pytestmark = pytest.mark.tensorflow
 
@@ -29,6 +30,7 @@ SCRIPT = Path(__file__).with_name("keras_run.py")
 
 
 def _run(out: Path, workers: int, *modes: str) -> dict[str, str]:
+    """``{mode: weights digest}`` and ``{"files " + mode: checkpoint files}``."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "KERAS_BACKEND": "tensorflow"}
     env.pop("SEEDLOCK_SEED", None)
     done = subprocess.run(
@@ -44,19 +46,25 @@ def _run(out: Path, workers: int, *modes: str) -> dict[str, str]:
         parts = line.split()
         if len(parts) == 2 and parts[0] in modes:
             results[parts[0]] = parts[1]
-    assert set(results) == set(modes), done.stdout
+        elif len(parts) == 3 and parts[0] == "files":
+            results[f"files {parts[1]}"] = parts[2]
+    assert set(modes) <= set(results), done.stdout
     return results
 
 
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[int, str], str]:
-    """Final-weight digests: 3 epochs straight; interrupted mid-epoch 2, resumed in a new process.
+    """Final-weight digests: 3 epochs straight; interrupted mid-epoch 2, resumed in a new process
+    from BackupAndRestore's backup (``resume``) or from a ModelCheckpoint file (``ckpt-resume``).
 
     Workers 0 runs PyDataset in the training thread, 2 with two worker threads.
     """
     root = tmp_path_factory.mktemp("keras")
-    modes = {0: ("full", "stop", "plain", "plain-stop"), 2: ("full", "stop")}
-    again = {0: ("resume", "plain-resume"), 2: ("resume",)}
+    modes = {
+        0: ("full", "stop", "plain", "plain-stop", "ckpt", "ckpt-stop"),
+        2: ("full", "stop", "ckpt-stop"),
+    }
+    again = {0: ("resume", "plain-resume", "ckpt-resume"), 2: ("resume", "ckpt-resume")}
     with ThreadPoolExecutor(2) as pool:
         first = {w: pool.submit(_run, root / str(w), w, *modes[w]) for w in (0, 2)}
         results = {(w, m): d for w, f in first.items() for m, d in f.result().items()}
@@ -70,6 +78,25 @@ def test_a_fit_resumed_from_backup_in_a_new_process_gives_bit_identical_weights(
     weights: dict[tuple[int, str], str], workers: int
 ) -> None:
     assert weights[workers, "resume"] == weights[workers, "full"]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_fit_resumed_mid_epoch_from_a_model_checkpoint_in_a_new_process_is_bit_identical(
+    weights: dict[tuple[int, str], str], workers: int
+) -> None:
+    assert weights[0, "ckpt"] == weights[0, "full"]
+    assert weights[workers, "ckpt-resume"] == weights[0, "full"]
+
+
+def test_a_fit_resumed_from_a_checkpoint_writes_the_checkpoints_of_an_uninterrupted_one(
+    weights: dict[tuple[int, str], str],
+) -> None:
+    stopped = weights[0, "files ckpt-stop"].split(",")
+    assert stopped == [
+        f"e{e}-b{b}.keras{s}" for e, b in ((1, 4), (2, 2)) for s in ("", ".seedlock.json")
+    ]
+    assert weights[0, "files ckpt-resume"] == weights[0, "files ckpt"]
+    assert weights[0, "files ckpt"].count(".seedlock.json") == 4
 
 
 def test_weights_are_identical_for_0_and_2_workers(weights: dict[tuple[int, str], str]) -> None:
@@ -146,3 +173,105 @@ def test_the_state_file_is_versioned_json_and_removed_when_fit_completes(tmp_pat
     assert len(data["seed_generators"]) == 1
     callback.on_train_end()
     assert not (tmp_path / "seedlock.json").exists()
+
+
+def test_a_mid_epoch_state_without_the_epoch_start_state_is_refused(tmp_path: Path) -> None:
+    seedlock.seed_everything(3)
+    (tmp_path / "c.keras.seedlock.json").write_text(
+        '{"kind": "seedlock.keras", "format": 1, "seed": 3, "epoch": 1, "batch": 2}'
+    )
+    callback = SeedlockCallback(resume_from=tmp_path / "c.keras")
+    callback.set_model(_model())
+    with pytest.raises(StateError, match="no RNG state of the epoch's start"):
+        callback.on_train_begin()
+
+
+def test_resuming_from_a_checkpoint_saved_without_the_callback_says_what_is_missing(
+    tmp_path: Path,
+) -> None:
+    seedlock.seed_everything(3)
+    callback = SeedlockCallback(resume_from=tmp_path / "c.keras")
+    callback.set_model(_model())
+    with pytest.raises(StateError, match=r"SeedlockCallback\(checkpoint=\.\.\.\)"):
+        callback.on_train_begin()
+
+
+def test_a_checkpoint_that_is_not_a_model_checkpoint_or_two_sources_are_refused(
+    tmp_path: Path,
+) -> None:
+    seedlock.seed_everything(3)
+    with pytest.raises(SeedlockTypeError, match="keras.callbacks.ModelCheckpoint, got str"):
+        SeedlockCallback(checkpoint="ckpt.keras")
+    with pytest.raises(SeedlockTypeError, match="both backup_dir and resume_from"):
+        SeedlockCallback(tmp_path, resume_from=tmp_path / "c.keras")
+
+
+def _noisy(index: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    return np.float32([index, rng.normal()]), np.int64(index)
+
+
+def test_pydataset_batches_are_the_same_for_any_workers_and_multiprocessing() -> None:
+    identity = keras.Sequential([keras.Input((2,)), keras.layers.Identity()])
+    seen = []
+    for options in ({}, {"workers": 3}, {"workers": 2, "use_multiprocessing": True}):
+        data = EpochDataset(_noisy, 30, 4, seed=3, **options)
+        data.set_epoch(2)
+        seen.append(identity.predict(data, verbose=0))
+    assert all(np.array_equal(seen[0], other) for other in seen[1:])
+    assert sorted(seen[0][:, 0].tolist()) == list(range(30))
+
+
+def _tf_sample(index: object, seed: object) -> tuple[object, object]:
+    import tensorflow as tf
+
+    noise = tf.random.stateless_uniform([3], seed=seed)  # random augmentation
+    x = tf.concat([tf.cast(tf.reshape(index, [1]), tf.float32), noise], 0)
+    return x, index % 2
+
+
+def _batches(**options: object) -> list[tuple[np.ndarray, np.ndarray]]:
+    data = tf_dataset(_tf_sample, 30, 4, epochs=2, seed=3, **options)  # type: ignore[arg-type]
+    return [(x.numpy(), y.numpy()) for x, y in data]
+
+
+def test_tf_data_batches_and_augmentations_are_the_same_for_any_parallelism() -> None:
+    import tensorflow as tf
+
+    reference = _batches()
+    assert len(reference) == 16  # 8 batches per epoch, none across the epoch boundary
+    for options in (
+        {"num_parallel_calls": 1},
+        {"num_parallel_calls": 4, "deterministic": True},
+        {"num_parallel_calls": tf.data.AUTOTUNE},
+    ):
+        other = _batches(**options)
+        assert all(np.array_equal(a[0], b[0]) for a, b in zip(reference, other, strict=True))
+    # deterministic=False may reorder samples, never change one: each index keeps its noise.
+    loose = _batches(num_parallel_calls=4, deterministic=False)
+    rows = sorted(map(tuple, np.concatenate([x for x, _ in reference]).tolist()))
+    assert sorted(map(tuple, np.concatenate([x for x, _ in loose]).tolist())) == rows
+    # The order is EpochDataset's, and a resumed dataset (initial_epoch=1) is the tail.
+    order = EpochDataset(_noisy, 30, 4, seed=3)
+    order.set_epoch(1)
+    expected = [int(v) for i in range(len(order)) for v in order[i][1]]
+    assert [int(v) for x, _ in reference[8:] for v in x[:, 0]] == expected
+    tail = tf_dataset(_tf_sample, 30, 4, epochs=2, initial_epoch=1, seed=3)
+    assert all(
+        np.array_equal(a[0], b.numpy()) for a, (b, _) in zip(reference[8:], tail, strict=True)
+    )
+
+
+def test_a_fit_on_tf_data_is_bit_identical_for_any_num_parallel_calls() -> None:
+    import tensorflow as tf
+
+    digests = []
+    for calls in (None, tf.data.AUTOTUNE):
+        seedlock.seed_everything(5)
+        model = keras.Sequential(
+            [keras.Input((4,)), keras.layers.Dropout(0.5), keras.layers.Dense(2)]
+        )
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        data = tf_dataset(_tf_sample, 30, 4, epochs=2, num_parallel_calls=calls)
+        model.fit(data, epochs=2, steps_per_epoch=8, shuffle=False, verbose=0)
+        digests.append([np.asarray(v.numpy()).tobytes() for v in model.variables])
+    assert digests[0] == digests[1]
