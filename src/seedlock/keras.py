@@ -223,11 +223,13 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
             and ``resume_from`` are given.
 
     Example:
-        >>> mc = keras.callbacks.ModelCheckpoint("ckpt/{epoch}-{batch}.keras", save_freq=50)
+        >>> mc = keras.callbacks.ModelCheckpoint("ckpt/e{epoch}-b{batch}.keras", save_freq=50)
+        ... # doctest: +SKIP
         >>> cb = SeedlockCallback(checkpoint=mc, datasets=[data])  # doctest: +SKIP
         >>> model.fit(data, epochs=3, callbacks=[mc, cb])  # doctest: +SKIP
-        >>> model = keras.models.load_model("ckpt/2-50.keras")  # a new process  # doctest: +SKIP
-        >>> cb = SeedlockCallback(checkpoint=mc, datasets=[data], resume_from="ckpt/2-50.keras")
+        >>> model = keras.models.load_model("ckpt/e2-b50.keras")  # a new process  # doctest: +SKIP
+        >>> cb = SeedlockCallback(checkpoint=mc, datasets=[data], resume_from="ckpt/e2-b50.keras")
+        ... # doctest: +SKIP
         >>> model.fit(data, epochs=3, callbacks=[mc, cb])  # doctest: +SKIP
     """
 
