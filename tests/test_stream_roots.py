@@ -25,6 +25,17 @@ def test_bad_stream_text_is_refused_with_the_text(text: str) -> None:
         _seed.parse_streams(text)
 
 
+@pytest.mark.parametrize("name", ["data\n", "", "1data", "x" * 65, "dätä", "da ta"])
+def test_a_stream_name_outside_the_documented_alphabet_is_refused(name: str) -> None:
+    with pytest.raises(SeedlockError, match="stream name"):
+        _seed.normalize_streams({name: 3})
+
+
+def test_stream_names_of_the_documented_alphabet_are_accepted() -> None:
+    names = ["data", "_x", "a.b-c_9", "Z" * 64]
+    assert list(_seed.normalize_streams(dict.fromkeys(names, 1))) == names
+
+
 def test_streams_must_be_a_mapping() -> None:
     with pytest.raises(SeedlockTypeError, match=r"streams=...\) must be a dict"):
         seedlock.seed_everything(1, streams=[("data", 3)])  # type: ignore[arg-type]

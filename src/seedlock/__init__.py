@@ -13,7 +13,6 @@ Example:
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
 from seedlock._seed import STREAMS, derive, derive_many, root_seed, seed_sequence, stream_seeds
@@ -91,7 +90,11 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
 
 
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from seedlock._doctor import Finding as Finding
     from seedlock._doctor import doctor as doctor
     from seedlock._everything import SeedReport as SeedReport

@@ -12,11 +12,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from seedlock import _seed
 from seedlock._base import validate
+from seedlock._base.record import Frozen
 from seedlock._errors import SeedlockTypeError
 from seedlock.frameworks import (
     FRAMEWORKS,
@@ -27,6 +26,8 @@ from seedlock.frameworks import (
     record_seeded,
 )
 
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
 
@@ -47,8 +48,7 @@ _HASH_WARNING = (
 )
 
 
-@dataclass(frozen=True)
-class SeedReport:
+class SeedReport(Frozen):
     """What :func:`seed_everything` did.
 
     Attributes:
@@ -63,13 +63,34 @@ class SeedReport:
         warnings: hazards that seeding cannot fix from inside this process.
     """
 
+    __slots__ = ("seed", "source", "frameworks", "streams", "pending", "changes", "warnings")
     seed: int
     source: str
-    frameworks: dict[str, int] = field(default_factory=dict)
-    streams: dict[str, int] = field(default_factory=dict)
-    pending: list[str] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    frameworks: dict[str, int]
+    streams: dict[str, int]
+    pending: list[str]
+    changes: list[Change]
+    warnings: list[str]
+
+    def __init__(  # noqa: PLR0913 - one parameter per field
+        self,
+        seed: int,
+        source: str,
+        frameworks: dict[str, int] | None = None,
+        streams: dict[str, int] | None = None,
+        pending: list[str] | None = None,
+        changes: list[Change] | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self._init(
+            seed=seed,
+            source=source,
+            frameworks={} if frameworks is None else frameworks,
+            streams={} if streams is None else streams,
+            pending=[] if pending is None else pending,
+            changes=[] if changes is None else changes,
+            warnings=[] if warnings is None else warnings,
+        )
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-able dict of the report (the root seed as an int).

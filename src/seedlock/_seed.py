@@ -16,10 +16,8 @@ from __future__ import annotations
 import functools
 import numbers
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from seedlock._base import envvars, limits, rootseed
 from seedlock._errors import SeedlockError, SeedlockTypeError
@@ -29,6 +27,8 @@ try:  # the builtin module: hashlib would also load OpenSSL, which costs ~20 ms 
 except ImportError:  # pragma: no cover - interpreters without the _blake2 builtin
     from hashlib import blake2b
 
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import numpy as np
 
@@ -68,7 +68,19 @@ STREAMS: dict[str, str] = {
     "data": "data order: EpochShuffle, seedlock.torch loaders and samplers, derive('data', ...)",
     "augment": "per-sample randomness: sample_rng(), seeded() and reseed() (augmentation)",
 }
-_STREAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+_NAME_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NAME_REST = _NAME_FIRST | frozenset("0123456789.-")
+
+
+def _is_stream_name(key: object) -> bool:
+    # Not a regular expression: `re` would cost the start-up hook of `seedlock run` an import.
+    return (
+        isinstance(key, str)
+        and 0 < len(key) <= 64
+        and key[0] in _NAME_FIRST
+        and all(char in _NAME_REST for char in key)
+    )
+
 
 SeedLike = int | str
 PathItem = int | str
@@ -239,7 +251,7 @@ def normalize_streams(streams: Mapping[str, object], *, name: str = "streams") -
         )
     out: dict[str, int] = {}
     for key, value in streams.items():
-        if not isinstance(key, str) or not _STREAM_NAME.match(key):
+        if not _is_stream_name(key):
             raise SeedlockError(
                 f"{name} has the stream name {key!r}; a name is 1-64 letters, digits, '_', '.' "
                 f"or '-' starting with a letter or '_'. Known streams: {', '.join(STREAMS)}."

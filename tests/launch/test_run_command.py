@@ -314,6 +314,22 @@ def test_the_hook_costs_nothing_when_no_run_is_active(tmp_path: Path) -> None:
     assert out.stdout.split() == ["False", "False"]
 
 
+#: Standard-library modules that cost a seeded child milliseconds each and that seeding does not
+#: need (typing, dataclasses with inspect/ast/dis, re, hashlib's OpenSSL binding).
+_HOOK_NEVER_IMPORTS = ("typing", "dataclasses", "inspect", "ast", "re", "hashlib", "logging")
+
+
+def test_the_seeding_hook_imports_no_heavy_standard_module() -> None:
+    code = (
+        f"import sys; print(sorted(m for m in {_HOOK_NEVER_IMPORTS!r} if m in sys.modules), "
+        "'seedlock._everything' in sys.modules)"
+    )
+    env = child_env(seed=42, deterministic=True, threads=1)
+    out = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "True"]
+    assert out.stderr == ""
+
+
 _TERM_PARENT = """
 import sys
 from seedlock.launch import run_command

@@ -10,7 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 __all__ = ["file_sha256"]
@@ -23,6 +22,10 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         >>> file_sha256(os.devnull)[:12]
         'e3b0c44298fc'
     """
+    # Imported here: seedlock.launch (and so this module) loads in every child of a run, and
+    # hashlib's OpenSSL binding costs a few ms that only a logged artifact needs.
+    import hashlib
+
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

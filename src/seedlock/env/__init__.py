@@ -15,9 +15,9 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import os
 
-from seedlock.env._diff import IMPACTS, EnvDifference, fingerprint_diff
 from seedlock.env._fingerprint import FORMAT, Fingerprint, collect, redact_env
 
 __all__ = [
@@ -44,3 +44,26 @@ def fingerprint(cwd: str | os.PathLike[str] | None = None) -> Fingerprint:
         True
     """
     return collect(cwd)
+
+
+# Loaded on first use: the main process of a `seedlock run` writes its fingerprint at exit and
+# never compares one.
+_LAZY = {"IMPACTS", "EnvDifference", "fingerprint_diff"}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'seedlock.env' has no attribute {name!r}")
+    value = getattr(importlib.import_module("seedlock.env._diff"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY)
+
+
+# Not ``typing.TYPE_CHECKING``: kept off the exit path of every `seedlock run`.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from seedlock.env._diff import IMPACTS, EnvDifference, fingerprint_diff

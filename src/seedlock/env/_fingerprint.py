@@ -15,15 +15,19 @@ import re
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 
 from seedlock._base import persist, validate
 from seedlock._base.commands import git_argv, git_env
+from seedlock._base.record import Frozen
 from seedlock._errors import StateError
 from seedlock.determinism import THREAD_VARS
 from seedlock.frameworks import FRAMEWORKS
+
+# Not ``typing.TYPE_CHECKING``: this module runs at the exit of every `seedlock run`.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "ENV_VARS",
@@ -100,8 +104,7 @@ _SECTIONS = ("python", "platform", "cpu", "cuda", "packages", "threads", "flags"
 _TIMEOUT_S = 5.0
 
 
-@dataclass(frozen=True)
-class Fingerprint:
+class Fingerprint(Frozen):
     """What a run's results may depend on besides its code, data and seed.
 
     Every section is a flat dict of JSON scalars; ``gpus`` is ``None`` when GPUs could not be
@@ -129,6 +132,20 @@ class Fingerprint:
         True
     """
 
+    __slots__ = (
+        "python",
+        "platform",
+        "cpu",
+        "gpus",
+        "cuda",
+        "packages",
+        "threads",
+        "flags",
+        "env",
+        "git",
+        "created",
+        "format",
+    )
     python: dict[str, Any]
     platform: dict[str, Any]
     cpu: dict[str, Any]
@@ -139,8 +156,38 @@ class Fingerprint:
     flags: dict[str, Any]
     env: dict[str, Any]
     git: dict[str, Any] | None
-    created: str = ""
-    format: int = field(default=FORMAT)
+    created: str
+    format: int
+
+    def __init__(  # noqa: PLR0913 - one parameter per field
+        self,
+        python: dict[str, Any],
+        platform: dict[str, Any],
+        cpu: dict[str, Any],
+        gpus: list[dict[str, Any]] | None,
+        cuda: dict[str, Any],
+        packages: dict[str, Any],
+        threads: dict[str, Any],
+        flags: dict[str, Any],
+        env: dict[str, Any],
+        git: dict[str, Any] | None,
+        created: str = "",
+        format: int = FORMAT,  # noqa: A002 - the persisted field's name
+    ) -> None:
+        self._init(
+            python=python,
+            platform=platform,
+            cpu=cpu,
+            gpus=gpus,
+            cuda=cuda,
+            packages=packages,
+            threads=threads,
+            flags=flags,
+            env=env,
+            git=git,
+            created=created,
+            format=format,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what :meth:`save` writes)."""

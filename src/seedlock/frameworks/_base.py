@@ -14,10 +14,14 @@ import numbers
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
+from seedlock._base.record import Frozen
 from seedlock._errors import StateError
+
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
 
 __all__ = [
     "FIX_DETERMINISTIC",
@@ -31,7 +35,10 @@ __all__ = [
 ]
 
 #: A framework's RNG state: a dict of ints, strs, lists, ``None`` and arrays only.
-State = dict[str, Any]
+if TYPE_CHECKING:
+    State: TypeAlias = dict[str, Any]
+else:
+    State = dict
 
 #: How to set something before start-up, for notes on settings that came too late.
 RUN_HINT = "`seedlock run --deterministic -- python ...` sets it before start-up"
@@ -42,8 +49,7 @@ FIX_DETERMINISTIC = (
 )
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Frozen):
     """One setting that deterministic mode or thread pinning applied.
 
     Attributes:
@@ -58,10 +64,14 @@ class Change:
         True
     """
 
+    __slots__ = ("target", "value", "effective", "note")
     target: str
     value: str
-    effective: bool = True
-    note: str = ""
+    effective: bool
+    note: str
+
+    def __init__(self, target: str, value: str, effective: bool = True, note: str = "") -> None:
+        self._init(target=target, value=value, effective=effective, note=note)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict of the change."""
@@ -73,8 +83,7 @@ class Change:
         }
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Frozen):
     """One reproducibility hazard found in the current process.
 
     Attributes:
@@ -89,11 +98,15 @@ class Finding:
         'no-root-seed'
     """
 
+    __slots__ = ("id", "severity", "title", "detail", "fix")
     id: str
     severity: str
     title: str
     detail: str
     fix: str
+
+    def __init__(self, id: str, severity: str, title: str, detail: str, fix: str) -> None:  # noqa: A002
+        self._init(id=id, severity=severity, title=title, detail=detail, fix=fix)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict of the finding."""

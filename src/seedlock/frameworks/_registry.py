@@ -15,10 +15,8 @@ import importlib.util
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, cast
 
+from seedlock._base.record import Frozen
 from seedlock._errors import SeedlockError
 from seedlock.frameworks._base import Change, Framework
 from seedlock.frameworks.cupy import CuPy
@@ -29,9 +27,12 @@ from seedlock.frameworks.python import PythonRandom
 from seedlock.frameworks.tensorflow import TensorFlow
 from seedlock.frameworks.torch import Torch
 
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import importlib.abc
     import logging
+    from types import ModuleType
+    from typing import Any
 
 __all__ = [
     "FRAMEWORKS",
@@ -80,14 +81,23 @@ _seeded: dict[str, int] = {}
 _installed: dict[str, bool] = {}
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Frozen):
     """What seed_everything asked for, applied to each framework now or at its import."""
 
+    __slots__ = ("seed", "deterministic", "warn_only", "threads")
     seed: int
-    deterministic: bool = False
-    warn_only: bool = False
-    threads: int | None = None
+    deterministic: bool
+    warn_only: bool
+    threads: int | None
+
+    def __init__(
+        self,
+        seed: int,
+        deterministic: bool = False,
+        warn_only: bool = False,
+        threads: int | None = None,
+    ) -> None:
+        self._init(seed=seed, deterministic=deterministic, warn_only=warn_only, threads=threads)
 
 
 _settings: Settings | None = None
@@ -204,13 +214,21 @@ def install_hook(settings: Settings, frameworks: Sequence[Framework]) -> list[st
         return [fw.name for fw in _pending.values()]
 
 
-@dataclass(frozen=True)
-class HookState:
+class HookState(Frozen):
     """What ``seed_everything`` left in the registry: settings for later imports, seeds used."""
 
+    __slots__ = ("settings", "seeded", "numpy_state")
     settings: Settings | None
     seeded: dict[str, int]
     numpy_state: dict[str, Any] | None
+
+    def __init__(
+        self,
+        settings: Settings | None,
+        seeded: dict[str, int],
+        numpy_state: dict[str, Any] | None,
+    ) -> None:
+        self._init(settings=settings, seeded=seeded, numpy_state=numpy_state)
 
 
 def hook_state() -> HookState:
@@ -348,7 +366,7 @@ class _SeedOnImport:
             self._busy.active = False
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        spec.loader = cast("importlib.abc.Loader", _SeededLoader(spec.loader, fullname))
+        spec.loader = _SeededLoader(spec.loader, fullname)  # type: ignore[assignment]
         return spec
 
 

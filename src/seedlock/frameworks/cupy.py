@@ -8,10 +8,14 @@ generator state, so CuPy's state cannot be captured exactly: ``snapshot()`` leav
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from seedlock._errors import StateError
 from seedlock.frameworks._base import Framework, State
+
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["CuPy"]
 

@@ -11,9 +11,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any
 
 from seedlock.frameworks._base import RUN_HINT, Change, Finding, Framework, State
+
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Jax", "backend_started"]
 

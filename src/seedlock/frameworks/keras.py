@@ -9,10 +9,14 @@ reseeding them when Keras is imported after ``seed_everything`` would rewind the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from seedlock._errors import StateError
 from seedlock.frameworks._base import Framework, State, as_int_list
+
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Keras"]
 

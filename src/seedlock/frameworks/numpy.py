@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
 from seedlock._errors import StateError
 from seedlock.frameworks._base import Change, Framework, State, as_int_list, require
 
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     import numpy as np
 
 __all__ = [

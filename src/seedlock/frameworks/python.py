@@ -12,10 +12,14 @@ import os
 import random
 import sys
 from collections.abc import Mapping
-from typing import Any
 
 from seedlock._errors import StateError
 from seedlock.frameworks._base import Change, Finding, Framework, State, require
+
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["PythonRandom", "hash_seed_fixed", "hash_seed_for", "random_state", "set_random_state"]
 

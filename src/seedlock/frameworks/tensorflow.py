@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Any
 
 from seedlock._errors import StateError
 from seedlock.frameworks._base import (
@@ -25,6 +24,11 @@ from seedlock.frameworks._base import (
     require,
 )
 from seedlock.frameworks.python import random_state, set_random_state
+
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["TensorFlow", "generator_state", "set_generator_state"]
 

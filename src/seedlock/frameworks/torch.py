@@ -16,7 +16,6 @@ import sys
 import warnings
 from collections.abc import Mapping
 from types import ModuleType
-from typing import Any
 
 from seedlock._errors import StateError
 from seedlock.frameworks._base import (
@@ -29,6 +28,11 @@ from seedlock.frameworks._base import (
     as_int_list,
     require,
 )
+
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["CUBLAS_VALUES", "CUBLAS_VAR", "Torch", "byte_tensor"]
 

@@ -13,7 +13,6 @@ Example:
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from seedlock.launch._log import log, log_artifact
 
@@ -65,7 +64,11 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from seedlock.launch._diff import RunDiff, RunDifference, diff_runs
     from seedlock.launch._repair import repair_runs
     from seedlock.launch._run import (

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import math
 import os
-from typing import TYPE_CHECKING, Any
 
 from seedlock._base.files import file_sha256
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock.launch._protocol import ARTIFACTS_FILE, METRICS_FILE, RUN_DIR_VAR
 
+# Not ``typing.TYPE_CHECKING``: the start-up hook imports this module in every child process.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
+    from typing import Any
 
 __all__ = ["log", "log_artifact"]
 
