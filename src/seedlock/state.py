@@ -119,8 +119,7 @@ class Snapshot:
         weights_only=True)`` or JSON; rebuild with :meth:`from_dict`.
         """
         return {
-            "kind": _KIND,
-            "format": FORMAT,
+            **persist.header(_KIND, FORMAT),
             "frameworks": _plain(self.frameworks, "frameworks"),
             "tracked": _plain(self.tracked, "tracked"),
         }
@@ -137,21 +136,13 @@ class Snapshot:
                 f"a snapshot dict is expected, got {type(data).__name__}. "
                 "Pass the value of Snapshot.to_dict()."
             )
-        if data.get("kind") != _KIND:
-            raise StateError(
-                f"not a seedlock snapshot: kind is {data.get('kind')!r}, expected {_KIND!r}. "
-                "Pass the value of Snapshot.to_dict() or a file written by Snapshot.save()."
-            )
-        version = data.get("format")
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise StateError(
-                f"the snapshot's format is {version!r}; expected an int >= 1. The input is corrupt."
-            )
-        if version > FORMAT:
-            raise StateError(
-                f"the snapshot has format {version}, newer than this seedlock reads ({FORMAT}). "
-                "Upgrade seedlock to read it."
-            )
+        persist.check_header(
+            data,
+            kind=_KIND,
+            current=FORMAT,
+            what="a seedlock snapshot",
+            fix="Pass the value of Snapshot.to_dict() or a file written by Snapshot.save().",
+        )
         frameworks = data.get("frameworks")
         tracked = data.get("tracked")
         if not isinstance(frameworks, Mapping) or not isinstance(tracked, Mapping):

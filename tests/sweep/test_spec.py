@@ -58,7 +58,8 @@ def test_spec_round_trips_through_its_versioned_file(tmp_path: Path) -> None:
     path = spec_path(tmp_path / "runs.db", "adam")
     save_spec(spec, path)
     assert path == tmp_path / "sweeps" / "adam.json"
-    assert json.loads(path.read_text())["format"] == "seedlock-sweep"
+    header = json.loads(path.read_text())
+    assert (header["kind"], header["format"]) == ("seedlock-sweep", SPEC_VERSION)
     assert load_spec(path) == spec
     assert [p.name for p in path.parent.iterdir()] == ["adam.json"]
 
@@ -71,8 +72,16 @@ def test_missing_spec_is_none(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ("{", "not valid JSON"),
-        ('{"format": "other"}', "not a seedlock sweep file"),
-        (json.dumps({"format": "seedlock-sweep", "version": SPEC_VERSION + 1}), "version"),
+        ('{"format": "other"}', "not the seedlock sweep file .*'kind' is None"),
+        (
+            json.dumps({"format": "seedlock-sweep", "version": SPEC_VERSION + 1}),
+            "format 3, newer than this seedlock reads",
+        ),
+        (
+            json.dumps({"kind": "seedlock-sweep", "format": SPEC_VERSION + 1}),
+            "format 3, newer than this seedlock reads",
+        ),
+        ('{"kind": "seedlock-snapshot", "format": 1}', "'kind' is 'seedlock-snapshot'"),
         (
             json.dumps(
                 {

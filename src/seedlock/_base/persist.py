@@ -174,7 +174,9 @@ def check_header(
     current: int,
     what: str,
     legacy: Mapping[str, int] | None = None,
+    unkinded: int = 0,
     error: Callable[[str], SeedlockError] = StateError,
+    fix: str = "",
 ) -> int:
     """Validate the header of ``data`` and return its format (migrating older headers).
 
@@ -186,7 +188,10 @@ def check_header(
         legacy: older headers that carry no ``kind`` but a string ``"format"`` equal to a key of
             this mapping and an int ``"version"``; the value is the format that version-1 file
             maps to (``{"seedlock-sweep": 1}``).
+        unkinded: the newest format written before files carried a ``kind``: a file with no
+            ``kind`` and an int ``format`` up to this one is read as that format (``0``: none).
         error: the exception class to raise.
+        fix: a sentence saying what to pass instead, added to a foreign or corrupt file's error.
 
     Raises:
         SeedlockError: ``error`` for a non-dict, a foreign kind, an invalid or a newer format.
@@ -195,25 +200,40 @@ def check_header(
         >>> check_header({"format": "seedlock-sweep", "version": 1}, kind="seedlock-sweep",
         ...              current=2, what="a sweep file", legacy={"seedlock-sweep": 1})
         1
+        >>> check_header({"format": 1}, kind="seedlock-fingerprint", current=1,
+        ...              what="a fingerprint", unkinded=1)
+        1
     """
-    if not isinstance(data, dict):
-        raise error(f"not {what}: a JSON object is expected, got {type(data).__name__}.")
+    tail = f" {fix}" if fix else ""
+    if not isinstance(data, Mapping):
+        raise error(f"not {what}: a JSON object is expected, got {type(data).__name__}.{tail}")
     version = data.get("format")
     if legacy and "kind" not in data and isinstance(version, str) and version in legacy:
         old = data.get("version")
         if isinstance(old, bool) or not isinstance(old, int) or old < 1:
-            raise error(f"not {what}: its 'version' is {_short(old)}, expected an int >= 1.")
+            raise error(f"not {what}: its 'version' is {_short(old)}, expected an int >= 1.{tail}")
         version = legacy[version] + old - 1
+    elif "kind" not in data and _is_format(version) and version <= unkinded:
+        pass
     elif data.get("kind") != kind:
-        raise error(f"not {what}: 'kind' is {_short(data.get('kind'))}, expected {kind!r}.")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise error(f"{what} has the invalid format {_short(version)}; expected an int >= 1.")
+        raise error(
+            f"not {what}: 'kind' is {_short(data.get('kind'))}, expected {kind!r}.{tail}"
+        )
+    if not _is_format(version):
+        raise error(
+            f"{what} has the invalid format {_short(version)}; expected an int >= 1.{tail}"
+        )
+    assert isinstance(version, int)
     if version > current:
         raise error(
             f"{what} has format {version}, newer than this seedlock reads ({current}). "
             "Upgrade seedlock to read it."
         )
     return version
+
+
+def _is_format(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and value >= 1
 
 
 def _short(value: object) -> str:

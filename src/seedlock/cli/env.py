@@ -62,7 +62,7 @@ def _text(value: object) -> str:
 
 def _print_fingerprint(data: dict[str, Any]) -> None:
     sections = {
-        key: value for key, value in data.items() if key not in ("format", "created", "gpus")
+        key: value for key, value in data.items() if key not in ("kind", "format", "created", "gpus")
     }
     gpus = data["gpus"]
     if gpus is None:

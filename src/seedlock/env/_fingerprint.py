@@ -41,6 +41,8 @@ __all__ = [
 
 #: Version of the persisted fingerprint format.
 FORMAT = 1
+#: The ``kind`` of a fingerprint's header; format-1 files written before it carry none.
+KIND = "seedlock-fingerprint"
 
 #: Distributions whose versions are recorded when installed (never imported), each with how likely
 #: another version is to change results: "high" ships different kernels, defaults or RNGs.
@@ -192,7 +194,7 @@ class Fingerprint(Frozen):
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what :meth:`save` writes)."""
         return {
-            "format": self.format,
+            **persist.header(KIND, self.format),
             "created": self.created,
             **{name: dict(getattr(self, name)) for name in _SECTIONS},
             "gpus": None if self.gpus is None else [dict(gpu) for gpu in self.gpus],
@@ -212,21 +214,14 @@ class Fingerprint(Frozen):
                 f"a fingerprint must be a dict, got {type(data).__name__}. "
                 "Pass the dict that Fingerprint.to_dict() produced."
             )
-        version = data.get("format")
-        if isinstance(version, bool) or not isinstance(version, int):
-            raise StateError(
-                f"not a seedlock fingerprint: 'format' is {validate.describe(version)}, expected "
-                f"the int {FORMAT}. "
-                "Pass a file written by `seedlock env --json` or Fingerprint.save()."
-            )
-        if version > FORMAT:
-            raise StateError(
-                f"fingerprint format {validate.describe(version)} is newer than this seedlock "
-                f"reads ({FORMAT}). "
-                "Upgrade seedlock to read it."
-            )
-        if version < 1:
-            raise StateError(f"fingerprint format {version} is invalid; formats start at 1.")
+        persist.check_header(
+            data,
+            kind=KIND,
+            current=FORMAT,
+            what="a seedlock fingerprint",
+            unkinded=1,
+            fix="Pass a file written by `seedlock env --json` or Fingerprint.save().",
+        )
         sections = {name: _flat_section(data, name) for name in _SECTIONS}
         created = data.get("created", "")
         if not isinstance(created, str):

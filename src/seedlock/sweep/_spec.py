@@ -40,8 +40,10 @@ __all__ = [
     "spec_path",
 ]
 
+#: The ``kind`` of a sweep file's header.
 SPEC_FORMAT = "seedlock-sweep"
 # Version 2 added the stream design (vary, design, base_seed); version 1 files still load.
+# Files written before the common header say {"format": "seedlock-sweep", "version": N}.
 SPEC_VERSION = 2
 #: How the streams of a ``vary`` sweep change: one at a time, or every combination.
 DESIGNS = ("one-at-a-time", "factorial")
@@ -80,8 +82,8 @@ class SweepSpec:
     base_seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form, with its format and version."""
-        return {"format": SPEC_FORMAT, "version": SPEC_VERSION, **asdict(self)}
+        """The JSON form, starting with the ``{"kind", "format"}`` header."""
+        return {**persist.header(SPEC_FORMAT, SPEC_VERSION), **asdict(self)}
 
     @property
     def cells(self) -> list[dict[str, int]]:
@@ -241,30 +243,19 @@ def load_spec(path: Path) -> SweepSpec | None:
     Raises:
         StateError: the file is not a seedlock sweep file, is corrupt, or is from a newer version.
     """
+    fix = "Delete it to start the sweep afresh (its runs stay in the store)."
     try:
-        text = path.read_text(encoding="utf-8")
+        data = persist.read_json(path, what="sweep file", fix=fix)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise StateError(f"cannot read the sweep file {str(path)!r}: {exc}.") from None
-    except UnicodeDecodeError:
-        raise StateError(
-            f"sweep file {str(path)!r} is not UTF-8 text. Delete it to start afresh."
-        ) from None
-    try:
-        data = persist.loads(text)
-    except ValueError as exc:
-        raise StateError(
-            f"sweep file {str(path)!r} is not usable: {exc}. Delete it to start afresh."
-        ) from None
-    if not isinstance(data, dict) or data.get("format") != SPEC_FORMAT:
-        raise StateError(f"{str(path)!r} is not a seedlock sweep file (format {SPEC_FORMAT!r}).")
-    version = data.get("version")
-    if version not in (1, SPEC_VERSION):
-        raise StateError(
-            f"sweep file {str(path)!r} has version {version!r}; this seedlock reads version "
-            f"{SPEC_VERSION}. Upgrade seedlock to read it."
-        )
+    persist.check_header(
+        data,
+        kind=SPEC_FORMAT,
+        current=SPEC_VERSION,
+        what=f"the seedlock sweep file {str(path)!r}",
+        legacy={SPEC_FORMAT: 1},
+        fix=fix,
+    )
     command = _field(data, "command", list, path)
     seeds = _field(data, "seeds", list, path)
     threads = data.get("threads")
