@@ -218,7 +218,7 @@ def _deep(depth: int) -> bytes:
         ("deep", "not valid JSON|nested deeper"),
         ("huge-int", "not valid JSON|seed"),
         ("not-zip", "not a zip archive"),
-        ("foreign", "not a seedlock run file"),
+        ("foreign", "not the seedlock run file .*'kind' is"),
         ("env", "never sets"),
     ],
 )

@@ -61,9 +61,8 @@ def _text(value: object) -> str:
 
 
 def _print_fingerprint(data: dict[str, Any]) -> None:
-    sections = {
-        key: value for key, value in data.items() if key not in ("kind", "format", "created", "gpus")
-    }
+    header = ("kind", "format", "created", "gpus")
+    sections = {key: value for key, value in data.items() if key not in header}
     gpus = data["gpus"]
     if gpus is None:
         sections["gpus"] = {"": "unknown (nvidia-smi not found and no CUDA device in torch)"}

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
-from seedlock._base import persist, validate
+from seedlock._base import persist
 from seedlock._base.commands import git_argv, git_env
 from seedlock._base.record import Frozen
 from seedlock._errors import StateError

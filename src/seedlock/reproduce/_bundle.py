@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from seedlock._base import limits, persist
 from seedlock._base.commands import git_argv, git_env, is_python_interpreter
 from seedlock._base.files import file_sha256
 from seedlock._errors import SeedlockError, StateError
@@ -39,7 +40,7 @@ _MEMBERS = frozenset((_RUN_JSON, _PACKAGES, _PATCH, _TRACE))
 #: Bounds for reading a bundle from someone else: the whole file, one member, JSON nesting.
 MAX_BUNDLE_BYTES = 256 * 2**20
 MAX_MEMBER_BYTES = 128 * 2**20
-MAX_JSON_DEPTH = 64
+MAX_JSON_DEPTH = limits.MAX_JSON_DEPTH
 #: Variables the launcher sets that name this machine's paths; they are not replayed.
 _LOCAL_VARS = frozenset(
     ("PYTHONPATH", "SEEDLOCK_PACKAGE_DIR", "SEEDLOCK_RUN_ID", "SEEDLOCK_RUN_DIR", "SEEDLOCK_STORE")
@@ -84,8 +85,7 @@ class RunBundle:
     def to_json(self) -> dict[str, Any]:
         """The ``run.json`` member."""
         return {
-            "kind": BUNDLE_KIND,
-            "format": FORMAT,
+            **persist.header(BUNDLE_KIND, FORMAT),
             "run": self.run,
             "env": self.env,
             "fingerprint": self.fingerprint,
@@ -290,20 +290,6 @@ def _write(bundle: RunBundle, target: Path) -> None:
         raise
 
 
-def _depth(value: object, limit: int) -> int:
-    depth = 0
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, (dict, list)):
-            depth = max(depth, level)
-            if depth > limit:
-                return depth
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in children)
-    return depth
-
-
 def _read_member(zf: zipfile.ZipFile, name: str, where: str) -> str | None:
     try:
         info = zf.getinfo(name)
@@ -364,19 +350,16 @@ def load_bundle(path: str | os.PathLike[str]) -> RunBundle:
     if text is None:
         raise StateError(f"{where} is not a seedlock run file (no {_RUN_JSON}).")
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise StateError(f"{where}: {_RUN_JSON} is not valid JSON ({str(exc)[:120]}).") from None
-    if _depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-        raise StateError(f"{where}: {_RUN_JSON} is nested deeper than {MAX_JSON_DEPTH} levels.")
-    if not isinstance(data, dict) or data.get("kind") != BUNDLE_KIND:
-        raise StateError(f"{where} is not a seedlock run file (kind {BUNDLE_KIND!r}).")
-    version = data.get("format")
-    if version != FORMAT:
-        raise StateError(
-            f"{where} is a seedlock run file of format {version!r}; this seedlock reads format "
-            f"{FORMAT}. Upgrade seedlock to reproduce it."
-        )
+        data = persist.loads(text)
+    except ValueError as exc:
+        raise StateError(f"{where}: {_RUN_JSON} is not usable: {exc}.") from None
+    persist.check_header(
+        data,
+        kind=BUNDLE_KIND,
+        current=FORMAT,
+        what=f"the seedlock run file {where}",
+        fix="Pass a file written by `seedlock export`.",
+    )
     return _validated(data, packages, patch, trace, where)
 
 
