@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from seedlock._base import persist
 from seedlock._errors import StateError
 from seedlock._seed import SeedLike, resolve_seed
 from seedlock.state import Snapshot, restore, snapshot
@@ -55,8 +56,7 @@ class SeedlockState:
         """``{"seedlock": <JSON text>}``: the root seed and :func:`seedlock.snapshot` now."""
         text = json.dumps(
             {
-                "kind": _KIND,
-                "format": STATE_FORMAT,
+                **persist.header(_KIND, STATE_FORMAT),
                 "seed": self.seed,
                 "rng": snapshot().to_dict(),
             },
@@ -79,19 +79,16 @@ class SeedlockState:
                 "same order, as when the state was saved."
             )
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise StateError(f"the saved seedlock state is not valid JSON ({exc}).") from None
-        if not isinstance(data, Mapping) or data.get("kind") != _KIND:
-            raise StateError(
-                "the saved text is not a SeedlockState (kind "
-                f"{data.get('kind') if isinstance(data, Mapping) else None!r}). Corrupt input."
-            )
-        if data.get("format") != STATE_FORMAT:
-            raise StateError(
-                f"the saved seedlock state has format {data.get('format')!r}; this seedlock reads "
-                f"format {STATE_FORMAT}. Resume with the seedlock version that saved it."
-            )
+            data = persist.loads(text)
+        except ValueError as exc:
+            raise StateError(f"the saved seedlock state is {exc}.") from None
+        persist.check_header(
+            data,
+            kind=_KIND,
+            current=STATE_FORMAT,
+            what="a SeedlockState",
+            fix="The checkpoint is corrupt or was saved by another object in this position.",
+        )
         if data.get("seed") != self.seed:
             raise StateError(
                 f"the checkpoint was saved under root seed {data.get('seed')!r}, this run has "

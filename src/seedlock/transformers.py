@@ -25,6 +25,7 @@ from typing import Any
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 from transformers.trainer_callback import ExportableState
 
+from seedlock._base import persist
 from seedlock._errors import SeedlockError, StateError
 from seedlock._everything import SeedReport, seed_everything
 from seedlock._generators import torch_generator
@@ -170,8 +171,7 @@ class SeedlockCallback(TrainerCallback, ExportableState):
             "args": {"seed": self._root if self._root is not None else self.seed},
             "attributes": {},
             "seedlock": {
-                "kind": _KIND,
-                "format": STATE_FORMAT,
+                **persist.header(_KIND, STATE_FORMAT),
                 "seed": self._root,
                 "rng": snapshot().to_dict(),
             },
@@ -191,16 +191,13 @@ class SeedlockCallback(TrainerCallback, ExportableState):
                 state.global_step,
             )
             return None
-        if not isinstance(entry, Mapping) or entry.get("kind") != _KIND:
-            raise StateError(
-                f"trainer_state.json holds a {type(self).__name__} entry that is not seedlock's "
-                "state. The checkpoint is corrupt or from another callback of that name."
-            )
-        if entry.get("format") != STATE_FORMAT:
-            raise StateError(
-                f"the checkpoint's seedlock state has format {entry.get('format')!r}; this "
-                f"seedlock reads format {STATE_FORMAT}. Resume with the seedlock that saved it."
-            )
+        persist.check_header(
+            entry,
+            kind=_KIND,
+            current=STATE_FORMAT,
+            what=f"seedlock's state in the {type(self).__name__} entry of trainer_state.json",
+            fix="The checkpoint is corrupt or from another callback of that name.",
+        )
         if entry.get("seed") != self._root:
             raise StateError(
                 f"the checkpoint was trained with root seed {entry.get('seed')!r}, this run has "
