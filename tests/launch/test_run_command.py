@@ -297,7 +297,8 @@ def test_doctor_findings_and_fingerprint_come_only_from_the_main_process(
     )
     result = run_command([PY, str(script)], seed=1, store=store, echo=False)
     run_dir = store.run_dir(result.record.id)
-    assert isinstance(json.loads((run_dir / "doctor.json").read_text()), list)
+    doctor = json.loads((run_dir / "doctor.json").read_text())
+    assert doctor["kind"] == "seedlock-doctor" and isinstance(doctor["findings"], list)
     assert result.record.fingerprint is not None
     assert result.record.fingerprint == json.loads((run_dir / "fingerprint.json").read_text())
     assert result.record.pid is not None and result.stdout.strip().isdigit()

@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from seedlock._base import limits
 from seedlock._errors import SeedlockError, StateError
@@ -223,7 +223,6 @@ def check_header(
         raise error(
             f"{what} has the invalid format {_short(version)}; expected an int >= 1.{tail}"
         )
-    assert isinstance(version, int)
     if version > current:
         raise error(
             f"{what} has format {version}, newer than this seedlock reads ({current}). "
@@ -232,7 +231,7 @@ def check_header(
     return version
 
 
-def _is_format(value: object) -> bool:
+def _is_format(value: object) -> TypeGuard[int]:
     return not isinstance(value, bool) and isinstance(value, int) and value >= 1
 
 

@@ -18,6 +18,7 @@ from seedlock.launch._protocol import (
     DOCTOR_FILE,
     FINGERPRINT_FILE,
     RUN_DIR_VAR,
+    RUN_FILE_HEADERS,
     SEED_VAR,
     THREADS_VAR,
     TRACE_VAR,
@@ -67,10 +68,13 @@ def _write_reports(run_dir: str, pid: int) -> None:
     if os.getpid() != pid:
         return
     try:
+        from seedlock._base.persist import header
         from seedlock._doctor import doctor
         from seedlock.env import fingerprint
 
-        _write_json(run_dir, DOCTOR_FILE, [f.to_dict() for f in doctor()])
+        kind, current, _ = RUN_FILE_HEADERS[DOCTOR_FILE]
+        findings = [f.to_dict() for f in doctor()]
+        _write_json(run_dir, DOCTOR_FILE, {**header(kind, current), "findings": findings})
         _write_json(run_dir, FINGERPRINT_FILE, fingerprint().to_dict())
     except Exception as exc:  # noqa: BLE001  (a report failure must not change the exit status)
         print(

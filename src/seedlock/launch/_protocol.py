@@ -15,6 +15,7 @@ __all__ = [
     "DOCTOR_FILE",
     "EXIT_FILE",
     "FINGERPRINT_FILE",
+    "RUN_FILE_HEADERS",
     "METRICS_FILE",
     "PACKAGE_DIR_VAR",
     "RUN_DIR_VAR",
@@ -43,7 +44,8 @@ BOOT_PID_VAR = envvars.BOOT_PID
 #: Where the launching seedlock lives, for a child interpreter that cannot import it otherwise.
 PACKAGE_DIR_VAR = envvars.PACKAGE_DIR
 #: Written by the launcher when the store could not record a run's end (a full disk), so that
-#: ``seedlock runs repair`` can record it later: ``{"exit_code": 0, "status": ..., "ended": ...}``.
+#: ``seedlock runs repair`` can record it later: the header, then ``"exit_code"``, ``"status"``,
+#: ``"ended"``.
 EXIT_FILE = "exit.json"
 #: Set (by ``seedlock verify --trace``) to make the start-up hook install tracing.
 TRACE_VAR = envvars.TRACE
@@ -52,7 +54,15 @@ TRACE_VAR = envvars.TRACE
 METRICS_FILE = "metrics.jsonl"
 #: One JSON object per ``seedlock.log_artifact`` call: ``{"path": abs_path, "sha256": hex}``.
 ARTIFACTS_FILE = "artifacts.jsonl"
-#: The doctor's findings in the run's main process at exit: a JSON list of dicts.
+#: The doctor's findings in the run's main process at exit: the header and ``"findings"``, a list
+#: of dicts (files written before the header are the bare list).
 DOCTOR_FILE = "doctor.json"
 #: The environment fingerprint of the run's main process at exit: a JSON dict.
 FINGERPRINT_FILE = "fingerprint.json"
+#: Each JSON file of a run directory: its header's ``kind``, the format written now, and the
+#: newest format written before files carried a ``kind`` (0: none had a ``format`` either).
+RUN_FILE_HEADERS = {
+    EXIT_FILE: ("seedlock-exit", 1, 0),
+    DOCTOR_FILE: ("seedlock-doctor", 1, 0),
+    FINGERPRINT_FILE: ("seedlock-fingerprint", 1, 1),
+}

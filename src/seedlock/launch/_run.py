@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from seedlock._base import validate
+from seedlock._base import persist, validate
 from seedlock._base.commands import is_python_interpreter
 from seedlock._base.files import file_sha256
-from seedlock._errors import SeedlockError, StoreError
+from seedlock._errors import SeedlockError, StateError, StoreError
 from seedlock._seed import (
     draw_entropy_seed,
     format_streams,
@@ -46,6 +46,7 @@ from seedlock.launch._protocol import (
     METRICS_FILE,
     PACKAGE_DIR_VAR,
     RUN_DIR_VAR,
+    RUN_FILE_HEADERS,
     RUN_ID_VAR,
     SEED_VAR,
     STREAMS_VAR,
@@ -278,13 +279,27 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _read_json(path: Path) -> Any:
+    """A JSON file a run left in its directory (``exit.json``, ``doctor.json``...) without its
+    header; ``None`` when it is missing, or unreadable, foreign or newer (with a warning).
+    """
+    kind, current, unkinded = RUN_FILE_HEADERS[path.name]
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = persist.read_json(path, what="run file")
+        if isinstance(data, list) or isinstance(data, dict) and not {"kind", "format"} & set(data):
+            return data  # written before run files had a header
+        persist.check_header(
+            data, kind=kind, current=current, what=f"run file {str(path)!r}", unkinded=unkinded
+        )
     except FileNotFoundError:
         return None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        _log.warning("%s is unreadable; ignoring it", path)
+    except StateError as exc:
+        _log.warning("%s Ignoring it.", exc)
         return None
+    if kind == "seedlock-doctor":
+        return data.get("findings")
+    if kind == "seedlock-exit":
+        return {key: value for key, value in data.items() if key not in ("kind", "format")}
+    return data
 
 
 def _hash_outputs(
@@ -374,7 +389,9 @@ def _reserve_exit(run_dir: Path) -> None:
 
 def _save_exit(run_dir: Path, ending: Mapping[str, Any]) -> None:
     """How the run ended, for ``seedlock runs repair``, written over the reserved blocks."""
-    data = json.dumps({k: ending[k] for k in ("exit_code", "status", "ended")}).encode()
+    kind, current, _ = RUN_FILE_HEADERS[EXIT_FILE]
+    saved = {k: ending[k] for k in ("exit_code", "status", "ended")}
+    data = json.dumps({**persist.header(kind, current), **saved}).encode()
     try:
         # Rewriting allocated blocks in place needs no free space, unlike a new file.
         with open(run_dir / EXIT_FILE, "r+b") as fh:
