@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from seedlock import _seed
 from seedlock._base import validate
 from seedlock._base.record import Frozen
-from seedlock._errors import SeedlockTypeError
 from seedlock.frameworks import (
     FRAMEWORKS,
     Change,
@@ -125,15 +124,6 @@ class SeedReport(Frozen):
         return "\n".join(lines)
 
 
-def _check_flag(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise SeedlockTypeError(
-            f"seed_everything({name}=...) must be True or False, got {value!r} "
-            f"({type(value).__name__})."
-        )
-    return value
-
-
 def _check_threads(threads: object) -> int | None:
     return validate.check_threads(threads, func="seed_everything")
 
@@ -217,8 +207,10 @@ def seed_everything(
         >>> a == random.random() and report.frameworks["python"] == 42
         True
     """
-    deterministic = _check_flag("deterministic", deterministic)
-    warn_only = _check_flag("warn_only", warn_only)
+    deterministic = validate.check_bool(
+        deterministic, func="seed_everything", param="deterministic"
+    )
+    warn_only = validate.check_bool(warn_only, func="seed_everything", param="warn_only")
     threads = _check_threads(threads)
     if streams is None:
         text = os.environ.get(_seed.STREAMS_ENV_VAR, "").strip()

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from seedlock._base import envvars
+from seedlock._base import envvars, validate
 from seedlock._errors import SeedlockError, StateError, StoreError
 
 __all__ = ["STATUSES", "RunRecord", "Store", "StoreError", "SweepRow", "default_store_path"]
@@ -686,8 +686,7 @@ class Store:
             >>> store.start_run(name=None, command=["true"], cwd="/", seed=7).status
             'running'
         """
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise SeedlockError(f"seed must be a non-negative int, got {seed!r}.")
+        validate.check_int(seed, func="Store.start_run", param="seed", low=0)
         record = RunRecord(
             id=os.urandom(6).hex(),
             name=name,

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedlock._base import envvars
+from seedlock._base import envvars, validate
 from seedlock._errors import SeedlockError
 from seedlock._verify._trace_format import FORMAT
 
@@ -367,10 +367,14 @@ def install(path: str | os.PathLike[str], *, detail_step: int | None = None) -> 
         >>> tracer = install(tempfile.mktemp(suffix=".jsonl"))  # doctest: +SKIP
         >>> tracer.remove()  # doctest: +SKIP
     """
-    if detail_step is not None and (isinstance(detail_step, bool) or detail_step < 1):
-        raise SeedlockError(
-            f"detail_step must be an optimizer step >= 1, got {detail_step!r}. "
-            "Steps are counted from 1; step 0 is the state before the first update."
+    if detail_step is not None:
+        validate.check_int(
+            detail_step,
+            func="install",
+            param="detail_step",
+            low=1,
+            accepted="an optimizer step >= 1",
+            fix="Steps are counted from 1; step 0 is the state before the first update.",
         )
     tracer = Tracer(path, detail_step)
     tracer._install()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 
+from seedlock._base import validate
 from seedlock._base.files import file_sha256
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock.launch._protocol import ARTIFACTS_FILE, METRICS_FILE, RUN_DIR_VAR
@@ -78,10 +79,8 @@ def log(step: int | None = None, **metrics: float | int | str) -> None:
         >>> import seedlock
         >>> seedlock.log(accuracy=0.91, step=3)
     """
-    if step is not None and (isinstance(step, bool) or not isinstance(step, int)):
-        raise SeedlockTypeError(
-            f"seedlock.log step must be an int or None, got {step!r} ({type(step).__name__})."
-        )
+    if step is not None:
+        validate.check_int(step, func="seedlock.log", param="step", accepted="an int or None")
     values = {key: _metric_value(key, value) for key, value in metrics.items()}
     run_dir = os.environ.get(RUN_DIR_VAR)
     if not run_dir:

@@ -173,9 +173,15 @@ def _check_command(command: Sequence[str]) -> list[str]:
 def _check_seeds(seeds: Sequence[int] | int | None) -> None:
     if seeds is None:
         return
-    if isinstance(seeds, bool) or (isinstance(seeds, int) and not 1 <= seeds <= limits.MAX_SEEDS):
-        raise SeedlockError(f"seeds must be a count >= 1 or a list of seeds, got {seeds!r}.")
-    if isinstance(seeds, int):
+    if isinstance(seeds, (bool, int)):
+        validate.check_int(
+            seeds,
+            func="run_sweep",
+            param="seeds",
+            low=1,
+            high=limits.MAX_SEEDS,
+            accepted=f"a count in [1, {limits.MAX_SEEDS}] or a list of seeds",
+        )
         return
     if not seeds:
         raise SeedlockError("the seed list is empty. Give at least one seed, e.g. [0, 1, 2].")
