@@ -831,10 +831,10 @@ class Store:
             >>> [r.seed for r in store.iter_runs(limit=1)]
             []
         """
-        if status is not None and status not in STATUSES:
-            raise SeedlockError(f"status must be one of {', '.join(STATUSES)}, got {status!r}.")
-        if limit is not None and limit < 0:
-            raise SeedlockError(f"limit must be >= 0, got {limit}.")
+        if status is not None:
+            validate.check_choice(status, STATUSES, func="Store.iter_runs", param="status")
+        if limit is not None:
+            validate.check_int(limit, func="Store.iter_runs", param="limit", low=0)
         if limit == 0:
             return
         where, params = [], []

@@ -66,6 +66,26 @@ def _store(tmp: Path) -> Store:
             SeedlockError,
             r"run_sweep\(\): seeds must be a count in \[1, \d+\] or a list of seeds, got 0\.",
         ),
+        (
+            lambda tmp: _store(tmp).runs(limit=-1),
+            SeedlockError,
+            r"Store\.iter_runs\(\): limit must be an int >= 0, got -1\.",
+        ),
+        (
+            lambda tmp: _store(tmp).runs(limit=2.5),
+            SeedlockTypeError,
+            r"Store\.iter_runs\(\): limit must be an int >= 0, got 2\.5 \(float\)",
+        ),
+        (
+            lambda tmp: _store(tmp).runs(status="done"),
+            SeedlockError,
+            r"Store\.iter_runs\(\): status must be one of 'running', .*got 'done' \(str\)",
+        ),
+        (
+            lambda tmp: run_sweep("s", ["true"], 2, backend="slurm", store=_store(tmp)),
+            SeedlockError,
+            r"run_sweep\(\): backend must be one of 'local', 'ray', got 'slurm' \(str\)",
+        ),
     ],
 )
 def test_a_bad_argument_names_the_function_the_parameter_and_the_value(

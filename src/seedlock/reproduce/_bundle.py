@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from seedlock._base import limits, persist
+from seedlock._base import limits, persist, validate
 from seedlock._base.commands import git_argv, git_env, is_python_interpreter
 from seedlock._base.files import file_sha256
 from seedlock._errors import SeedlockError, StateError
@@ -379,9 +379,12 @@ def _validated(
         raise StateError(f"{where}: {exc}") from None
     threads = run.get("threads")
     if threads is not None and (
-        isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 4096
+        not validate.is_int(threads) or not 1 <= threads <= limits.MAX_THREADS
     ):
-        raise StateError(f"{where}: threads must be an int in [1, 4096] or null, got {threads!r}.")
+        raise StateError(
+            f"{where}: threads must be an int in [1, {limits.MAX_THREADS}] or null, got "
+            f"{validate.describe(threads)}."
+        )
     if not isinstance(run.get("deterministic", False), bool):
         raise StateError(f"{where}: 'deterministic' must be true or false.")
     metrics = _field(run, "metrics", dict, where)

@@ -423,8 +423,7 @@ def run_sweep(
         >>> [o.ok for o in result.outcomes]
         [True, True]
     """
-    if backend not in BACKENDS:
-        raise SeedlockError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}.")
+    validate.check_choice(backend, BACKENDS, func="run_sweep", param="backend")
     validate.check_count(jobs, func="run_sweep", param="jobs", high=limits.MAX_JOBS)
     validate.check_threads(threads, func="run_sweep")
     from seedlock.trackers import BACKENDS as TRACKERS
