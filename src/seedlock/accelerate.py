@@ -78,12 +78,8 @@ class SeedlockState:
                 f"{type(state).__name__} with keys {keys}. Register the same objects, in the "
                 "same order, as when the state was saved."
             )
-        try:
-            data = persist.loads(text)
-        except ValueError as exc:
-            raise StateError(f"the saved seedlock state is {exc}.") from None
-        persist.check_header(
-            data,
+        data = persist.loads_checked(
+            text,
             kind=_KIND,
             current=STATE_FORMAT,
             what="a SeedlockState",

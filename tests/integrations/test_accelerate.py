@@ -129,7 +129,7 @@ def test_load_state_restores_a_tracked_generator_that_accelerate_alone_does_not(
     ("state", "message"),
     [
         ({"other": 1}, "not a SeedlockState checkpoint"),
-        ({"seedlock": "{not json"}, "not valid JSON"),
+        ({"seedlock": "{not json"}, "not usable: not valid JSON"),
         ({"seedlock": '{"kind": "x"}'}, "not a SeedlockState"),
         ({"seedlock": '{"kind": "seedlock.accelerate", "format": 2}'}, "format 2"),
         ({"seedlock": '{"kind": "seedlock.accelerate", "format": 1, "seed": 8}'}, "root seed 8"),

@@ -22,7 +22,7 @@ from typing import Any, TypeGuard
 from seedlock._base import limits
 from seedlock._errors import SeedlockError, StateError
 
-__all__ = ["check_header", "header", "loads", "read_json", "read_text"]
+__all__ = ["check_header", "header", "loads", "loads_checked", "read_json", "read_text"]
 
 
 def header(kind: str, format: int) -> dict[str, Any]:  # noqa: A002 - the field's name
@@ -229,6 +229,35 @@ def check_header(
             "Upgrade seedlock to read it."
         )
     return version
+
+
+def loads_checked(
+    text: str,
+    *,
+    kind: str,
+    current: int,
+    what: str,
+    error: Callable[[str], SeedlockError] = StateError,
+    fix: str = "",
+) -> dict[str, Any]:
+    """Parse JSON text with :func:`loads` and check its header with :func:`check_header`.
+
+    Raises:
+        SeedlockError: ``error`` for invalid or too deep JSON (``"<what> is not usable: ..."``)
+            and for a foreign, corrupt or newer header.
+
+    Example:
+        >>> loads_checked('{"kind": "seedlock-demo", "format": 1}', kind="seedlock-demo",
+        ...               current=1, what="a demo file")
+        {'kind': 'seedlock-demo', 'format': 1}
+    """
+    try:
+        data = loads(text)
+    except ValueError as exc:
+        tail = f" {fix}" if fix else ""
+        raise error(f"{what} is not usable: {exc}.{tail}") from None
+    check_header(data, kind=kind, current=current, what=what, error=error, fix=fix)
+    return dict(data)
 
 
 def _is_format(value: object) -> TypeGuard[int]:

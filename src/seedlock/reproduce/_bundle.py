@@ -349,12 +349,8 @@ def load_bundle(path: str | os.PathLike[str]) -> RunBundle:
         raise StateError(f"{where} is not a seedlock run file (not a zip archive).") from None
     if text is None:
         raise StateError(f"{where} is not a seedlock run file (no {_RUN_JSON}).")
-    try:
-        data = persist.loads(text)
-    except ValueError as exc:
-        raise StateError(f"{where}: {_RUN_JSON} is not usable: {exc}.") from None
-    persist.check_header(
-        data,
+    data = persist.loads_checked(
+        text,
         kind=BUNDLE_KIND,
         current=FORMAT,
         what=f"the seedlock run file {where}",
