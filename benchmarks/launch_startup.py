@@ -7,10 +7,15 @@ seedlock.seed_everything(...)`` would cost plus the frameworks the script import
 Run from the repo root: ``python benchmarks/launch_startup.py``. Prints the median wall time of
 ``python -c pass`` over N runs in several settings (the run's main process also writes its
 reports at exit) and their ratios against plain Python.
+
+``python benchmarks/launch_startup.py --against OTHER/src`` compares this tree's hook with the
+one of another checkout (say, the previous release): the two alternate run by run, and the
+medians and their ratio are printed for the seeding hook and the hook with exit reports.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -41,7 +46,56 @@ def _python_prints(env: dict[str, str], code: str) -> str:
     return done.stdout.strip()
 
 
+def _hook_env(src: str, run_dir: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDLOCK_")}
+    env.update(
+        PYTHONPATH=os.pathsep.join([os.path.join(src, "seedlock", "launch", "_boot"), src]),
+        SEEDLOCK_SEED="42",
+        PYTHONHASHSEED="1",
+    )
+    if run_dir is not None:
+        env.update(SEEDLOCK_RUN_DIR=run_dir, SEEDLOCK_RUN_ID="bench")
+    return env
+
+
+def _once(env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
+    return time.perf_counter() - start
+
+
+def compare(other: str, rounds: int) -> None:
+    """This tree's hook against ``other`` (a ``src`` folder), alternating run by run."""
+    ours = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(_child.__file__))))
+    trees = {"this tree": ours, "other": os.path.abspath(other)}
+    for src in trees.values():
+        if not os.path.isfile(os.path.join(src, "seedlock", "launch", "_boot", "sitecustomize.py")):
+            raise SystemExit(f"{src} holds no seedlock start-up hook; pass a checkout's src folder")
+    times: dict[tuple[str, str], list[float]] = {}
+    with tempfile.TemporaryDirectory() as run_dir:
+        for _ in range(rounds):
+            for label, src in trees.items():
+                for mode, directory in (("seeding", None), ("seeding + reports", run_dir)):
+                    elapsed = _once(_hook_env(src, directory))
+                    times.setdefault((mode, label), []).append(elapsed)
+    print(f"python -c pass under the hook, median of {rounds} alternating runs (ms):")
+    for mode in ("seeding", "seeding + reports"):
+        mine = statistics.median(times[(mode, "this tree")])
+        theirs = statistics.median(times[(mode, "other")])
+        print(
+            f"  {mode:<18} this tree {mine * 1e3:7.1f}   other {theirs * 1e3:7.1f}   "
+            f"ratio {mine / theirs:.2f}x"
+        )
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", metavar="SRC", help="another checkout's src folder")
+    parser.add_argument("--rounds", type=int, default=N)
+    args = parser.parse_args()
+    if args.against:
+        compare(args.against, args.rounds)
+        return
     base = {k: v for k, v in os.environ.items() if not k.startswith("SEEDLOCK_")}
     plain = _median_seconds(base)
     idle_hook = _median_seconds({**base, "PYTHONPATH": HOOK_DIR})
