@@ -210,7 +210,7 @@ def check_header(
     version = data.get("format")
     if legacy and "kind" not in data and isinstance(version, str) and version in legacy:
         old = data.get("version")
-        if isinstance(old, bool) or not isinstance(old, int) or old < 1:
+        if not _is_format(old):
             raise error(f"not {what}: its 'version' is {_short(old)}, expected an int >= 1.{tail}")
         version = legacy[version] + old - 1
     elif "kind" not in data and _is_format(version) and version <= unkinded:
