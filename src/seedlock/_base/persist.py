@@ -216,13 +216,9 @@ def check_header(
     elif "kind" not in data and _is_format(version) and version <= unkinded:
         pass
     elif data.get("kind") != kind:
-        raise error(
-            f"not {what}: 'kind' is {_short(data.get('kind'))}, expected {kind!r}.{tail}"
-        )
+        raise error(f"not {what}: 'kind' is {_short(data.get('kind'))}, expected {kind!r}.{tail}")
     if not _is_format(version):
-        raise error(
-            f"{what} has the invalid format {_short(version)}; expected an int >= 1.{tail}"
-        )
+        raise error(f"{what} has the invalid format {_short(version)}; expected an int >= 1.{tail}")
     if version > current:
         raise error(
             f"{what} has format {version}, newer than this seedlock reads ({current}). "
