@@ -508,3 +508,41 @@ def test_declared_globals_reseed_only_those_and_give_the_same_values() -> None:
     assert not torch.equal(full[:, 1], only_torch[:, 1])  # random was not reseeded
     with pytest.raises(SeedlockError, match="globals must be a tuple of names"):
         dataloader(Augmented(8), seed=3, rank=0, world=1, globals=("tensorflow",))
+
+
+class Sometimes:
+    """Items draw from torch; a few also from random or NumPy (found only when they come)."""
+
+    def __len__(self) -> int:
+        return 23
+
+    def __getitem__(self, i: int) -> Any:
+        extra = random.random() if i % 7 == 3 else np.random.random() if i == 20 else 0.0  # noqa: NPY002
+        return torch.tensor([float(i), torch.rand(()).item(), extra], dtype=torch.float64)
+
+
+def test_found_globals_give_the_same_batches_as_reseeding_all_for_any_num_workers() -> None:
+    import seedlock
+
+    loader = dataloader(Sometimes(), batch_size=1, seed=5, rank=0, world=1)
+    got = epochs(loader)
+    expected = []
+    for epoch in range(2):
+        order = EpochShuffle(23, seed=5, rank=0, world=1)
+        order.set_epoch(epoch)
+        for i in order:
+            seedlock.data.reseed(i, epoch, seed=5)
+            expected.append(Sometimes()[i])
+    assert torch.equal(got, torch.stack(expected))
+    for num_workers, batch_size, persistent in [(0, 4, False), (2, 5, False), (2, 3, True)]:
+        loader = dataloader(
+            Sometimes(),
+            batch_size=batch_size,
+            num_workers=num_workers,
+            seed=5,
+            rank=0,
+            world=1,
+            persistent_workers=persistent,
+            multiprocessing_context="fork" if num_workers else None,
+        )
+        assert torch.equal(epochs(loader), got), (num_workers, batch_size, persistent)

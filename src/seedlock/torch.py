@@ -314,6 +314,12 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
             self.generator.manual_seed(derive("data", "loader", order.rank, epoch, seed=self.root))
         if isinstance(self.dataset, SeededDataset):
             self.dataset.epoch = epoch
+            first = position + order.rank
+            if first < order.total():
+                # Found once here, in the main process, so that every worker starts knowing
+                # which global RNGs the items draw from (see SeededDataset.__getitems__).
+                index = int(order.global_indices(first, first + 1)[0])
+                self.dataset.learn(EpochIndex(index, epoch))
         token = object()
         self._token = token
         self._delivered = 0
@@ -420,7 +426,7 @@ def dataloader(
         seeded: wrap the dataset with :func:`~seedlock.data.seeded` (reseed before each item;
             in this process the caller's global RNG state is put back after each batch).
         globals: the global RNGs the dataset draws from (see :func:`~seedlock.data.seeded`);
-            naming only those it uses makes loading cheaper.
+            ``None`` finds them; naming them is a little cheaper still.
         **kwargs: passed to ``DataLoader`` (``collate_fn``, ``pin_memory``,
             ``persistent_workers``, ``multiprocessing_context``, ``worker_init_fn`` (run after
             seedlock's) ...); ``sampler``, ``batch_sampler`` and ``generator`` are set here.

@@ -6,6 +6,7 @@ import pickle
 import random
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -196,3 +197,107 @@ def test_public_names_are_pinned() -> None:
         "sample_torch_generator",
         "seeded",
     ]
+
+
+def test_golden_values_pin_the_torch_reseed_stream() -> None:
+    torch = pytest.importorskip("torch")
+    reseed(5, 0, seed=42)
+    assert torch.randint(0, 2**31, (2,)).tolist() == [1656094102, 1440984800]
+    reseed(2**63 + 5, 3, seed="x")
+    assert random.getrandbits(32) == 42716064
+    assert np.random.randint(0, 2**31) == 416844094  # noqa: NPY002
+    assert torch.randint(0, 2**31, (2,)).tolist() == [1696921742, 2041423070]
+
+
+class Draws:
+    """Items draw from the global RNGs named for their index (``uses(i)``), like augmentation."""
+
+    def __init__(self, uses: Any) -> None:
+        self.uses = uses
+
+    def __len__(self) -> int:
+        return 2**64
+
+    def __getitem__(self, i: int) -> tuple[int, ...]:
+        import torch
+
+        names = self.uses(i)
+        return (
+            i,
+            random.getrandbits(32) if "random" in names else -1,
+            int(np.random.randint(0, 2**31)) if "numpy" in names else -1,  # noqa: NPY002
+            int(torch.randint(0, 2**31, ())) if "torch" in names else -1,
+        )
+
+
+def reseeded_reference(data: Any, indices: list[Any], root: int) -> list[Any]:
+    """What the definition gives: reseed all three globals for each item, then load it."""
+    out = []
+    for index in indices:
+        epoch = index.epoch if isinstance(index, EpochIndex) else 0
+        reseed(int(index), epoch, seed=root)
+        out.append(data[int(index)])
+    return out
+
+
+ALL = ("random", "numpy", "torch")
+
+
+@pytest.mark.parametrize(
+    "indices",
+    [
+        [EpochIndex(i, 3) for i in (5, 0, 2**64 - 1, 2**63 + 5, 7)],
+        [3, 1, 4, 1, 5],
+        [EpochIndex(1, 0), EpochIndex(2, 1), 3],  # mixed epochs take the per-item path
+        [np.int64(4), 2],
+    ],
+)
+def test_a_batch_gives_every_item_the_values_of_reseeding_it_alone(indices: list[Any]) -> None:
+    pytest.importorskip("torch")
+    data = Draws(lambda i: ALL)
+    expected = reseeded_reference(data, indices, root=11)
+    assert seeded(data, seed=11).__getitems__(indices) == expected
+    assert [seeded(data, seed=11)[i] for i in indices] == expected
+
+
+def test_undeclared_globals_are_found_and_reseeded_from_the_first_batch_that_draws() -> None:
+    pytest.importorskip("torch")
+    # Only index 6 draws from random, and only 9 from NumPy: both are found when they first
+    # draw, and that batch is loaded again, so every value equals reseeding all three.
+    data = Draws(
+        lambda i: ("torch",) + (("random",) if i == 6 else ()) + (("numpy",) if i == 9 else ())
+    )
+    wrapped = seeded(data, seed=2)
+    batches = [[EpochIndex(i, 1) for i in range(k, k + 4)] for k in (0, 4, 8)]
+    got = [wrapped.__getitems__(batch) for batch in batches[:1]]
+    assert wrapped.reseeding == (False, False, True)
+    got += [wrapped.__getitems__(batch) for batch in batches[1:]]
+    assert wrapped.reseeding == (True, True, True)
+    assert got == [reseeded_reference(data, batch, root=2) for batch in batches]
+
+
+def test_declared_globals_are_not_watched() -> None:
+    pytest.importorskip("torch")
+    wrapped = seeded(Draws(lambda i: ALL), seed=2, globals=("torch",))
+    first = wrapped.__getitems__([EpochIndex(1, 0)])
+    assert wrapped.reseeding == (False, False, True)
+    assert first[0][3] == reseeded_reference(Draws(lambda i: ALL), [EpochIndex(1, 0)], 2)[0][3]
+
+
+def test_a_batch_puts_back_the_callers_state_also_when_an_item_fails() -> None:
+    torch = pytest.importorskip("torch")
+
+    class Fails(Draws):
+        def __getitem__(self, i: int) -> tuple[int, ...]:
+            if i == 3:
+                raise KeyError(i)
+            return super().__getitem__(i)
+
+    wrapped = seeded(Fails(lambda i: ALL if i == 2 else ("torch",)), seed=4)
+    states = random.getstate(), np.random.get_state(), torch.get_rng_state()  # noqa: NPY002
+    wrapped.__getitems__([EpochIndex(1, 0)])  # finds torch only
+    with pytest.raises(KeyError):
+        wrapped.__getitems__([EpochIndex(2, 0), EpochIndex(3, 0)])
+    assert random.getstate() == states[0]
+    assert np.array_equal(np.random.get_state()[1], states[1][1])  # noqa: NPY002
+    assert torch.equal(torch.get_rng_state(), states[2])

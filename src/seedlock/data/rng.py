@@ -33,14 +33,20 @@ per batch through ``__getitems__``, which ``DataLoader`` uses, so the training l
 (dropout, ``torch.rand``) are never taken over by the loader. In DataLoader worker processes
 nothing is put back (no one else draws there). ``globals=`` names the RNGs a pipeline uses; the
 others are neither reseeded nor saved, which saves their cost; a reseeded RNG gets the same value
-either way.
+either way. Without ``globals=``, the RNGs the items draw from are found: a batch reseeds those it
+has seen drawn from and checks the others' state once; one that moved is reseeded from then on
+and the batch is loaded again. Every item gets exactly the values it would get with all three
+reseeded (an RNG it does not draw from cannot change them); the cost is one reloaded batch each
+time a pipeline is first seen drawing from another RNG (datasets whose ``__getitem__`` has side
+effects should declare ``globals=``).
 """
 
 from __future__ import annotations
 
+import _random
 import random
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -133,6 +139,30 @@ def _seeds(root: int, epoch: int, index: int, purpose: int) -> list[int]:
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
         out.append(z ^ (z >> 31))
     return out
+
+
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
+_STEPS = np.array([[_GAMMA], [2 * _GAMMA & _M64], [3 * _GAMMA & _M64]], dtype=np.uint64)
+
+
+def _mix_array(z: np.ndarray) -> np.ndarray:
+    """``_mix`` on a uint64 array (array arithmetic wraps modulo 2**64, as ``_mix`` does)."""
+    z = (z ^ (z >> _SHIFTS[0])) * _MIX1
+    z = (z ^ (z >> _SHIFTS[1])) * _MIX2
+    mixed: np.ndarray = z ^ (z >> _SHIFTS[2])
+    return mixed
+
+
+def _global_seeds_array(root: int, epoch: int, indices: Sequence[int]) -> np.ndarray:
+    """``_seeds(root, epoch, i, _GLOBALS)`` for every ``i`` at once: a ``(3, len)`` uint64 array.
+
+    One batch costs a few NumPy calls instead of a Python big-int loop per sample.
+    """
+    words = _epoch_words(root, epoch)
+    index = np.array(indices, dtype=np.uint64)
+    state = np.uint64(words[3]) ^ _mix_array(index ^ np.uint64(words[4]))
+    return _mix_array(state[np.newaxis, :] + _STEPS)
 
 
 def sample_rng(index: int, epoch: int, *, seed: SeedLike | None = None) -> np.random.Generator:
@@ -241,6 +271,28 @@ def _save(which: tuple[bool, bool, bool]) -> tuple[Any, Any, Any]:
     )
 
 
+def _drawn(
+    before: tuple[Any, Any, Any], watched: tuple[bool, bool, bool]
+) -> tuple[bool, bool, bool]:
+    """Which ``watched`` RNGs were drawn from (their state moved) since ``before`` was saved."""
+    python, numpy_, torch_ = watched
+    numpy_moved = False
+    if numpy_:
+        name, key, pos, has_gauss, gauss = np.random.get_state()  # noqa: NPY002
+        old = before[1]
+        numpy_moved = not (
+            np.array_equal(key, old[1]) and (pos, has_gauss, gauss) == tuple(old[2:])
+        )
+    torch_moved = False
+    if torch_:
+        module = sys.modules.get("torch")
+        # torch imported by an item since the batch began counts as drawn: nothing to compare.
+        torch_moved = module is not None and (
+            before[2] is None or not module.equal(module.default_generator.get_state(), before[2])
+        )
+    return (python and random.getstate() != before[0], numpy_moved, torch_moved)
+
+
 def _put_back(saved: tuple[Any, Any, Any]) -> None:
     python, numpy_state, torch_state = saved
     if python is not None:
@@ -301,7 +353,9 @@ class SeededDataset(Generic[T]):
 
     The epoch comes with the index when it is an :class:`EpochIndex` (what ``seedlock.torch``
     samplers yield, so it survives worker processes, persistent ones included); plain int
-    indices use :attr:`epoch`, set with :meth:`set_epoch`.
+    indices use :attr:`epoch`, set with :meth:`set_epoch`. :attr:`reseeding` says which of
+    ``(random, numpy, torch)`` a batch reseeds per item: the declared ``globals``, or those
+    found in use so far (see the module docstring).
     """
 
     def __init__(
@@ -315,37 +369,137 @@ class SeededDataset(Generic[T]):
         self.root = root
         self.epoch = epoch
         self.which = _check_globals(globals)
+        # Undeclared globals are detected: the RNGs items were seen to draw from are reseeded
+        # per item, the others are watched once per batch (see __getitems__).
+        self.detect = globals is None
+        self.reseeding = (False, False, False) if self.detect else self.which
+        self._learned = False
 
     def set_epoch(self, epoch: int) -> None:
         """The epoch used for plain int indices."""
         self.epoch = check_epoch(epoch)
 
-    def _load(self, index: int) -> T:
+    def _load(self, index: int, which: tuple[bool, bool, bool]) -> T:
         if type(index) is EpochIndex:
             epoch, plain = index.epoch, int(index)
         else:
             epoch, plain = self.epoch, _check_index(index)
-        _reseed_root(self.root, epoch, plain, self.which)
+        _reseed_root(self.root, epoch, plain, which)
         return self.dataset[plain]
 
     def __getitem__(self, index: int) -> T:
         if _in_worker():
-            return self._load(index)
+            return self._load(index, self.which)
         saved = _save(self.which)
         try:
-            return self._load(index)
+            return self._load(index, self.which)
         finally:
             _put_back(saved)
 
     def __getitems__(self, indices: list[int]) -> list[T]:
-        """Load a batch; the caller's global RNG state is put back once (DataLoader calls it)."""
-        if _in_worker():
-            return [self._load(index) for index in indices]
-        saved = _save(self.which)
+        """Load a batch; the caller's global RNG state is put back once (DataLoader calls it).
+
+        Without declared ``globals``, the RNGs not yet seen drawn from are not reseeded but
+        watched: when one of them moved during the batch, it is reseeded from then on and the
+        batch is loaded again, so every item gets the values it would get with all three
+        reseeded, at the cost of one reloaded batch each time a new RNG is found in use.
+        """
+        caller = None if _in_worker() else _save(self.which)
+        watched = self._watched()
+        before = caller if caller is not None else _save(watched)
         try:
-            return [self._load(index) for index in indices]
-        finally:
-            _put_back(saved)
+            while True:
+                out = self._load_all(indices)
+                drawn = _drawn(before, watched) if any(watched) else (False, False, False)
+                if not any(drawn):
+                    break
+                self.reseeding = (
+                    self.reseeding[0] or drawn[0],
+                    self.reseeding[1] or drawn[1],
+                    self.reseeding[2] or drawn[2],
+                )
+                watched = self._watched()
+        except BaseException:
+            if caller is not None:
+                _put_back(caller)
+            raise
+        if caller is not None:
+            # The watched RNGs did not move; only the reseeded ones need their state back.
+            python, numpy_, torch_ = self.reseeding
+            _put_back(
+                (
+                    caller[0] if python else None,
+                    caller[1] if numpy_ else None,
+                    caller[2] if torch_ else None,
+                )
+            )
+        return out
+
+    def _watched(self) -> tuple[bool, bool, bool]:
+        if not self.detect:
+            return (False, False, False)
+        return (not self.reseeding[0], not self.reseeding[1], not self.reseeding[2])
+
+    def learn(self, index: int) -> None:
+        """Find the global RNGs items draw from by loading ``index`` (caller's state kept).
+
+        ``seedlock.torch`` loaders call it in the main process before worker processes start,
+        so that workers begin with what was found rather than each finding it again.
+        """
+        if self.detect and not self._learned:
+            self.__getitems__([index])
+            self._learned = True
+
+    def _batch_epoch(self, indices: list[int]) -> int | None:
+        """The one epoch of a batch of valid int indices; ``None`` sends it down the per-item path.
+
+        Batches from ``seedlock.torch`` samplers are all :class:`EpochIndex` of one epoch, and
+        foreign samplers give plain ints; anything else (mixed epochs, NumPy ints, bad values)
+        takes the per-item path, which gives the same values and the usual errors.
+        """
+        kinds = {type(index) for index in indices}
+        if kinds == {EpochIndex}:
+            epochs = {index.epoch for index in indices}  # type: ignore[attr-defined]
+            if len(epochs) != 1:
+                return None
+            epoch: int = epochs.pop()
+        elif kinds == {int}:
+            epoch = self.epoch
+        else:
+            return None
+        if min(indices) < 0 or max(indices) > _M64:
+            return None
+        return epoch
+
+    def _load_all(self, indices: list[int]) -> list[T]:
+        epoch = self._batch_epoch(indices) if indices else None
+        if epoch is None:
+            return [self._load(index, self.reseeding) for index in indices]
+        # The per-sample path of every seeded batch, so its Python overhead is kept to the
+        # seeding calls themselves: the seeds come from one vectorised computation, and the
+        # seeders are bound once per batch (the values equal _reseed_root's).
+        python, numpy_, torch_ = self.reseeding
+        seeds = _global_seeds_array(self.root, epoch, indices)
+        torch = sys.modules.get("torch") if torch_ else None
+        instance: random.Random = random.seed.__self__  # type: ignore[attr-defined]
+        seed_python = _random.Random.seed  # what random.seed does for an int, less its wrapper
+        seed_numpy = np.random.seed
+        seed_torch = None if torch is None else torch.default_generator.manual_seed
+        python_seeds = seeds[0].tolist() if python else None
+        numpy_seeds = (seeds[1] >> np.uint64(32)).tolist() if numpy_ else None
+        torch_seeds = seeds[2].tolist() if seed_torch is not None else None
+        dataset = self.dataset
+        out = []
+        for k, index in enumerate(np.array(indices, dtype=np.uint64).tolist()):
+            if python_seeds is not None:
+                seed_python(instance, python_seeds[k])
+                instance.gauss_next = None  # type: ignore[attr-defined]
+            if numpy_seeds is not None:
+                seed_numpy(numpy_seeds[k])
+            if torch_seeds is not None:
+                seed_torch(torch_seeds[k])  # type: ignore[misc]
+            out.append(dataset[index])
+        return out
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -384,8 +538,10 @@ def seeded(
             it into worker processes started with spawn or forkserver.
         epoch: the epoch for plain int indices (``EpochIndex`` indices carry their own).
         globals: the global RNGs the dataset draws from, names from ``("random", "numpy",
-            "torch")``; ``None`` reseeds all three. Naming fewer is cheaper; an RNG left out is
-            neither reseeded nor put back, so drawing from it is not reproducible.
+            "torch")``; ``None`` finds them (batches reseed those seen in use and watch the
+            others, giving the values of reseeding all three). Naming them skips the watching;
+            an RNG left out is neither reseeded nor put back, so drawing from it is not
+            reproducible.
 
     Example:
         >>> import random
