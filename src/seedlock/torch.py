@@ -61,7 +61,7 @@ class EpochSampler(Sampler[int]):
         seed: SeedLike | None = None,
     ) -> None:
         super().__init__()
-        rank, world = resolve_rank_world(rank, world)
+        rank, world = resolve_rank_world(rank, world, "EpochSampler")
         root = _agreed_root(resolve_seed(seed, caller="EpochSampler", stream="data"), world)
         self.order = EpochShuffle(
             n, shuffle=shuffle, drop_last=drop_last, rank=rank, world=world, seed=root
@@ -83,7 +83,7 @@ class EpochSampler(Sampler[int]):
         that rebuild the loader (``accelerator.prepare``) restart their own counter at 0, and the
         loaded epoch must still resume where it stopped. A later epoch starts it from the top.
         """
-        epoch = check_epoch(epoch)
+        epoch = check_epoch(epoch, "EpochSampler.set_epoch")
         if self._offset is None:
             loaded = self.order.epoch
             self._offset = loaded - epoch if epoch < loaded else 0
@@ -200,7 +200,7 @@ def shard(dataset: Any, *, rank: int | None = None, world: int | None = None) ->
             f"shard() needs an iterable dataset, got {type(dataset).__name__}. "
             "Map-style datasets are split by EpochSampler instead."
         )
-    rank, world = resolve_rank_world(rank, world)
+    rank, world = resolve_rank_world(rank, world, "shard")
     return _Sharded(dataset, rank, world)
 
 
@@ -294,7 +294,7 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         The sampler is set too, so a loader rebuilt from ``loader.sampler`` or
         ``loader.batch_sampler`` (accelerate's ``skip_first_batches``) yields that epoch.
         """
-        self._next_epoch = check_epoch(epoch)
+        self._next_epoch = check_epoch(epoch, "SeedlockDataLoader.set_epoch")
         self._resume = False
         if self._token is None:
             self.epoch_sampler.order._restart(self._next_epoch, 0)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pytest
 
 from seedlock import _seed
 from seedlock._errors import SeedlockError, StateError
-from seedlock.data import EpochShuffle, Permutation
+from seedlock.data import EpochShuffle, Permutation, reseed, sample_rng
 from seedlock.data.sampler import STATE_FORMAT
 
 
@@ -229,3 +230,20 @@ def test_state_right_after_set_epoch_or_a_load_counts_nothing_of_the_previous_it
     del iterator
     partial.load_state_dict({**state, "consumed": 2})
     assert partial.state_dict()["consumed"] == 2
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: EpochShuffle(True, seed=1, rank=0, world=1), r"EpochShuffle\(\): n must be"),
+        (lambda: EpochShuffle(4, seed=1, rank=0, world=1.0), r"EpochShuffle\(\): world must"),
+        (lambda: EpochShuffle(4, seed=1, rank=0, world=1).set_epoch(-2), r"set_epoch\(\): epoch"),
+        (lambda: EpochShuffle(4, seed=1, rank=0, world=1).seek(0, -1), r"seek\(\): position"),
+        (lambda: Permutation(0, seed=1), r"Permutation\(\): n must be an int in \[1, 2\*\*63\)"),
+        (lambda: sample_rng(True, 0, seed=1), r"sample_rng\(\): index must be an int in"),
+        (lambda: reseed(1, 1.0, seed=1), r"reseed\(\): epoch must be an int >= 0"),
+    ],
+)
+def test_bad_arguments_are_named_with_their_function_and_parameter(call: Any, message: str) -> None:
+    with pytest.raises(SeedlockError, match=message):
+        call()

@@ -41,6 +41,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from seedlock._base.validate import check_int, is_int
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock._seed import SeedLike, normalize_seed, resolve_seed, seed_sequence
 
@@ -66,18 +67,16 @@ _BLOCK = 1 << 20
 _TABLE_DOMAIN = 1 << 16
 
 
-def _check_n(n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise SeedlockTypeError(
-            f"n must be an int in [1, 2**63), got {n!r} ({type(n).__name__}). Pass len(dataset)."
-        )
-    value = int(n)
-    if not 1 <= value <= MAX_N:
-        raise SeedlockError(
-            f"n must be an int in [1, 2**63), got {value}. "
-            "A permutation needs at least one element; pass len(dataset) of a non-empty dataset."
-        )
-    return value
+def _check_n(n: object, func: str) -> int:
+    return check_int(
+        n,
+        func=func,
+        param="n",
+        low=1,
+        high=MAX_N,
+        accepted="an int in [1, 2**63)",
+        fix="Pass len(dataset) of a non-empty dataset.",
+    )
 
 
 class _Feistel:
@@ -204,7 +203,7 @@ class Permutation:
     __slots__ = ("_cipher", "n", "seed")
 
     def __init__(self, n: int, seed: SeedLike | None = None) -> None:
-        self.n = _check_n(n)
+        self.n = _check_n(n, "Permutation")
         self.seed = (
             resolve_seed(seed, caller="Permutation", stream="data")
             if seed is None
@@ -287,7 +286,7 @@ class Permutation:
             return self._apply(
                 np.arange(start, stop, step, dtype=np.int64).astype(np.uint64), False
             )
-        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+        if is_int(index):
             return int(self._apply(self._positions(index, "index"), False))
         return self._apply(self._positions(index, "index"), False)
 

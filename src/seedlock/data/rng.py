@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
+from seedlock._base.validate import check_int
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock._seed import MAX_SEED, SeedLike, resolve_seed, seed_sequence
 from seedlock.data.sampler import check_epoch
@@ -114,18 +115,18 @@ def _mix(z: int) -> int:
     return z ^ (z >> 31)
 
 
-def _check_index(index: object) -> int:
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-        raise SeedlockTypeError(
-            f"index must be an int in [0, 2**64), got {index!r} ({type(index).__name__}). "
-            "Pass the dataset index of the sample."
-        )
-    value = int(index)
-    if not 0 <= value <= _M64:
-        raise SeedlockError(
-            f"index must be an int in [0, 2**64), got {value}. Dataset indices are non-negative."
-        )
-    return value
+def _check_index(index: object, func: str) -> int:
+    if type(index) is int and 0 <= index <= _M64:
+        return index
+    return check_int(
+        index,
+        func=func,
+        param="index",
+        low=0,
+        high=_M64,
+        accepted="an int in [0, 2**64)",
+        fix="Pass the dataset index of the sample.",
+    )
 
 
 def _seeds(root: int, epoch: int, index: int, purpose: int) -> list[int]:
@@ -186,9 +187,9 @@ def sample_rng(index: int, epoch: int, *, seed: SeedLike | None = None) -> np.ra
         else resolve_seed(seed, caller="sample_rng", stream="augment")
     )
     if type(epoch) is not int or epoch < 0:
-        epoch = check_epoch(epoch)
+        epoch = check_epoch(epoch, "sample_rng")
     if type(index) is not int or not 0 <= index <= _M64:
-        index = _check_index(index)
+        index = _check_index(index, "sample_rng")
     words = _epoch_words(root, epoch)
     key = np.array((words[0], words[1], _mix(index ^ words[2])), dtype=np.uint64)
     return np.random.Generator(np.random.SFC64(_Key(key)))  # type: ignore[arg-type]
@@ -202,7 +203,14 @@ def sample_python_rng(index: int, epoch: int, *, seed: SeedLike | None = None) -
         True
     """
     root = resolve_seed(seed, caller="sample_python_rng", stream="augment")
-    return random.Random(_seeds(root, check_epoch(epoch), _check_index(index), _PYTHON)[0])
+    return random.Random(
+        _seeds(
+            root,
+            check_epoch(epoch, "sample_python_rng"),
+            _check_index(index, "sample_python_rng"),
+            _PYTHON,
+        )[0]
+    )
 
 
 def sample_torch_generator(
@@ -222,7 +230,14 @@ def sample_torch_generator(
 
     root = resolve_seed(seed, caller="sample_torch_generator", stream="augment")
     generator = torch.Generator()
-    generator.manual_seed(_seeds(root, check_epoch(epoch), _check_index(index), _TORCH)[0])
+    generator.manual_seed(
+        _seeds(
+            root,
+            check_epoch(epoch, "sample_torch_generator"),
+            _check_index(index, "sample_torch_generator"),
+            _TORCH,
+        )[0]
+    )
     return generator
 
 
@@ -316,7 +331,7 @@ def reseed(index: int, epoch: int, *, seed: SeedLike | None = None) -> None:
         True
     """
     root = resolve_seed(seed, caller="reseed", stream="augment")
-    _reseed_root(root, check_epoch(epoch), _check_index(index))
+    _reseed_root(root, check_epoch(epoch, "reseed"), _check_index(index, "reseed"))
 
 
 class EpochIndex(int):
@@ -377,13 +392,13 @@ class SeededDataset(Generic[T]):
 
     def set_epoch(self, epoch: int) -> None:
         """The epoch used for plain int indices."""
-        self.epoch = check_epoch(epoch)
+        self.epoch = check_epoch(epoch, "SeededDataset.set_epoch")
 
     def _load(self, index: int, which: tuple[bool, bool, bool]) -> T:
         if type(index) is EpochIndex:
             epoch, plain = index.epoch, int(index)
         else:
-            epoch, plain = self.epoch, _check_index(index)
+            epoch, plain = self.epoch, _check_index(index, "SeededDataset.__getitem__")
         _reseed_root(self.root, epoch, plain, which)
         return self.dataset[plain]
 
@@ -564,4 +579,4 @@ def seeded(
             "twice per item. Pass the inner dataset (seeded_dataset.dataset)."
         )
     root = resolve_seed(seed, caller="seeded", stream="augment")
-    return SeededDataset(dataset, root, check_epoch(epoch), globals=globals)
+    return SeededDataset(dataset, root, check_epoch(epoch, "seeded"), globals=globals)

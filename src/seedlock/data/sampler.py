@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
+from seedlock._base.validate import check_int, is_int
+from seedlock._errors import SeedlockError, StateError
 from seedlock._seed import SeedLike, derive, resolve_seed
 from seedlock.data.permutation import ALGORITHM, Permutation, _check_n
 
@@ -28,23 +29,17 @@ _FIRST_BLOCK = 64
 _MAX_BLOCK = 1 << 16
 
 
-def _check_int(value: object, name: str, minimum: int, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise SeedlockTypeError(
-            f"{name} must be an int >= {minimum}, got {value!r} ({type(value).__name__}). {hint}"
-        )
-    if int(value) < minimum:
-        raise SeedlockError(f"{name} must be an int >= {minimum}, got {int(value)}. {hint}")
-    return int(value)
+def check_epoch(epoch: object, func: str = "set_epoch") -> int:
+    """Validate an epoch number (an int >= 0) passed to ``func``."""
+    if type(epoch) is int and epoch >= 0:
+        return epoch
+    return check_int(epoch, func=func, param="epoch", low=0, fix="Epochs count from 0.")
 
 
-def check_epoch(epoch: object) -> int:
-    """Validate an epoch number (an int >= 0)."""
-    return _check_int(epoch, "epoch", 0, "Epochs count from 0.")
-
-
-def resolve_rank_world(rank: int | None, world: int | None) -> tuple[int, int]:
-    """``(rank, world)`` from the arguments, filling ``None`` from ``seedlock.distributed``.
+def resolve_rank_world(
+    rank: int | None, world: int | None, func: str = "EpochShuffle"
+) -> tuple[int, int]:
+    """``(rank, world)`` given to ``func``, filling ``None`` from ``seedlock.distributed``.
 
     Raises:
         SeedlockError: when ``world < 1``, ``rank < 0`` or ``rank >= world``.
@@ -55,11 +50,13 @@ def resolve_rank_world(rank: int | None, world: int | None) -> tuple[int, int]:
         info = rank_info()
         rank = info.rank if rank is None else rank
         world = info.world if world is None else world
-    world = _check_int(world, "world", 1, "Pass the number of processes (ranks).")
-    rank = _check_int(rank, "rank", 0, "Ranks count from 0.")
+    world = check_int(
+        world, func=func, param="world", low=1, fix="Pass the number of processes (ranks)."
+    )
+    rank = check_int(rank, func=func, param="rank", low=0, fix="Ranks count from 0.")
     if rank >= world:
         raise SeedlockError(
-            f"rank must be below world, got rank={rank} and world={world}. "
+            f"{func}(): rank must be below world, got rank={rank} and world={world}. "
             "Pass rank in [0, world) (torchrun's RANK and WORLD_SIZE)."
         )
     return rank, world
@@ -101,7 +98,7 @@ class EpochShuffle:
         world: int | None = None,
         seed: SeedLike | None = None,
     ) -> None:
-        self.n = _check_n(n)
+        self.n = _check_n(n, "EpochShuffle")
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.rank, self.world = resolve_rank_world(rank, world)
@@ -132,7 +129,7 @@ class EpochShuffle:
         :meth:`load_state_dict`, so the usual ``for e in range(first, last): set_epoch(e)`` loop
         resumes where it stopped; another epoch starts at its beginning.
         """
-        epoch = check_epoch(epoch)
+        epoch = check_epoch(epoch, "EpochShuffle.set_epoch")
         if epoch != self.epoch:
             self.epoch = epoch
             self._start = 0
@@ -157,8 +154,14 @@ class EpochShuffle:
 
     def _restart(self, epoch: int, position: int) -> None:
         """``seek`` for loaders that own the iteration (an abandoned iterator is theirs)."""
-        epoch = check_epoch(epoch)
-        position = _check_int(position, "position", 0, "Positions count from 0.")
+        epoch = check_epoch(epoch, "EpochShuffle.seek")
+        position = check_int(
+            position,
+            func="EpochShuffle.seek",
+            param="position",
+            low=0,
+            fix="Positions count from 0.",
+        )
         self._token = None
         if epoch != self.epoch:
             self.epoch = epoch
@@ -168,7 +171,7 @@ class EpochShuffle:
 
     def order(self, epoch: int | None = None) -> Permutation | None:
         """The global order of ``epoch`` (default: the current one); ``None`` when unshuffled."""
-        epoch = self.epoch if epoch is None else check_epoch(epoch)
+        epoch = self.epoch if epoch is None else check_epoch(epoch, "EpochShuffle.order")
         if not self.shuffle:
             return None
         if epoch == self.epoch and self._perm is not None:
@@ -320,6 +323,6 @@ def validate_state(state: object, *, n: int, algorithm: str) -> tuple[int, int]:
         )
     for key in ("epoch", "consumed"):
         value = state.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if not is_int(value) or value < 0:  # type: ignore[operator]
             raise StateError(f"the state's {key!r} must be an int >= 0, got {value!r}.")
     return int(state["epoch"]), int(state["consumed"])
