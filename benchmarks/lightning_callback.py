@@ -8,9 +8,11 @@ callback rebuilds the loader around its epoch sampler and per-sample reseeding).
 records the time between consecutive ``on_train_batch_end`` calls (data fetch and step); the
 median over the steps of a run, after the first epoch's warm-up, is that run's step time. Runs
 alternate (plain, seedlock, repeated) and the median of the per-round ratios is printed for each
-``num_workers``.
+``num_workers``. ``--clock cpu`` uses the main process's CPU time instead of wall time: steadier
+on a shared machine, meaningful for ``num_workers=0`` only.
 
     python benchmarks/lightning_callback.py [--rounds 5] [--steps 150] [--workers 0 2]
+        [--clock wall|cpu]
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--workers", nargs="+", type=int, default=[0, 2])
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
     args = parser.parse_args()
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
 
     import lightning.pytorch as pl
     import torch
@@ -73,7 +77,7 @@ def main() -> None:
             self.ends: list[float] = []
 
         def on_train_batch_end(self, *_: Any) -> None:
-            self.ends.append(time.perf_counter())
+            self.ends.append(clock())
 
         def step_seconds(self) -> float:
             gaps = [b - a for a, b in zip(self.ends, self.ends[1:], strict=False)]

@@ -301,3 +301,39 @@ def test_a_batch_puts_back_the_callers_state_also_when_an_item_fails() -> None:
     assert random.getstate() == states[0]
     assert np.array_equal(np.random.get_state()[1], states[1][1])  # noqa: NPY002
     assert torch.equal(torch.get_rng_state(), states[2])
+
+
+def numpy_state() -> tuple[Any, ...]:
+    name, key, pos, has_gauss, gauss = np.random.get_state()  # noqa: NPY002
+    return name, key.tolist(), pos, has_gauss, gauss
+
+
+@pytest.mark.parametrize("cached_normal", [False, True])
+@pytest.mark.parametrize("draws_numpy", [False, True])
+def test_a_batch_puts_back_numpys_state_with_or_without_a_cached_normal(
+    cached_normal: bool, draws_numpy: bool
+) -> None:
+    np.random.seed(8)  # noqa: NPY002
+    np.random.standard_normal(3 if cached_normal else 2)  # noqa: NPY002  (odd: one is cached)
+    before = numpy_state()
+    assert before[3] == int(cached_normal)
+    names = ("numpy", "random") if draws_numpy else ("random",)
+    data = Draws(lambda i: names)
+    wrapped = seeded(data, seed=6)
+    got = wrapped.__getitems__([EpochIndex(i, 0) for i in range(5)])
+    assert numpy_state() == before
+    assert wrapped.reseeding == (True, draws_numpy, False)
+    assert got == reseeded_reference(data, [EpochIndex(i, 0) for i in range(5)], root=6)
+    np.random.seed(8)  # noqa: NPY002
+    np.random.standard_normal(3 if cached_normal else 2)  # noqa: NPY002
+    assert numpy_state() == before
+    assert wrapped.__getitems__([EpochIndex(i, 0) for i in range(5, 9)]) == reseeded_reference(
+        data, [EpochIndex(i, 0) for i in range(5, 9)], root=6
+    )
+
+
+def test_numpys_global_state_is_read_through_its_bit_generator_when_numpy_allows() -> None:
+    from seedlock.data import rng
+
+    if hasattr(np.random, "get_bit_generator"):  # NumPy >= 1.25
+        assert rng._numpy_state_address() is not None

@@ -44,6 +44,7 @@ effects should declare ``globals=``).
 from __future__ import annotations
 
 import _random
+import ctypes
 import random
 import sys
 from collections.abc import Iterator, Sequence
@@ -277,11 +278,85 @@ def _in_worker() -> bool:
     return data is not None and data.get_worker_info() is not None
 
 
+_MT_BYTES = 624 * 4 + 4  # NumPy's mt19937_state: uint32 key[624], int pos
+_mt_address: dict[int, tuple[Any, int | None]] = {}
+
+
+def _numpy_state_address() -> int | None:
+    """Where NumPy's global MT19937 keeps its key and position, or ``None`` (slow path).
+
+    ``np.random.get_state``/``set_state`` copy the 624 key words one at a time in Python (about
+    0.1 ms each, per batch); the bit generator's documented ``ctypes.state_address`` gives the
+    same words in a microsecond. Checked once against ``get_state`` before it is trusted.
+    """
+    get = getattr(np.random, "get_bit_generator", None)  # NumPy >= 1.25
+    if get is None:
+        return None
+    generator = get()
+    cached = _mt_address.get(id(generator))
+    if cached is not None and cached[0] is generator:
+        return cached[1]
+    address: int | None = None
+    if type(generator) is np.random.MT19937:
+        candidate = int(generator.ctypes.state_address)
+        _, key, pos, _, _ = np.random.get_state()  # noqa: NPY002
+        expected = np.asarray(key, dtype="<u4").tobytes() + int(pos).to_bytes(4, "little")
+        if sys.byteorder == "little" and ctypes.string_at(candidate, _MT_BYTES) == expected:
+            address = candidate
+    _mt_address.clear()
+    _mt_address[id(generator)] = (generator, address)
+    return address
+
+
+def _save_numpy() -> Any:
+    """The caller's NumPy global state: key and position bytes, or ``get_state()``'s tuple.
+
+    A legacy ``RandomState`` may hold a cached second normal (``has_gauss``) that only
+    ``get_state`` shows. One ``standard_normal()`` tells: it moves the generator unless it
+    returns the cached value. Moved (the usual case), the state is put back from the bytes;
+    not moved, the cached value is known and the full tuple is built and set.
+    """
+    address = _numpy_state_address()
+    if address is None:
+        return np.random.get_state()  # noqa: NPY002
+    words = ctypes.string_at(address, _MT_BYTES)
+    cached = np.random.standard_normal()  # noqa: NPY002
+    if ctypes.string_at(address, _MT_BYTES) != words:
+        _put_back_numpy(words)
+        return words
+    key = np.frombuffer(words[:-4], dtype="<u4").astype(np.uint32)
+    state = ("MT19937", key, int.from_bytes(words[-4:], "little", signed=True), 1, cached)
+    np.random.set_state(state)  # noqa: NPY002
+    return state
+
+
+def _put_back_numpy(saved: Any) -> None:
+    if isinstance(saved, bytes):
+        np.random.seed(0)  # noqa: NPY002  (clears the cached normal; the words follow)
+        address = _numpy_state_address()
+        if address is None:  # the global generator was replaced meanwhile
+            raise SeedlockError(
+                "NumPy's global bit generator was replaced while a seeded batch was loading "
+                "(np.random.set_bit_generator); its state cannot be put back."
+            )
+        ctypes.memmove(address, saved, _MT_BYTES)
+    else:
+        np.random.set_state(saved)  # noqa: NPY002
+
+
+def _numpy_moved(saved: Any) -> bool:
+    if isinstance(saved, bytes):
+        address = _numpy_state_address()
+        return address is None or ctypes.string_at(address, _MT_BYTES) != saved
+    name, key, pos, has_gauss, gauss = np.random.get_state()  # noqa: NPY002
+    return not (np.array_equal(key, saved[1]) and (pos, has_gauss, gauss) == tuple(saved[2:]))
+
+
 def _save(which: tuple[bool, bool, bool]) -> tuple[Any, Any, Any]:
     torch = sys.modules.get("torch")
     return (
         random.getstate() if which[0] else None,
-        np.random.get_state() if which[1] else None,  # noqa: NPY002
+        _save_numpy() if which[1] else None,
         torch.default_generator.get_state() if which[2] and torch is not None else None,
     )
 
@@ -291,13 +366,6 @@ def _drawn(
 ) -> tuple[bool, bool, bool]:
     """Which ``watched`` RNGs were drawn from (their state moved) since ``before`` was saved."""
     python, numpy_, torch_ = watched
-    numpy_moved = False
-    if numpy_:
-        name, key, pos, has_gauss, gauss = np.random.get_state()  # noqa: NPY002
-        old = before[1]
-        numpy_moved = not (
-            np.array_equal(key, old[1]) and (pos, has_gauss, gauss) == tuple(old[2:])
-        )
     torch_moved = False
     if torch_:
         module = sys.modules.get("torch")
@@ -305,7 +373,11 @@ def _drawn(
         torch_moved = module is not None and (
             before[2] is None or not module.equal(module.default_generator.get_state(), before[2])
         )
-    return (python and random.getstate() != before[0], numpy_moved, torch_moved)
+    return (
+        python and random.getstate() != before[0],
+        numpy_ and _numpy_moved(before[1]),
+        torch_moved,
+    )
 
 
 def _put_back(saved: tuple[Any, Any, Any]) -> None:
@@ -313,7 +385,7 @@ def _put_back(saved: tuple[Any, Any, Any]) -> None:
     if python is not None:
         random.setstate(python)
     if numpy_state is not None:
-        np.random.set_state(numpy_state)  # noqa: NPY002
+        _put_back_numpy(numpy_state)
     if torch_state is not None:
         sys.modules["torch"].default_generator.set_state(torch_state)
 
