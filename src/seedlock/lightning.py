@@ -81,7 +81,8 @@ class SeedlockCallback(Callback):
             ``$SEEDLOCK_SEED``), else Lightning's (``lightning.seed_everything``, a
             ``LightningCLI`` config), else draws one and logs it as ``seed_everything()`` does.
         globals: the global RNGs the dataset's augmentation draws from (see
-            :func:`~seedlock.data.seeded`); ``None`` reseeds all three.
+            :func:`~seedlock.data.seeded`); ``None`` finds them: each batch reseeds the RNGs its
+            items were seen drawing from (values equal to reseeding all three).
 
     Example:
         >>> from seedlock.lightning import SeedlockCallback
