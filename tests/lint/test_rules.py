@@ -88,6 +88,16 @@ POSITIVES = [
     ),
     ("SL012", "import tensorflow as tf\ntf.random.set_seed(0)\n"),
     ("SL012", "from tensorflow import random as tfr\ntfr.set_seed(1)\n"),
+    (
+        "SL101",
+        "import glob, zipfile\ndef f(d):\n    with zipfile.ZipFile('a.zip', 'w') as z:\n"
+        "        for p in glob.glob(d + '/*.csv'):\n            z.write(p)\n",
+    ),
+    (
+        "SL101",
+        "import os\ndef f(d, out):\n    names = os.listdir(d)\n"
+        "    with open(out, 'w') as fh:\n        fh.writelines(names)\n",
+    ),
 ]
 
 # (rule, source) pairs that must produce no finding of that rule.
@@ -212,21 +222,25 @@ NEGATIVES = [
     ),
     ("SL012", "import tensorflow as tf\ntf.keras.utils.set_random_seed(0)\n"),
     ("SL012", "import keras\nkeras.utils.set_random_seed(0)\n"),
+    ("SL101", "import os\ndef f(d):\n    return os.listdir(d)[0]\n"),
+    ("SL101", "import os\ndef f(d):\n    return len(os.listdir(d))\n"),
 ]
 
 
-def _codes(source: str) -> list[str]:
-    return [d.code for d in lint_source(textwrap.dedent(source))]
+def _codes(source: str, rule: str = "SL000") -> list[str]:
+    # An opt-in rule is checked only when selected.
+    select = None if RULES[rule].default else [rule]
+    return [d.code for d in lint_source(textwrap.dedent(source), select=select)]
 
 
 @pytest.mark.parametrize(("rule", "source"), POSITIVES)
 def test_rule_fires_once_on_its_positive_case(rule: str, source: str) -> None:
-    assert _codes(source).count(rule) == 1
+    assert _codes(source, rule).count(rule) == 1
 
 
 @pytest.mark.parametrize(("rule", "source"), NEGATIVES)
 def test_rule_stays_quiet_on_its_negative_case(rule: str, source: str) -> None:
-    assert rule not in _codes(source)
+    assert rule not in _codes(source, rule)
 
 
 def test_every_rule_has_two_positive_and_two_negative_cases() -> None:

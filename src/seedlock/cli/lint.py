@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list_rules:
         for rule in RULES.values():
-            print(f"{rule.id} {rule.name} [{rule.severity}]: {rule.summary} {rule.fix}")
+            opt_in = "" if rule.default else " (opt-in: checked only when selected by its id)"
+            print(f"{rule.id} {rule.name} [{rule.severity}]{opt_in}: {rule.summary} {rule.fix}")
         return 0
     try:
         result = lint_paths(

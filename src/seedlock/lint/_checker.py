@@ -229,7 +229,7 @@ class _Checker(
         if term in TORCH_SEEDING_TERMS:
             self.note_torch_seed(node, qualname, term)
         if term in LISTING:
-            self.check_listing(node, qualname, term, kind is ast.Attribute)
+            self.check_listing(node)
         if qualname is None:
             return
         self.check_call(node, qualname, term)
@@ -382,7 +382,7 @@ def check_source(
     Args:
         source: the module's text (bytes are decoded as Python does, honouring coding cookies).
         path: the name to report findings under.
-        enabled: rule ids to check; ``None`` checks every rule.
+        enabled: rule ids to check; ``None`` checks every default rule (not the opt-in ones).
         every_line: walk every expression instead of only lines that hold a trigger word
             (slower; the tests use it to show the prefilter drops nothing).
 
@@ -390,9 +390,9 @@ def check_source(
         >>> [d.code for d in check_source("import os\\nfiles = os.listdir('.')\\n")]
         ['SL001']
     """
-    from seedlock.lint._rules import RULES
+    from seedlock.lint._rules import DEFAULT
 
-    active = frozenset(RULES) if enabled is None else frozenset(enabled)
+    active = DEFAULT if enabled is None else frozenset(enabled)
     try:
         tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
