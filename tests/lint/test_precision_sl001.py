@@ -173,6 +173,19 @@ def test_a_listing_whose_order_reaches_only_a_written_output_is_sl101_not_sl001(
     assert lines(source, "SL101", enabled=("SL001",)) == []
 
 
+def test_a_file_list_written_line_by_line_stays_sl001() -> None:
+    # A text file of names (train.txt) is often read back as the training list, in order.
+    source = """
+        import os
+        def write_list(d):
+            with open("train.txt", "w") as fh:
+                for name in os.listdir(d):
+                    fh.write(name + "\\n")
+        """
+    assert lines(source, "SL001") == [5]
+    assert lines(source, "SL101") == []
+
+
 def test_a_listing_that_reaches_a_dataset_and_an_output_stays_sl001() -> None:
     # pudae/kaggle-hpa tools/make_external_csv.py: the training list's rows follow the listing.
     source = """

@@ -95,8 +95,8 @@ POSITIVES = [
     ),
     (
         "SL101",
-        "import os\ndef f(d, out):\n    names = os.listdir(d)\n"
-        "    with open(out, 'w') as fh:\n        fh.writelines(names)\n",
+        "import os\nfrom pathlib import Path\ndef f(d, out):\n    names = os.listdir(d)\n"
+        "    Path(out).write_text(str(names))\n",
     ),
 ]
 

@@ -243,15 +243,13 @@ _MAX_ALIAS_DEPTH = 4
 _DELETING = frozenset({"os.remove", "os.unlink", "os.rmdir", "shutil.rmtree"})
 #: Names of pytest's per-test temporary directories.
 _TEST_DIRECTORIES = frozenset({"tmp_path", "tmpdir"})
-#: Calls that write an output (a file, a table, an archive entry, an upload): a listing whose
-#: order reaches only these is SL101 (opt-in), not SL001.
+#: Calls that write an output (a file's whole text, a table, a figure, an upload): a listing whose
+#: order reaches only these (or an archive's entries) is SL101 (opt-in), not SL001. A text file
+#: written line by line is not among them: it is often a list of training files.
 _OUTPUT_TERMS = frozenset(
     {
-        "write",
-        "writelines",
         "write_text",
         "write_bytes",
-        "writestr",
         "to_csv",
         "to_json",
         "to_parquet",
@@ -264,6 +262,9 @@ _OUTPUT_TERMS = frozenset(
         "CommitOperationAdd",
     }
 )
+#: Methods that add an entry to an archive (``zipfile.ZipFile``, ``tarfile.open``).
+_ARCHIVE_WRITES = frozenset({"write", "writestr", "add", "addfile"})
+_ARCHIVES = frozenset({"ZipFile", "TarFile", "tarfile.open"})
 
 
 class _Uses:
@@ -271,8 +272,10 @@ class _Uses:
 
     def __init__(self, root: Any, outputs: bool = False) -> None:
         self.root = root
-        # Whether calls that write outputs (`_OUTPUT_TERMS`) count as reaching no result.
+        # Whether calls that write outputs (`_OUTPUT_TERMS`, archive entries) reach no result.
         self.outputs = outputs
+        # Names bound to an open archive (`with zipfile.ZipFile(...) as archive`).
+        self.archives: set[str] = set()
         self.parents: dict[int, Any] = {}
         self.loads: dict[str, list[Any]] = {}
         self.bound: set[str] = set()
@@ -301,6 +304,18 @@ class _Uses:
                 self._resorted(node.func.value, node.lineno)
             elif kind is ast.Compare:
                 self._note_unique(node)
+            elif outputs and kind is ast.withitem and _opens_archive(node.context_expr):
+                name = dotted(node.optional_vars) if node.optional_vars is not None else None
+                if name is not None:
+                    self.archives.add(name)
+
+    def output_call(self, call: Any) -> bool:
+        """Whether ``call`` writes an output: `_OUTPUT_TERMS`, or an entry of an open archive."""
+        func = call.func
+        term = func.id if type(func) is ast.Name else getattr(func, "attr", None)
+        if term in _OUTPUT_TERMS:
+            return True
+        return term in _ARCHIVE_WRITES and dotted(getattr(func, "value", None)) in self.archives
 
     def _resorted(self, target: Any, line: int) -> None:
         name = dotted(target)
@@ -436,7 +451,9 @@ class _Uses:
             attr: str = parent.attr
             if type(grand) is not ast.Call or grand.func is not parent:
                 return False
-            if attr in _RESORTING or attr in _MUTATING or (self.outputs and attr in _OUTPUT_TERMS):
+            if attr in _RESORTING or attr in _MUTATING:
+                return True
+            if self.outputs and self.output_call(grand):
                 return True
             if attr in _PICKING:
                 return False
@@ -501,7 +518,9 @@ class _Uses:
         head = dotted(func)
         head = head.split(".", 1)[0] if head else None
         term = func.id if type(func) is ast.Name else getattr(func, "attr", None)
-        if term in ORDER_FREE or head in _SHOWING_HEADS or (self.outputs and term in _OUTPUT_TERMS):
+        if term in ORDER_FREE or head in _SHOWING_HEADS:
+            return True
+        if self.outputs and self.output_call(call):
             return True
         if term == "next":
             return False
@@ -558,7 +577,7 @@ class _Uses:
                 elif kind is ast.Call:
                     func = sub.func
                     if type(func) is ast.Attribute and func.attr in _COLLECTING_METHODS:
-                        if self.outputs and func.attr in _OUTPUT_TERMS:
+                        if self.outputs and self.output_call(sub):
                             continue
                         into = dotted(func.value)
                         if into is None or not (
@@ -589,6 +608,14 @@ class _Uses:
                     for use in self.loads.get(alias, ())
                 )
         return False
+
+
+def _opens_archive(value: Any) -> bool:
+    """``zipfile.ZipFile(...)``, ``ZipFile(...)``, ``tarfile.open(...)``, ``TarFile(...)``."""
+    if type(value) is not ast.Call:
+        return False
+    name = dotted(value.func)
+    return name is not None and (name in _ARCHIVES or name.rsplit(".", 1)[-1] in _ARCHIVES)
 
 
 def _lists_test_directory(listing: Any) -> bool:
