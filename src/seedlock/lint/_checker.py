@@ -229,7 +229,7 @@ class _Checker(
         if term in TORCH_SEEDING_TERMS:
             self.note_torch_seed(node, qualname, term)
         if term in LISTING:
-            self.check_listing(node)
+            self.check_listing(node, qualname, term, kind is ast.Attribute)
         if qualname is None:
             return
         self.check_call(node, qualname, term)

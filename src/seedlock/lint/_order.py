@@ -180,11 +180,16 @@ class OrderRules(CheckerBase):
             return f"Path.{term}"
         return None
 
-    def check_listing(self, node: Any) -> None:
+    def check_listing(self, node: Any, qualname: str | None, term: str, method: bool) -> None:
         if "SL001" not in self.enabled and "SL101" not in self.enabled:
             return
-        shown = self.listing_subject(node)
-        if shown is None or id(node) in self.safe:
+        if qualname in _LISTING_QUALIFIED:
+            shown = qualname
+        elif method and term in _PATH_METHODS and qualname not in ("glob.glob", "glob.iglob"):
+            shown = f"Path.{term}"
+        else:
+            return
+        if id(node) in self.safe:
             return
         # Held under the name it is bound to (an attribute of self: in its class), or under its
         # own key; its uses are followed at scope end.
