@@ -88,6 +88,61 @@ POSITIVES = [
     ),
     ("SL012", "import tensorflow as tf\ntf.random.set_seed(0)\n"),
     ("SL012", "from tensorflow import random as tfr\ntfr.set_seed(1)\n"),
+    ("SL001", "import os\nls = os.listdir\nnames = ls('data')\n"),
+    (
+        "SL001",
+        "import os\nfor root, dirs, files in os.walk('d'):\n    for f in files:\n"
+        "        paths.append(os.path.join(root, f))\n",
+    ),
+    ("SL008", "words = text.split()\nvocab = list(set(words))\n"),
+    ("SL008", "index = {w: i for i, w in enumerate(set(open('f').read().split()))}\n"),
+    ("SL002", "import random, time\nseed = int(time.time()) % 1000\nrandom.seed(seed)\n"),
+    (
+        "SL005",
+        "from torch.utils.data import DataLoader\n"
+        "DataLoader(ds, shuffle=(sampler is None), num_workers=args.workers)\n",
+    ),
+    (
+        "SL005",
+        "from torch.utils.data import DataLoader\nDataLoader(ds, num_workers=args.workers)\n",
+    ),
+    (
+        "SL005",
+        """
+        import torch
+        from torch.utils.data import DataLoader
+        parser.add_argument("--seed", type=int, default=None)
+        if args.seed is not None:
+            torch.manual_seed(args.seed)
+        loader = DataLoader(ds, shuffle=True)
+        """,
+    ),
+    (
+        "SL010",
+        """
+        import random
+        from torch.utils.data import Dataset
+        class Flip(Dataset):
+            def __getitem__(self, i):
+                return self.aug(self.x[i])
+            def aug(self, x):
+                return self.flip(x)
+            def flip(self, x):
+                return x[::-1] if random.random() < 0.5 else x
+        """,
+    ),
+    (
+        "SL010",
+        """
+        import numpy as np
+        from torch.utils.data import Dataset
+        def jitter(x):
+            return x + np.random.rand()
+        class Noisy(Dataset):
+            def __getitem__(self, i):
+                return jitter(self.x[i])
+        """,
+    ),
 ]
 
 # (rule, source) pairs that must produce no finding of that rule.
@@ -212,6 +267,51 @@ NEGATIVES = [
     ),
     ("SL012", "import tensorflow as tf\ntf.keras.utils.set_random_seed(0)\n"),
     ("SL012", "import keras\nkeras.utils.set_random_seed(0)\n"),
+    (
+        "SL001",
+        "import os\nfor root, dirs, files in os.walk('d'):\n    dirs.sort()\n"
+        "    for f in sorted(files):\n        paths.append(f)\n",
+    ),
+    (
+        "SL001",
+        "import os\nfor root, _, files in os.walk('tmp'):\n"
+        "    for f in files:\n        os.remove(f)\n",
+    ),
+    ("SL001", "import ast\nfor node in ast.walk(tree):\n    out.append(node)\n"),
+    ("SL001", "import os\nls = os.listdir\nnames = sorted(ls('data'))\n"),
+    ("SL008", "words = text.split()\nvocab = sorted(set(words))\nn = len(set(words))\n"),
+    ("SL008", "ids = load_ids()\nunique = list(set(ids))\n"),
+    ("SL002", "import random, time\nstarted = time.time()\nrandom.seed(0)\n"),
+    ("SL002", "import random, time\nseed = int(time.time())\nseed = 0\nrandom.seed(seed)\n"),
+    (
+        "SL005",
+        "from torch.utils.data import DataLoader\n"
+        "DataLoader(ds, shuffle=False, num_workers=args.workers)\n",
+    ),
+    (
+        "SL005",
+        """
+        import torch
+        from torch.utils.data import DataLoader
+        parser.add_argument("--seed", type=int, default=0)
+        torch.manual_seed(args.seed)
+        loader = DataLoader(ds, shuffle=(sampler is None), num_workers=args.workers)
+        """,
+    ),
+    (
+        "SL010",
+        """
+        import random
+        from torch.utils.data import Dataset
+        class Pool(Dataset):
+            def __getitem__(self, i):
+                return self.x[i]
+            def reshuffle(self):
+                random.shuffle(self.x)
+        def helper():
+            return random.random()
+        """,
+    ),
 ]
 
 

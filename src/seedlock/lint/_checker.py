@@ -19,14 +19,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from seedlock.lint._base import Scope, ScopeEnd
-from seedlock.lint._dataset import PY_DRAWS, DatasetRules
+from seedlock.lint._dataset import (
+    DRAW_MODULES,
+    DRAW_TRIGGERS,
+    GLOBAL_DRAW_TERMS,
+    PY_DRAWS,
+    DatasetRules,
+)
 from seedlock.lint._environment import ENV_SETTERS, USE_DETERMINISTIC, EnvironmentRules
 from seedlock.lint._nodes import FIELDS, dotted
 from seedlock.lint._noqa import suppressed
-from seedlock.lint._order import LISTING, ORDER_FREE, ORDER_KEEPING, OrderRules
+from seedlock.lint._order import (
+    LISTING,
+    ORDER_FREE,
+    ORDER_KEEPING,
+    STR_LIST_METHODS,
+    OrderRules,
+)
 from seedlock.lint._prefilter import candidate_lines
 from seedlock.lint._rule import SL000
 from seedlock.lint._seeding import (
+    CLOCK_TERMS,
     GENERATOR_SEEDING_METHODS,
     NO_ARG_SEEDS,
     SEED_KEYWORDS,
@@ -76,18 +89,28 @@ _TERMINALS = (
     | {name.rsplit(".", 1)[1] for name in NO_ARG_SEEDS | SEEDERS | set(UNSEEDED_CTORS)}
     | SEED_METHODS
     | TORCH_SEEDING_TERMS
-    | {"DataLoader", "use_deterministic_algorithms", "set_random_seed", "enable_op_determinism"}
+    | {
+        "DataLoader",
+        "use_deterministic_algorithms",
+        "add_argument",
+        "set_random_seed",
+        "enable_op_determinism",
+    }
     | {"setdefault", "putenv", "update"}
     | SKLEARN_ALWAYS
     | SKLEARN_IF_SHUFFLE
     | PY_DRAWS
+    | GLOBAL_DRAW_TERMS
 )
 _TRIGGER_WORDS = tuple(
     word.encode()
     for word in sorted(
-        (_TERMINALS - SKLEARN_ALWAYS - SKLEARN_IF_SHUFFLE - PY_DRAWS - ORDER_FREE)
+        (_TERMINALS - SKLEARN_ALWAYS - SKLEARN_IF_SHUFFLE - GLOBAL_DRAW_TERMS - ORDER_FREE)
+        | DRAW_TRIGGERS
         | {"sorted", "set", "frozenset", "sort", "environ", "benchmark", "PYTHONHASHSEED"}
         | SEED_KEYWORDS
+        | STR_LIST_METHODS
+        | CLOCK_TERMS
     )
 )
 _SKLEARN_WORDS = tuple(w.encode() for w in sorted(SKLEARN_ALWAYS | SKLEARN_IF_SHUFFLE))
@@ -112,12 +135,19 @@ class _Checker(
         lines = set() if every_line else candidate_lines(source, _TRIGGER_WORDS, _SKLEARN_WORDS)
         super().__init__(source, path, enabled, lines, every_line)
         self.str_sets = set()
+        self.str_lists = set()
+        self.clock_names = set()
         self.cublas_set = []
         self.deterministic_calls = []
         self.tf_seed_calls = []
         self.op_determinism = False
         self.torch_seeded = False
         self.loader_findings = []
+        self.optional_seed_options = set()
+        self.maybe_seed_args = []
+        self.draws = []
+        self.helper_calls = {}
+        self.dataset_classes = []
 
     def visit_import(self, node: Any) -> None:
         for alias in node.names:
@@ -137,7 +167,9 @@ class _Checker(
             local = alias.asname or alias.name
             self.aliases[local] = f"{node.module}.{alias.name}"
             self.terminal[local] = alias.name
-            if local != alias.name and alias.name in _TERMINALS:
+            if (local != alias.name and alias.name in _TERMINALS) or (
+                alias.name in GLOBAL_DRAW_TERMS and node.module in DRAW_MODULES
+            ):
                 self.add_word(local)
 
     def visit_scope(self, node: Any) -> None:
@@ -150,7 +182,15 @@ class _Checker(
             in_getitem = True
         is_class = type(node) is ast.ClassDef
         dataset_class = is_class and self.is_dataset_class(node)
-        self.scopes.append(Scope(in_getitem, dataset_class, is_class, node))
+        if dataset_class:
+            self.dataset_classes.append(name)
+        function = outer.function
+        in_dataset = outer.in_dataset
+        if not is_class and function is None:
+            owner = outer.node if outer.is_class else None
+            function = (owner.name if owner is not None else None, name)
+            in_dataset = outer.dataset_class
+        self.scopes.append(Scope(in_getitem, dataset_class, is_class, node, function, in_dataset))
 
     def visit_assign(self, node: Any) -> None:
         value = node.value
@@ -159,12 +199,24 @@ class _Checker(
             target = targets[0]
             kind = type(target)
             if kind is ast.Name:
+                name = target.id
                 if self.is_str_set(value):
-                    if target.id not in self.str_sets:
-                        self.str_sets.add(target.id)
-                        self.add_word(target.id)
+                    if name not in self.str_sets:
+                        self.str_sets.add(name)
+                        self.add_word(name)
                 else:
-                    self.str_sets.discard(target.id)
+                    self.str_sets.discard(name)
+                if self.is_str_list(value):
+                    if name not in self.str_lists:
+                        self.str_lists.add(name)
+                        self.add_word(name)
+                else:
+                    self.str_lists.discard(name)
+                value_kind = type(value)
+                if value_kind is ast.Attribute or value_kind is ast.Name:
+                    self.note_function_alias(name, value)
+                else:
+                    self.note_clock_name(name, value)
                 self.note_assignment(target, value)
             elif kind is ast.Attribute:
                 self.note_assignment(target, value)
@@ -174,6 +226,20 @@ class _Checker(
         for target in targets:
             if type(target) is ast.Subscript:
                 self.check_environ_store(node, target)
+
+    def note_function_alias(self, name: str, value: Any) -> None:
+        """``ls = os.listdir``: later calls of ``ls(...)`` are calls of ``os.listdir``."""
+        head = dotted(value)
+        if head is None or head.split(".", 1)[0] not in self.aliases:
+            self.aliases.pop(name, None)
+            self.terminal.pop(name, None)
+            return
+        qualname = self.qualname(value)
+        term = head.rsplit(".", 1)[-1]
+        if qualname is not None and term in _TERMINALS:
+            self.aliases[name] = qualname
+            self.terminal[name] = term
+            self.add_word(name)
 
     def visit_named_expr(self, node: Any) -> None:
         self.note_assignment(node.target, node.value)
@@ -206,7 +272,10 @@ class _Checker(
             return
         if node.keywords and "SL002" in self.enabled:
             self.check_seed_keywords(node)
-        if term not in _TERMINALS and not self.scopes[-1].in_getitem:
+        scope = self.scopes[-1]
+        if scope.in_dataset:
+            self.note_helper_call(scope.function, func, kind)
+        if term not in _TERMINALS and not scope.in_getitem:
             return
         args = node.args
         if kind is ast.Name and term in ORDER_FREE:
@@ -253,8 +322,10 @@ class _Checker(
             self.op_determinism = True
         elif qualname in ENV_SETTERS:
             self.check_env_call(node)
-        if self.scopes[-1].in_getitem:
-            self.check_global_draw(node, qualname)
+        elif term == "add_argument":
+            self.note_seed_option(node)
+        if term in GLOBAL_DRAW_TERMS or self.scopes[-1].in_getitem:
+            self.note_global_draw(node, qualname)
 
     # -- the walk (see _prefilter for which statements are walked) -------------------------------
 
@@ -335,6 +406,7 @@ class _Checker(
         self.finish_environment()
         self.finish_tensorflow()
         self.finish_torch()
+        self.finish_dataset()
 
 
 _HANDLERS: dict[type, _Handler] = {

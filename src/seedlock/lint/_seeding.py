@@ -15,6 +15,7 @@ from seedlock.lint._nodes import is_none
 from seedlock.lint._rule import Rule
 
 __all__ = [
+    "CLOCK_TERMS",
     "GENERATOR_SEEDING_METHODS",
     "NO_ARG_SEEDS",
     "RULES",
@@ -109,6 +110,9 @@ _CLOCK = frozenset(
         "secrets.randbelow",
     }
 )
+#: The last names of the clock calls, for the prefilter (a seed may be read from the clock into a
+#: variable on a line that names no seeding word).
+CLOCK_TERMS = frozenset(name.rsplit(".", 1)[1] for name in _CLOCK)
 UNSEEDED_CTORS = {
     "numpy.random.default_rng": "np.random.default_rng()",
     "numpy.random.RandomState": "np.random.RandomState()",
@@ -121,6 +125,15 @@ GENERATOR_SEEDING_METHODS = frozenset({"manual_seed", "seed"})
 class SeedingRules(CheckerBase):
     """SL002, SL003 and SL004."""
 
+    clock_names: set[str]
+
+    def note_clock_name(self, name: str, value: Any) -> None:
+        """``seed = int(time.time())``: a later ``random.seed(seed)`` is a clock seed too."""
+        if self.from_clock(value):
+            self.clock_names.add(name)
+        else:
+            self.clock_names.discard(name)
+
     def check_seed_keywords(self, node: Any) -> None:
         for keyword in node.keywords:
             if keyword.arg in SEED_KEYWORDS and self.from_clock(keyword.value):
@@ -128,8 +141,13 @@ class SeedingRules(CheckerBase):
                 return
 
     def from_clock(self, expr: Any) -> bool:
+        clock_names = self.clock_names
+        sub: Any
         for sub in ast.walk(expr):
-            if type(sub) is ast.Call and self.qualname(sub.func) in _CLOCK:
+            kind = type(sub)
+            if kind is ast.Call and self.qualname(sub.func) in _CLOCK:
+                return True
+            if kind is ast.Name and sub.id in clock_names:
                 return True
         return False
 
