@@ -47,9 +47,24 @@ POSITIVES = [
     ("SL007", "from sklearn.model_selection import train_test_split\na, b = train_test_split(x)\n"),
     (
         "SL007",
-        "from sklearn.ensemble import RandomForestClassifier as RF\nm = RF(n_estimators=5)\n",
+        "from sklearn.ensemble import RandomForestClassifier as RF\nm = RF(n_estimators=5)\n"
+        "m.fit(X, y)\n",
     ),
-    ("SL007", "import sklearn.model_selection as ms\ncv = ms.KFold(5, shuffle=True)\n"),
+    (
+        "SL007",
+        "import sklearn.model_selection as ms\ncv = ms.KFold(5, shuffle=True)\n"
+        "scores = cross_val_score(model, X, y, cv=cv)\n",
+    ),
+    (
+        "SL007",
+        "from sklearn.model_selection import StratifiedGroupKFold as S\n"
+        "for a, b in S(5, shuffle=True).split(X, y, groups):\n    fit(a, b)\n",
+    ),
+    (
+        "SL007",
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "pipe = make_pipeline(scaler, RandomForestClassifier())\n",
+    ),
     ("SL008", "for name in {'weight', 'bias'}:\n    print(name)\n"),
     ("SL008", "KEYS = frozenset(['a', 'b', 'c'])\nordered = list(KEYS)\n"),
     ("SL008", "cols = ','.join({'x', 'y'})\n"),
@@ -216,6 +231,24 @@ NEGATIVES = [
     ),
     ("SL007", "from sklearn.linear_model import LinearRegression\nLinearRegression()\n"),
     ("SL007", "from mylib import RandomForestClassifier\nRandomForestClassifier()\n"),
+    (
+        "SL007",
+        "from sklearn.ensemble import RandomForestClassifier as RF\nm = RF(n_estimators=5)\n"
+        "print(m)\nassert m.get_params()['n_estimators'] == 5\nrepr(RF())\n",
+    ),
+    (
+        "SL007",
+        """
+        import pytest
+        from sklearn.cluster import KMeans
+        @pytest.mark.parametrize("est", [KMeans(2)])
+        def test_params(est):
+            assert est.n_clusters == 2
+        def test_bad():
+            with pytest.raises(ValueError):
+                KMeans(n_clusters=0).fit(X)
+        """,
+    ),
     ("SL008", "for name in sorted({'weight', 'bias'}):\n    print(name)\n"),
     ("SL008", "if x in {'a', 'b'}:\n    pass\n"),
     ("SL008", "for name in ('weight', 'bias'):\n    print(name)\n"),

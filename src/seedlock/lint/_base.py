@@ -30,6 +30,7 @@ class Scope:
 
     __slots__ = (
         "dataset_class",
+        "estimators",
         "fixed",
         "function",
         "in_dataset",
@@ -61,6 +62,8 @@ class Scope:
         # (target name, rule) -> findings waiting for a later `name.sort()` / `name.manual_seed()`.
         self.pending: dict[tuple[str, str], list[tuple[Any, str, str]]] = {}
         self.fixed: set[tuple[str, str]] = set()
+        # scikit-learn objects built without random_state: (call, assigned name, message).
+        self.estimators: list[tuple[Any, str | None, str]] = []
 
 
 class CheckerBase:

@@ -148,6 +148,8 @@ class _Checker(
         self.draws = []
         self.helper_calls = {}
         self.dataset_classes = []
+        self.raises_depth = 0
+        self.in_decorator = False
 
     def visit_import(self, node: Any) -> None:
         for alias in node.names:
@@ -364,6 +366,9 @@ class _Checker(
                 self.end_scope(node.scope)
                 scopes.pop()
                 continue
+            if kind is _RaisesEnd:
+                self.raises_depth -= 1
+                continue
             parts = compound.get(kind)
             if parts is None:
                 if kind is ast.Import:
@@ -377,6 +382,9 @@ class _Checker(
             if kind in _SCOPE_TYPES:
                 self.visit_scope(node)
                 push(ScopeEnd(scopes[-1]))
+            elif (kind is ast.With or kind is ast.AsyncWith) and _expects_error(node):
+                self.raises_depth += 1
+                push(_RAISES_END)
             first_body = getattr(node, bodies[0])
             if header and kind is not ast.Match:
                 start = node.lineno
@@ -390,7 +398,12 @@ class _Checker(
                     elif kind is ast.If or kind is ast.While:
                         self.safe.add(id(node.test))
                     for field in header:
-                        self.walk_expr(getattr(node, field))
+                        if field == "decorator_list":
+                            self.in_decorator = True
+                            self.walk_expr(node.decorator_list)
+                            self.in_decorator = False
+                        else:
+                            self.walk_expr(getattr(node, field))
             elif kind is ast.Match:
                 subject = node.subject
                 if self.hit(subject.lineno, subject.end_lineno):
@@ -407,6 +420,24 @@ class _Checker(
         self.finish_tensorflow()
         self.finish_torch()
         self.finish_dataset()
+
+
+class _RaisesEnd:
+    """Marks, on the walk's stack, where a ``with pytest.raises(...)`` body ends."""
+
+
+_RAISES_END = _RaisesEnd()
+
+
+def _expects_error(node: Any) -> bool:
+    """``with pytest.raises(...)`` / ``self.assertRaises(...)``: code expected to fail."""
+    for item in node.items:
+        expr = item.context_expr
+        if type(expr) is ast.Call:
+            name = dotted(expr.func)
+            if name is not None and name.rsplit(".", 1)[-1] in ("raises", "assertRaises"):
+                return True
+    return False
 
 
 _HANDLERS: dict[type, _Handler] = {
