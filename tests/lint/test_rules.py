@@ -158,6 +158,14 @@ POSITIVES = [
                 return jitter(self.x[i])
         """,
     ),
+    ("SL014", "import pandas as pd\ndf = pd.read_csv('x.csv')\nval = df.sample(frac=0.2)\n"),
+    ("SL014", "import pandas as pd\nrows = frame['y'].sample(100)\n"),
+    (
+        "SL015",
+        "import tensorflow as tf\n"
+        "ds = tf.data.Dataset.from_tensor_slices(x).shuffle(1000).batch(32)\n",
+    ),
+    ("SL015", "import tensorflow as tf\nfiles = tf.data.Dataset.list_files('data/*.tfrecord')\n"),
 ]
 
 # (rule, source) pairs that must produce no finding of that rule.
@@ -344,6 +352,18 @@ NEGATIVES = [
         def helper():
             return random.random()
         """,
+    ),
+    ("SL014", "import pandas as pd\nval = df.sample(frac=0.2, random_state=0)\n"),
+    (
+        "SL014",
+        "import pandas as pd\nimport random\nx = random.sample(items, 3)\nz = d.sample((9,))\n",
+    ),
+    ("SL014", "import torch\nz = dist.sample()\nw = df.sample(frac=0.5)\n"),
+    ("SL015", "import tensorflow as tf\ntf.random.set_seed(0)\nds = ds.shuffle(BUFFER_SIZE)\n"),
+    (
+        "SL015",
+        "import tensorflow as tf\nds = ds.shuffle(1000, seed=1)\nrng.shuffle(arr)\n"
+        "files = tf.data.Dataset.list_files('*', shuffle=False)\n",
     ),
 ]
 

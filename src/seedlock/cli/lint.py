@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
         "lint",
         help="find nondeterminism in Python code without running it",
         description=(
-            "Check Python files for code that makes runs irreproducible (rules SL001-SL012). "
+            "Check Python files for code that makes runs irreproducible (rules SL001-SL015). "
             "Settings: [tool.seedlock.lint] select/ignore/exclude in pyproject.toml; "
             "silence one line with '# noqa: SL001'. Exit 0 clean, 1 findings, 2 usage error."
         ),

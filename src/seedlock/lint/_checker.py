@@ -36,6 +36,7 @@ from seedlock.lint._order import (
     STR_LIST_METHODS,
     OrderRules,
 )
+from seedlock.lint._pandas import PANDAS_TERMS, PandasRules
 from seedlock.lint._prefilter import candidate_lines
 from seedlock.lint._rule import SL000
 from seedlock.lint._seeding import (
@@ -49,7 +50,13 @@ from seedlock.lint._seeding import (
     SeedingRules,
 )
 from seedlock.lint._sklearn import SKLEARN_ALWAYS, SKLEARN_IF_SHUFFLE, SklearnRules
-from seedlock.lint._tensorflow import OP_DETERMINISM, TF_SEEDERS, TensorflowRules
+from seedlock.lint._tensorflow import (
+    OP_DETERMINISM,
+    TF_DATA_TERMS,
+    TF_GLOBAL_SEEDERS,
+    TF_SEEDERS,
+    TensorflowRules,
+)
 from seedlock.lint._torch import DATALOADERS, TORCH_SEEDING_TERMS, TorchRules
 
 __all__ = ["Diagnostic", "check_source"]
@@ -101,11 +108,14 @@ _TERMINALS = (
     | SKLEARN_IF_SHUFFLE
     | PY_DRAWS
     | GLOBAL_DRAW_TERMS
+    | PANDAS_TERMS
+    | TF_DATA_TERMS
 )
 _TRIGGER_WORDS = tuple(
     word.encode()
     for word in sorted(
         (_TERMINALS - SKLEARN_ALWAYS - SKLEARN_IF_SHUFFLE - GLOBAL_DRAW_TERMS - ORDER_FREE)
+        - TF_DATA_TERMS
         | DRAW_TRIGGERS
         | {"sorted", "set", "frozenset", "sort", "environ", "benchmark", "PYTHONHASHSEED"}
         | SEED_KEYWORDS
@@ -114,6 +124,12 @@ _TRIGGER_WORDS = tuple(
     )
 )
 _SKLEARN_WORDS = tuple(w.encode() for w in sorted(SKLEARN_ALWAYS | SKLEARN_IF_SHUFFLE))
+# Words that only matter in files naming the library (``.sample(`` is pandas' only there).
+_LIBRARY_WORDS = (
+    (b"sklearn", _SKLEARN_WORDS),
+    (b"pandas", tuple(w.encode() for w in sorted(PANDAS_TERMS))),
+    (b"tensorflow", tuple(w.encode() for w in sorted(TF_DATA_TERMS))),
+)
 
 _Handler = Callable[["_Checker", Any], None]
 
@@ -126,13 +142,14 @@ class _Checker(
     EnvironmentRules,
     DatasetRules,
     TensorflowRules,
+    PandasRules,
 ):
     """Every rule family over one walk; this class only dispatches."""
 
     def __init__(
         self, source: bytes, path: str, enabled: frozenset[str], every_line: bool = False
     ) -> None:
-        lines = set() if every_line else candidate_lines(source, _TRIGGER_WORDS, _SKLEARN_WORDS)
+        lines = set() if every_line else candidate_lines(source, _TRIGGER_WORDS, _LIBRARY_WORDS)
         super().__init__(source, path, enabled, lines, every_line)
         self.str_sets = set()
         self.str_lists = set()
@@ -141,6 +158,8 @@ class _Checker(
         self.deterministic_calls = []
         self.tf_seed_calls = []
         self.op_determinism = False
+        self.tf_global_seed = False
+        self.tf_shuffles = []
         self.torch_seeded = False
         self.loader_findings = []
         self.optional_seed_options = set()
@@ -301,6 +320,11 @@ class _Checker(
             self.note_torch_seed(node, qualname, term)
         if term in LISTING:
             self.check_listing(node, qualname, term, kind is ast.Attribute)
+        if kind is ast.Attribute:
+            if term in TF_DATA_TERMS:
+                self.check_tf_data(node, qualname, term)
+            elif term in PANDAS_TERMS:
+                self.check_pandas_sample(node)
         if qualname is None:
             return
         self.check_call(node, qualname, term)
@@ -318,8 +342,10 @@ class _Checker(
             self.check_sklearn(node, term)
         elif qualname == USE_DETERMINISTIC:
             self.check_use_deterministic(node)
-        elif qualname in TF_SEEDERS:
-            self.tf_seed_calls.append(node)
+        elif qualname in TF_GLOBAL_SEEDERS:
+            self.tf_global_seed = True
+            if qualname in TF_SEEDERS:
+                self.tf_seed_calls.append(node)
         elif qualname in OP_DETERMINISM:
             self.op_determinism = True
         elif qualname in ENV_SETTERS:

@@ -13,6 +13,7 @@ from seedlock.lint import (
     _dataset,
     _environment,
     _order,
+    _pandas,
     _seeding,
     _sklearn,
     _tensorflow,
@@ -32,6 +33,7 @@ _FAMILIES = (
     _environment.RULES,
     _dataset.RULES,
     _tensorflow.RULES,
+    _pandas.RULES,
 )
 
 #: Every rule by id, in id order.
