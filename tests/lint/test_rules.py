@@ -166,6 +166,28 @@ POSITIVES = [
         "ds = tf.data.Dataset.from_tensor_slices(x).shuffle(1000).batch(32)\n",
     ),
     ("SL015", "import tensorflow as tf\nfiles = tf.data.Dataset.list_files('data/*.tfrecord')\n"),
+    (
+        "SL013",
+        """
+        import numpy as np
+        def train():
+            z = np.random.randn(4, 100)
+        if __name__ == "__main__":
+            train()
+        """,
+    ),
+    (
+        "SL013",
+        """
+        from random import randint as ri
+        import torch
+        parser.add_argument("--seed", type=int)
+        if args.seed is not None:
+            torch.manual_seed(args.seed)
+        if __name__ == "__main__":
+            t = ri(0, 999)
+        """,
+    ),
 ]
 
 # (rule, source) pairs that must produce no finding of that rule.
@@ -364,6 +386,29 @@ NEGATIVES = [
         "SL015",
         "import tensorflow as tf\nds = ds.shuffle(1000, seed=1)\nrng.shuffle(arr)\n"
         "files = tf.data.Dataset.list_files('*', shuffle=False)\n",
+    ),
+    (
+        "SL013",
+        """
+        import numpy as np
+        import torch
+        def train():
+            z = np.random.randn(4, 100)
+        if __name__ == "__main__":
+            torch.manual_seed(0)
+            train()
+        """,
+    ),
+    ("SL013", "import numpy as np\nz = np.random.randn(4)\n"),
+    (
+        "SL013",
+        """
+        import random
+        from lightning import seed_everything
+        if __name__ == "__main__":
+            seed_everything(7)
+            print(random.random())
+        """,
     ),
 ]
 

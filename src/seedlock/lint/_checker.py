@@ -27,7 +27,7 @@ from seedlock.lint._dataset import (
     DatasetRules,
 )
 from seedlock.lint._environment import ENV_SETTERS, USE_DETERMINISTIC, EnvironmentRules
-from seedlock.lint._nodes import FIELDS, dotted
+from seedlock.lint._nodes import FIELDS, dotted, is_none
 from seedlock.lint._noqa import suppressed
 from seedlock.lint._order import (
     LISTING,
@@ -38,6 +38,7 @@ from seedlock.lint._order import (
 )
 from seedlock.lint._pandas import PANDAS_TERMS, PandasRules
 from seedlock.lint._prefilter import candidate_lines
+from seedlock.lint._program import ProgramFacts, draw_message
 from seedlock.lint._rule import SL000
 from seedlock.lint._seeding import (
     CLOCK_TERMS,
@@ -59,7 +60,19 @@ from seedlock.lint._tensorflow import (
 )
 from seedlock.lint._torch import DATALOADERS, TORCH_SEEDING_TERMS, TorchRules
 
-__all__ = ["Diagnostic", "check_source"]
+__all__ = ["Diagnostic", "check_source", "check_source_facts"]
+
+#: Calls that seed a global RNG when given a seed (the whole-program rule SL013 looks for them).
+_PROGRAM_SEEDERS = frozenset(
+    {
+        "random.seed",
+        "numpy.random.seed",
+        "torch.manual_seed",
+        "torch.random.manual_seed",
+        "torch.cuda.manual_seed",
+        "torch.cuda.manual_seed_all",
+    }
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -168,10 +181,15 @@ class _Checker(
         self.helper_calls = {}
         self.dataset_classes = []
         self.raises_depth = 0
+        self.imports: list[tuple[int, str, tuple[str, ...]]] = []
+        self.main_guard = False
+        self.program_seeded = False
+        self.program_maybe_seeds: list[Any] = []
         self.in_decorator = False
 
     def visit_import(self, node: Any) -> None:
         for alias in node.names:
+            self.imports.append((0, alias.name, ()))
             if alias.asname:
                 self.aliases[alias.asname] = alias.name
                 self.terminal[alias.asname] = alias.name.rsplit(".", 1)[-1]
@@ -182,6 +200,7 @@ class _Checker(
                 self.aliases[head] = head
 
     def visit_import_from(self, node: Any) -> None:
+        self.imports.append((node.level, node.module or "", tuple(a.name for a in node.names)))
         if node.level or not node.module:
             return
         for alias in node.names:
@@ -330,6 +349,12 @@ class _Checker(
         self.check_call(node, qualname, term)
 
     def check_call(self, node: Any, qualname: str, term: str) -> None:
+        if qualname in _PROGRAM_SEEDERS and (node.args or node.keywords):
+            first = node.args[0] if node.args else None
+            if type(first) is ast.Attribute:
+                self.program_maybe_seeds.append(first)
+            elif not is_none(first):
+                self.program_seeded = True
         if self.check_seeding_call(node, qualname, term):
             pass
         elif qualname in UNSEEDED_CTORS:
@@ -396,6 +421,8 @@ class _Checker(
                 self.raises_depth -= 1
                 continue
             parts = compound.get(kind)
+            if kind is ast.If and len(scopes) == 1 and _is_main_guard(node.test):
+                self.main_guard = True
             if parts is None:
                 if kind is ast.Import:
                     self.visit_import(node)
@@ -446,6 +473,28 @@ class _Checker(
         self.finish_tensorflow()
         self.finish_torch()
         self.finish_dataset()
+
+    def facts(self, lines: list[str] | None) -> ProgramFacts:
+        """What the whole-program pass needs from this file (after :meth:`run`)."""
+        seeded = self.program_seeded or self.torch_seeded or self.tf_global_seed
+        optional = self.optional_seed_options
+        seeded = seeded or any(arg.attr not in optional for arg in self.program_maybe_seeds)
+        draws = tuple(
+            (node.lineno, node.col_offset + 1, shown)
+            for node, _, shown, _ in self.draws
+            if lines is None
+            or not suppressed(lines, node.lineno, node.end_lineno or node.lineno, "SL013")
+        )
+        return ProgramFacts(draws, seeded, tuple(self.imports), self.main_guard)
+
+
+def _is_main_guard(test: Any) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if type(test) is not ast.Compare or len(test.comparators) != 1:
+        return False
+    sides = {dotted(test.left), dotted(test.comparators[0])}
+    constants = [x for x in (test.left, test.comparators[0]) if type(x) is ast.Constant]
+    return "__name__" in sides and any(c.value == "__main__" for c in constants)
 
 
 class _RaisesEnd:
@@ -508,6 +557,9 @@ def check_source(
 ) -> list[Diagnostic]:
     """Lint one module's source text and return its findings sorted by position.
 
+    The whole-program rule SL013 treats the module as a program of its own: its draws are
+    reported when it has a ``__main__`` block and seeds nothing.
+
     Args:
         source: the module's text (bytes are decoded as Python does, honouring coding cookies).
         path: the name to report findings under.
@@ -522,27 +574,57 @@ def check_source(
     from seedlock.lint._rules import RULES
 
     active = frozenset(RULES) if enabled is None else frozenset(enabled)
+    found, facts = check_source_facts(source, path, active, every_line=every_line)
+    if facts is not None and "SL013" in active and facts.main and not facts.seeds:
+        message = draw_message
+        found += [
+            Diagnostic(path, ln, col, "SL013", message(call, path)) for ln, col, call in facts.draws
+        ]
+        found.sort()
+    return found
+
+
+def check_source_facts(
+    source: str | bytes,
+    path: str,
+    active: frozenset[str],
+    *,
+    every_line: bool = False,
+) -> tuple[list[Diagnostic], ProgramFacts | None]:
+    """The findings of one module (without SL013) and its facts for the whole-program pass
+    (``None`` when it does not parse).
+
+    Example:
+        >>> found, facts = check_source_facts("import random\\nrandom.random()\\n", "a.py",
+        ...     frozenset({"SL013"}))
+        >>> found, facts.draws
+        ([], ((2, 1, 'random.random'),))
+    """
     try:
         tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         if "SL000" not in active:
-            return []
+            return [], None
         line = getattr(exc, "lineno", None) or 1
         # An unknown coding cookie gives offset -1; SARIF needs startColumn >= 1.
         column = max(1, getattr(exc, "offset", None) or 1)
         message = getattr(exc, "msg", None) or str(exc)
-        return [Diagnostic(path, line, column, "SL000", SL000.message(f"syntax error ({message})"))]
+        syntax = SL000.message(f"syntax error ({message})")
+        return [Diagnostic(path, line, column, "SL000", syntax)], None
     data = source.encode("utf-8") if isinstance(source, str) else source
     checker = _Checker(data, path, active, every_line)
     checker.run(tree)
-    if not checker.found:
-        return []
+    del tree
+    want_draws = "SL013" in active and bool(checker.draws)
+    if not checker.found and not want_draws:
+        return [], checker.facts(None) if "SL013" in active else None
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
     lines = text.splitlines()
+    facts = checker.facts(lines) if "SL013" in active else None
     out = set()
     for node, code, message in checker.found:
         first = node.lineno
         last = getattr(node, "end_lineno", None) or first
         if not suppressed(lines, first, last, code):
             out.add(Diagnostic(path, first, node.col_offset + 1, code, message))
-    return sorted(out)
+    return sorted(out), facts

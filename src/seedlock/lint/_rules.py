@@ -14,6 +14,7 @@ from seedlock.lint import (
     _environment,
     _order,
     _pandas,
+    _program,
     _seeding,
     _sklearn,
     _tensorflow,
@@ -33,6 +34,7 @@ _FAMILIES = (
     _environment.RULES,
     _dataset.RULES,
     _tensorflow.RULES,
+    _program.RULES,
     _pandas.RULES,
 )
 

@@ -13,12 +13,13 @@ import os
 import stat
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from seedlock._errors import SeedlockError
-from seedlock.lint._checker import Diagnostic, check_source
+from seedlock.lint._checker import Diagnostic, check_source, check_source_facts
 from seedlock.lint._config import LintConfig, load_config
+from seedlock.lint._program import ProgramFacts, program_findings
 from seedlock.lint._rules import select_rules
 
 __all__ = ["SKIPPED_DIRS", "LintResult", "iter_python_files", "lint_paths", "lint_source"]
@@ -201,6 +202,10 @@ def lint_paths(
         config = load_config(Path(paths[0]) if paths else Path.cwd())
     chosen_select = list(select) if select is not None else config.select
     enabled = select_rules(chosen_select, [*config.ignore, *(ignore or ())])
+    per_file = [(pattern, select_rules(None, codes)) for pattern, codes in config.per_file_ignores]
+    program = "SL013" in enabled
+    facts: dict[Path, ProgramFacts] = {}
+    shown: dict[Path, str] = {}
     findings: list[Diagnostic] = []
     files = 0
     lines = 0
@@ -215,9 +220,31 @@ def lint_paths(
                 raise SeedlockError(f"cannot read {file}: {exc}. Check its permissions.") from exc
             files += 1
             lines += source.count(b"\n")
-            findings.extend(check_source(source, str(file), enabled))
+            file_enabled = enabled
+            for pattern, allowed in per_file:
+                if _excluded(file, config.root, (pattern,)):
+                    file_enabled = file_enabled & allowed
+            if not program:
+                findings.extend(check_source(source, str(file), file_enabled))
+                continue
+            found, fact = check_source_facts(source, str(file), file_enabled | {"SL013"})
+            del source
+            findings.extend(found)
+            if fact is not None:
+                key = file.resolve()
+                facts[key] = fact if "SL013" in file_enabled else replace(fact, draws=())
+                shown[key] = str(file)
     finally:
         if gc_was_enabled:
             gc.enable()
+    if program:
+        findings.extend(program_findings(facts, shown, _entry_points(facts, config)))
     findings.sort()
     return LintResult(tuple(findings), files, lines)
+
+
+def _entry_points(facts: dict[Path, ProgramFacts], config: LintConfig) -> list[Path] | None:
+    """The configured entry points among the checked files, or ``None`` (use ``__main__``)."""
+    if not config.entry_points:
+        return None
+    return [path for path in facts if _excluded(path, config.root, config.entry_points)]
