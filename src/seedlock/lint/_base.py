@@ -38,6 +38,7 @@ class Scope:
         "is_class",
         "node",
         "pending",
+        "shadowed",
     )
 
     def __init__(
@@ -62,6 +63,8 @@ class Scope:
         # (target name, rule) -> findings waiting for a later `name.sort()` / `name.manual_seed()`.
         self.pending: dict[tuple[str, str], list[tuple[Any, str, str]]] = {}
         self.fixed: set[tuple[str, str]] = set()
+        # Imported names a function's parameters hide: name -> (alias, terminal) to restore.
+        self.shadowed: dict[str, tuple[str, str | None]] = {}
         # scikit-learn objects built without random_state: (call, assigned name, message).
         self.estimators: list[tuple[Any, str | None, str]] = []
 

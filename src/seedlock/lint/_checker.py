@@ -230,7 +230,14 @@ class _Checker(
             owner = outer.node if outer.is_class else None
             function = (owner.name if owner is not None else None, name)
             in_dataset = outer.dataset_class
-        self.scopes.append(Scope(in_getitem, dataset_class, is_class, node, function, in_dataset))
+        scope = Scope(in_getitem, dataset_class, is_class, node, function, in_dataset)
+        if not is_class:
+            arguments = node.args
+            for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+                alias = self.aliases.pop(arg.arg, None)
+                if alias is not None:
+                    scope.shadowed[arg.arg] = (alias, self.terminal.pop(arg.arg, None))
+        self.scopes.append(scope)
 
     def visit_assign(self, node: Any) -> None:
         value = node.value
@@ -415,6 +422,10 @@ class _Checker(
             kind = type(node)
             if kind is ScopeEnd:
                 self.end_scope(node.scope)
+                for name, (alias, terminal) in node.scope.shadowed.items():
+                    self.aliases[name] = alias
+                    if terminal is not None:
+                        self.terminal[name] = terminal
                 scopes.pop()
                 continue
             if kind is _RaisesEnd:
