@@ -164,6 +164,7 @@ SUBPACKAGES: dict[str, set[str]] = {
         "lint_paths",
         "lint_source",
         "load_config",
+        "render_github",
         "render_json",
         "render_sarif",
         "render_statistics",

@@ -37,7 +37,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("paths", nargs="*", default=["."], help="files or directories (default .)")
     parser.add_argument(
-        "--format", choices=("text", "json", "sarif"), default="text", help="output format"
+        "--format",
+        "--output-format",
+        dest="format",
+        choices=("text", "json", "sarif", "github"),
+        default="text",
+        help="output format (github: GitHub Actions annotations)",
     )
     parser.add_argument(
         "--select", type=_codes, default=None, help="comma-separated rule ids or prefixes to check"
@@ -70,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         RULES,
         LintConfig,
         lint_paths,
+        render_github,
         render_json,
         render_sarif,
         render_statistics,
@@ -95,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render_json(findings, result.files))
     elif args.format == "sarif":
         sys.stdout.write(render_sarif(findings))
+    elif args.format == "github":
+        sys.stdout.write(render_github(findings))
     else:
         sys.stdout.write(render_text(findings))
         if args.statistics and findings:

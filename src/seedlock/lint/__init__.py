@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from seedlock.lint._checker import Diagnostic
 from seedlock.lint._config import LintConfig, load_config
-from seedlock.lint._output import render_json, render_sarif, render_statistics, render_text
+from seedlock.lint._output import (
+    render_github,
+    render_json,
+    render_sarif,
+    render_statistics,
+    render_text,
+)
 from seedlock.lint._rules import RULES, Rule, select_rules
 from seedlock.lint._runner import LintResult, iter_python_files, lint_paths, lint_source
 
@@ -28,6 +34,7 @@ __all__ = [
     "lint_paths",
     "lint_source",
     "load_config",
+    "render_github",
     "render_json",
     "render_sarif",
     "render_statistics",
