@@ -156,10 +156,13 @@ SUBPACKAGES: dict[str, set[str]] = {
     },
     "lint": {
         "Diagnostic",
+        "FixedFile",
         "LintConfig",
         "LintResult",
         "RULES",
         "Rule",
+        "fix_paths",
+        "fix_source",
         "iter_python_files",
         "lint_paths",
         "lint_source",
