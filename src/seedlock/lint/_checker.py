@@ -35,6 +35,7 @@ from seedlock.lint._order import (
     ORDER_KEEPING,
     STR_LIST_METHODS,
     OrderRules,
+    order_free_uses,
 )
 from seedlock.lint._pandas import PANDAS_TERMS, PandasRules
 from seedlock.lint._prefilter import candidate_lines
@@ -410,6 +411,35 @@ class _Checker(
                     push(value)
 
     def run(self, tree: ast.Module) -> None:
+        """Walk a whole module and report what its end decides."""
+        self.walk_module(tree)
+        self.finish()
+
+    def run_chunk(self, tree: ast.Module) -> None:
+        """Walk one chunk of a huge module (see :func:`_chunks`).
+
+        Module-level findings held for a later ``.sort()`` / ``.manual_seed()`` stay held until
+        the module ends; the uses that need the syntax tree (order-free uses of a listing, the
+        fitting of an estimator) are looked for within the chunk, and per-node marks are
+        dropped, so the chunk's tree can be freed."""
+        self.walk_module(tree)
+        module = self.scopes[0]
+        for key in module.pending:
+            if key[1] == "SL001" and key not in module.fixed and order_free_uses(tree, key[0]):
+                module.fixed.add(key)
+        self.settle_estimators(module)
+        module.node = None
+        self.safe.clear()
+        self.assigned.clear()
+
+    def finish(self) -> None:
+        self.end_scope(self.scopes[0])
+        self.finish_environment()
+        self.finish_tensorflow()
+        self.finish_torch()
+        self.finish_dataset()
+
+    def walk_module(self, tree: ast.Module) -> None:
         compound = _COMPOUND
         scopes = self.scopes
         scopes[0].node = tree
@@ -479,11 +509,6 @@ class _Checker(
                         extend(reversed(case.body))
                 else:
                     extend(reversed(value))
-        self.end_scope(scopes[0])
-        self.finish_environment()
-        self.finish_tensorflow()
-        self.finish_torch()
-        self.finish_dataset()
 
     def facts(self, lines: list[str] | None) -> ProgramFacts:
         """What the whole-program pass needs from this file (after :meth:`run`)."""
@@ -611,8 +636,16 @@ def check_source_facts(
         >>> found, facts.draws
         ([], ((2, 1, 'random.random'),))
     """
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    chunks = _chunks(data) if data.count(b"\n") > CHUNK_ABOVE else None
     try:
-        tree = ast.parse(source, filename=path)
+        if chunks is None:
+            tree = ast.parse(source, filename=path)
+            checker = _Checker(data, path, active, every_line)
+            checker.run(tree)
+            del tree
+        else:
+            checker = _run_chunked(data, path, active, every_line, chunks)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         if "SL000" not in active:
             return [], None
@@ -622,10 +655,6 @@ def check_source_facts(
         message = getattr(exc, "msg", None) or str(exc)
         syntax = SL000.message(f"syntax error ({message})")
         return [Diagnostic(path, line, column, "SL000", syntax)], None
-    data = source.encode("utf-8") if isinstance(source, str) else source
-    checker = _Checker(data, path, active, every_line)
-    checker.run(tree)
-    del tree
     want_draws = "SL013" in active and bool(checker.draws)
     if not checker.found and not want_draws:
         return [], checker.facts(None) if "SL013" in active else None
@@ -639,3 +668,80 @@ def check_source_facts(
         if not suppressed(lines, first, last, code):
             out.add(Diagnostic(path, first, node.col_offset + 1, code, message))
     return sorted(out), facts
+
+
+#: Files longer than CHUNK_ABOVE lines are parsed in chunks of about CHUNK_LINES lines of
+#: whole top-level statements (a syntax tree takes several kilobytes per line; a 220,000-line
+#: generated module would otherwise need > 1 GB).
+CHUNK_ABOVE = 40_000
+CHUNK_LINES = 20_000
+_CONTINUATIONS = frozenset({"else", "elif", "except", "finally"})
+
+
+def _chunks(data: bytes) -> list[tuple[int, int]] | None:
+    """``(first, last)`` line ranges of runs of whole top-level statements, each about
+    :data:`CHUNK_LINES` long; ``None`` when the file cannot be tokenized (it is then parsed
+    whole, which reports its syntax error)."""
+    import io
+    import tokenize
+
+    ranges = []
+    start = 1
+    depth = 0
+    decorated = True  # nothing before the first statement to split from
+    first_of_statement = True
+    skip = (tokenize.NL, tokenize.COMMENT, tokenize.ENCODING, tokenize.INDENT, tokenize.DEDENT)
+    try:
+        for token in tokenize.tokenize(io.BytesIO(data).readline):
+            kind = token.type
+            if kind == tokenize.INDENT:
+                depth += 1
+            elif kind == tokenize.DEDENT:
+                depth -= 1
+            if kind in skip:
+                continue
+            if kind == tokenize.NEWLINE:
+                first_of_statement = True
+                continue
+            if kind == tokenize.ENDMARKER:
+                break
+            if not first_of_statement:
+                continue
+            first_of_statement = False
+            if depth != 0:
+                continue
+            line = token.start[0]
+            if not decorated and token.string not in _CONTINUATIONS and line - start >= CHUNK_LINES:
+                ranges.append((start, line - 1))
+                start = line
+            decorated = token.string == "@"
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        return None
+    ranges.append((start, data.count(b"\n") + 1))
+    return ranges
+
+
+def _run_chunked(
+    data: bytes, path: str, active: frozenset[str], every_line: bool, chunks: list[tuple[int, int]]
+) -> _Checker:
+    """Walk a huge module chunk by chunk, so only one chunk's syntax tree is alive at a time."""
+    import tokenize
+    from io import BytesIO
+
+    encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+    lines = data.decode(encoding).splitlines(keepends=True)
+    checker = _Checker(data, path, active, every_line)
+    for first, last in chunks:
+        text = "".join(lines[first - 1 : last])
+        try:
+            tree = ast.parse(text, filename=path)
+        except SyntaxError as exc:
+            if exc.lineno is not None:
+                exc.lineno += first - 1
+            raise
+        if first > 1:
+            ast.increment_lineno(tree, first - 1)
+        checker.run_chunk(tree)
+        del tree, text
+    checker.finish()
+    return checker

@@ -148,13 +148,17 @@ class SklearnRules(CheckerBase):
             (node, self.assigned.get(id(node)), SL007.message(f"{term}() without random_state"))
         )
 
-    def end_scope(self, scope: Scope) -> None:
-        """Report the held estimators of ``scope`` that are fitted or handed on."""
+    def settle_estimators(self, scope: Scope) -> None:
+        """Report the held estimators of ``scope`` that are fitted or handed on, and drop them."""
         if scope.estimators and scope.node is not None:
             uses = _EstimatorUses(scope.node)
             for node, target, message in scope.estimators:
                 if uses.drawn(node, target):
                     self.found.append((node, "SL007", message))
+        scope.estimators = []
+
+    def end_scope(self, scope: Scope) -> None:
+        self.settle_estimators(scope)
         super().end_scope(scope)
 
 
