@@ -167,7 +167,7 @@ class _Checker(
         super().__init__(source, path, enabled, lines, every_line)
         self.str_sets = set()
         self.str_lists = set()
-        self.clock_names = set()
+        self.name_values = {}
         self.cublas_set = []
         self.deterministic_calls = []
         self.tf_seed_calls = []

@@ -75,51 +75,57 @@ def draw_message(shown: str, entry: str) -> str:
 
 
 class _Modules:
-    """Which checked file an import names, by dotted suffix of its path."""
+    """Which checked file an import names, by dotted suffix of its path (paths as part tuples:
+    pathlib objects cost more than the rest of the pass)."""
 
     def __init__(self, files: Sequence[Path]) -> None:
-        self.known = set(files)
-        self.by_name: dict[str, list[tuple[Path, Path]]] = {}
+        self.by_parts: dict[tuple[str, ...], Path] = {f.parts: f for f in files}
+        self.by_name: dict[str, list[tuple[Path, tuple[str, ...]]]] = {}
         for file in files:
-            parts = list(file.with_suffix("").parts)
-            package = parts[-1] == "__init__"
-            if package:
+            parts = list(file.parts)
+            parts[-1] = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
+            if parts[-1] == "__init__":
                 parts.pop()
             for k in range(1, min(len(parts) - 1, _MAX_SUFFIX) + 1):
-                root = Path(*parts[: len(parts) - k]) if len(parts) > k else Path(file.anchor)
+                root = tuple(parts[: len(parts) - k])
                 self.by_name.setdefault(".".join(parts[-k:]), []).append((file, root))
 
-    def absolute(self, importer: Path, name: str) -> list[Path]:
-        """Files named ``name`` (and its parent packages) whose import root holds ``importer``."""
+    def absolute(self, directory: tuple[str, ...], name: str) -> list[Path]:
+        """Files named ``name`` (and its parent packages) whose import root holds
+        ``directory`` (the importing file's directory)."""
         out = []
         pieces = name.split(".")
         for k in range(1, len(pieces) + 1):
             for file, root in self.by_name.get(".".join(pieces[:k]), ()):
-                if root == importer.parent or root in importer.parents:
+                if directory[: len(root)] == root:
                     out.append(file)
         return out
 
     def relative(
-        self, importer: Path, level: int, module: str, names: tuple[str, ...]
+        self, directory: tuple[str, ...], level: int, module: str, names: tuple[str, ...]
     ) -> list[Path]:
-        base = importer.parent
-        for _ in range(level - 1):
-            base = base.parent
-        target = base.joinpath(*module.split(".")) if module else base
-        candidates = [base / "__init__.py", target.with_suffix(".py"), target / "__init__.py"]
+        base = directory[: len(directory) - (level - 1)] if level > 1 else directory
+        target = base + tuple(module.split(".")) if module else base
+        candidates = [
+            (*base, "__init__.py"),
+            (*target[:-1], target[-1] + ".py"),
+            (*target, "__init__.py"),
+        ]
         for name in names:
-            candidates += [target / f"{name}.py", target / name / "__init__.py"]
-        return [c for c in candidates if c in self.known]
+            candidates += [(*target, f"{name}.py"), (*target, name, "__init__.py")]
+        found = (self.by_parts.get(c) for c in candidates)
+        return [f for f in found if f is not None]
 
     def imported(self, importer: Path, facts: ProgramFacts) -> list[Path]:
+        directory = importer.parts[:-1]
         out: list[Path] = []
         for level, module, names in facts.imports:
             if level:
-                out += self.relative(importer, level, module, names)
+                out += self.relative(directory, level, module, names)
             else:
-                out += self.absolute(importer, module)
+                out += self.absolute(directory, module)
                 for name in names:
-                    out += self.absolute(importer, f"{module}.{name}")
+                    out += self.absolute(directory, f"{module}.{name}")
         return out
 
 

@@ -125,14 +125,12 @@ GENERATOR_SEEDING_METHODS = frozenset({"manual_seed", "seed"})
 class SeedingRules(CheckerBase):
     """SL002, SL003 and SL004."""
 
-    clock_names: set[str]
+    name_values: dict[str, Any]
 
     def note_clock_name(self, name: str, value: Any) -> None:
-        """``seed = int(time.time())``: a later ``random.seed(seed)`` is a clock seed too."""
-        if self.from_clock(value):
-            self.clock_names.add(name)
-        else:
-            self.clock_names.discard(name)
+        """Remember ``name``'s latest value: for ``seed = int(time.time())``, a later
+        ``random.seed(seed)`` is a clock seed too (looked at only when a seed is passed)."""
+        self.name_values[name] = value
 
     def check_seed_keywords(self, node: Any) -> None:
         for keyword in node.keywords:
@@ -140,15 +138,17 @@ class SeedingRules(CheckerBase):
                 self.clock_seed(keyword.value)
                 return
 
-    def from_clock(self, expr: Any) -> bool:
-        clock_names = self.clock_names
+    def from_clock(self, expr: Any, depth: int = 0) -> bool:
+        values = self.name_values
         sub: Any
         for sub in ast.walk(expr):
             kind = type(sub)
             if kind is ast.Call and self.qualname(sub.func) in _CLOCK:
                 return True
-            if kind is ast.Name and sub.id in clock_names:
-                return True
+            if kind is ast.Name and depth < 3:
+                value = values.get(sub.id)
+                if value is not None and value is not expr and self.from_clock(value, depth + 1):
+                    return True
         return False
 
     def clock_seed(self, node: Any) -> None:
