@@ -402,6 +402,11 @@ NEGATIVES = [
     ("SL013", "import numpy as np\nz = np.random.randn(4)\n"),
     (
         "SL013",
+        "import torch\nif __name__ == '__main__':\n"
+        "    order = torch.randperm(10, generator=torch.Generator().manual_seed(42))\n",
+    ),
+    (
+        "SL013",
         """
         import random
         from lightning import seed_everything

@@ -197,6 +197,8 @@ class DatasetRules(CheckerBase):
         if found is None:
             return
         rng, shown = found
+        if rng == "torch" and any(k.arg in ("generator", None) for k in node.keywords):
+            return  # drawn from the generator it is given
         scope = self.scopes[-1]
         self.draws.append((node, rng, shown, scope.function))
         if scope.in_getitem and rng != "torch":
