@@ -341,6 +341,10 @@ NEGATIVES = [
         "    for f in files:\n        os.remove(f)\n",
     ),
     ("SL001", "import ast\nfor node in ast.walk(tree):\n    out.append(node)\n"),
+    (
+        "SL001",
+        "import os\ndef f(d, x):\n    subdirs = next(os.walk(d))[1]\n    return x in subdirs\n",
+    ),
     ("SL001", "import os\nls = os.listdir\nnames = sorted(ls('data'))\n"),
     ("SL008", "words = text.split()\nvocab = sorted(set(words))\nn = len(set(words))\n"),
     ("SL008", "ids = load_ids()\nunique = list(set(ids))\n"),

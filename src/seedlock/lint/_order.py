@@ -433,7 +433,9 @@ class _Uses:
         if term in ORDER_FREE or head in _SHOWING_HEADS:
             return True
         if term == "next":
-            return False
+            # next(os.walk(d)) is the top directory's (root, dirs, files), not a first match;
+            # its lists are as unordered as os.listdir's, and mostly used for membership.
+            return type(node) is ast.Call and (dotted(node.func) or "").endswith("walk")
         if term in _MUTATING and type(func) is ast.Attribute:
             # `files.extend(listing)`: the order now lives in `files`.
             into = dotted(func.value)
