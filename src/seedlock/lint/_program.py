@@ -19,12 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from seedlock.lint._rule import Rule
-
-if TYPE_CHECKING:
-    from seedlock.lint._checker import Diagnostic
 
 __all__ = ["RULES", "SL013", "ProgramFacts", "program_findings"]
 
@@ -133,8 +129,9 @@ def program_findings(
     facts: Mapping[Path, ProgramFacts],
     shown: Mapping[Path, str],
     entries: Sequence[Path] | None = None,
-) -> list[Diagnostic]:
-    """SL013 findings of the files in ``facts`` (keys are resolved paths).
+) -> list[tuple[str, int, int, str]]:
+    """SL013 findings ``(shown path, line, column, message)`` of the files in ``facts`` (keys
+    are resolved paths), sorted.
 
     Args:
         facts: each checked file's facts, by resolved path.
@@ -144,11 +141,9 @@ def program_findings(
 
     Example:
         >>> f = ProgramFacts(((3, 5, "random.random"),), False, (), True)
-        >>> [d.code for d in program_findings({Path("/t.py"): f}, {Path("/t.py"): "t.py"})]
-        ['SL013']
+        >>> [d[:3] for d in program_findings({Path("/t.py"): f}, {Path("/t.py"): "t.py"})]
+        [('t.py', 3, 5)]
     """
-    from seedlock.lint._checker import Diagnostic
-
     if entries is None:
         entries = [path for path, fact in facts.items() if fact.main]
     entries = sorted(e for e in set(entries) if e in facts)
@@ -174,7 +169,7 @@ def program_findings(
     for _, reached, is_seeded in reaches:
         if is_seeded:
             seeded |= reached
-    out: dict[tuple[Path, int, int], Diagnostic] = {}
+    out: dict[tuple[Path, int, int], tuple[str, int, int, str]] = {}
     for entry, reached, is_seeded in reaches:
         if is_seeded:
             continue
@@ -182,7 +177,5 @@ def program_findings(
             for line, column, call in facts[file].draws:
                 key = (file, line, column)
                 if key not in out:
-                    out[key] = Diagnostic(
-                        shown[file], line, column, "SL013", draw_message(call, shown[entry])
-                    )
+                    out[key] = (shown[file], line, column, draw_message(call, shown[entry]))
     return sorted(out.values())

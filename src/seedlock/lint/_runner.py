@@ -243,7 +243,12 @@ def lint_paths(
         if gc_was_enabled:
             gc.enable()
     if program:
-        findings.extend(program_findings(facts, shown, _entry_points(facts, config)))
+        findings.extend(
+            Diagnostic(path, line, column, "SL013", message)
+            for path, line, column, message in program_findings(
+                facts, shown, _entry_points(facts, config)
+            )
+        )
     findings.sort()
     return LintResult(tuple(findings), files, lines)
 
