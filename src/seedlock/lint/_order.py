@@ -54,8 +54,10 @@ SL101 = Rule(
 )
 RULES = (SL001, SL008, SL101)
 
-LISTING = frozenset({"listdir", "scandir", "glob", "iglob", "rglob", "iterdir"})
-_LISTING_QUALIFIED = frozenset({"os.listdir", "os.scandir", "glob.glob", "glob.iglob"})
+LISTING = frozenset({"listdir", "scandir", "glob", "iglob", "rglob", "iterdir", "walk"})
+_LISTING_QUALIFIED = frozenset({"os.listdir", "os.scandir", "os.walk", "glob.glob", "glob.iglob"})
+#: Methods whose result is a list of strings (``set(text.split())`` is a set of strings).
+STR_LIST_METHODS = frozenset({"split", "splitlines", "readlines", "rsplit"})
 _PATH_METHODS = frozenset({"glob", "rglob", "iterdir"})
 #: Consumers for which the order of their argument does not matter.
 ORDER_FREE = frozenset(
@@ -72,6 +74,15 @@ class OrderRules(CheckerBase):
     """SL001 and SL008."""
 
     str_sets: set[str]
+    str_lists: set[str]
+
+    def is_str_list(self, node: Any) -> bool:
+        """``text.split()``, ``f.readlines()`` ... or a name assigned one: a list of strings."""
+        kind = type(node)
+        if kind is ast.Call:
+            func = node.func
+            return type(func) is ast.Attribute and func.attr in STR_LIST_METHODS
+        return kind is ast.Name and node.id in self.str_lists
 
     def is_str_set(self, node: Any) -> bool:
         kind = type(node)
@@ -97,7 +108,7 @@ class OrderRules(CheckerBase):
                 arg = args[0]
                 if type(arg) in (ast.List, ast.Tuple, ast.Set):
                     return len(arg.elts) > 1 and all(is_str_constant(e) for e in arg.elts)
-                return is_str_constant(arg) and len(arg.value) > 1
+                return (is_str_constant(arg) and len(arg.value) > 1) or self.is_str_list(arg)
             if type(func) is ast.Attribute and func.attr in (
                 "union",
                 "difference",
@@ -114,7 +125,7 @@ class OrderRules(CheckerBase):
         iterable = node.iter
         if self.is_str_set(iterable):
             self.set_order(iterable, "for loop over")
-        elif type(iterable) is ast.Call and not _order_revealing(node.body):
+        elif type(iterable) is ast.Call and (not _order_revealing(node.body) or _walk_sorted(node)):
             self.safe.add(id(iterable))
 
     def visit_unary(self, node: Any) -> None:
@@ -202,6 +213,48 @@ class OrderRules(CheckerBase):
         scope.pending.setdefault((target, "SL001"), []).append(
             (node, "SL001", SL001.message(f"{shown}()"))
         )
+
+
+def _walk_sorted(node: Any) -> bool:
+    """``for root, dirs, files in os.walk(d)`` whose body sorts ``dirs`` in place and only uses
+    ``files`` sorted: the walk then visits directories and files in sorted order."""
+    target = node.target
+    if type(target) is not ast.Tuple or len(target.elts) != 3:
+        return False
+    dirs, files = target.elts[1], target.elts[2]
+    if type(dirs) is not ast.Name or type(files) is not ast.Name:
+        return False
+    dirs_sorted = False
+    parents: dict[int, Any] = {}
+    uses = []
+    for statement in node.body:
+        sub: Any
+        for sub in ast.walk(statement):
+            for child in ast.iter_child_nodes(sub):
+                parents[id(child)] = sub
+            kind = type(sub)
+            if (
+                kind is ast.Call
+                and type(sub.func) is ast.Attribute
+                and sub.func.attr == "sort"
+                and dotted(sub.func.value) == dirs.id
+            ) or (
+                kind is ast.Assign
+                and type(sub.targets[0]) is ast.Subscript
+                and dotted(sub.targets[0].value) == dirs.id
+                and type(sub.value) is ast.Call
+                and dotted(sub.value.func) == "sorted"
+            ):
+                dirs_sorted = True
+            elif kind is ast.Name and sub.id == files.id:
+                uses.append(sub)
+    if not dirs_sorted:
+        return False
+    for use in uses:
+        parent = parents.get(id(use))
+        if not (type(parent) is ast.Call and dotted(parent.func) in ("sorted", "len")):
+            return False
+    return True
 
 
 def _order_revealing(body: list[Any]) -> bool:
@@ -528,7 +581,9 @@ class _Uses:
         if self.outputs and self.output_call(call):
             return True
         if term == "next":
-            return False
+            # next(os.walk(d)) is the top directory's (root, dirs, files), not a first match;
+            # its lists are as unordered as os.listdir's, and mostly used for membership.
+            return type(node) is ast.Call and (dotted(node.func) or "").endswith("walk")
         if term in _MUTATING and type(func) is ast.Attribute:
             # `files.extend(listing)`: the order now lives in `files`.
             into = dotted(func.value)

@@ -13,6 +13,8 @@ from seedlock.lint import (
     _dataset,
     _environment,
     _order,
+    _pandas,
+    _program,
     _seeding,
     _sklearn,
     _tensorflow,
@@ -32,6 +34,8 @@ _FAMILIES = (
     _environment.RULES,
     _dataset.RULES,
     _tensorflow.RULES,
+    _program.RULES,
+    _pandas.RULES,
 )
 
 #: Every rule by id, in id order.

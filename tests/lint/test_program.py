@@ -1,0 +1,91 @@
+"""The whole-program rule SL013: draws in programs whose entry point never seeds anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seedlock.lint import LintConfig, lint_paths, load_config
+
+MODEL = "import numpy as np\n\n\ndef noise():\n    return np.random.randn(8)\n"
+MAIN = 'if __name__ == "__main__":\n    main()\n'
+
+
+def _sl013(root: Path, config: LintConfig | None = None) -> list[tuple[str, int, str]]:
+    result = lint_paths([root], select=["SL013"], config=config or LintConfig())
+    return [(Path(d.path).name, d.line, d.message) for d in result.findings]
+
+
+def test_a_draw_in_an_imported_module_is_reported_naming_the_unseeded_entry_point(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "model.py").write_text(MODEL)
+    (tmp_path / "train.py").write_text(
+        f"from model import noise\n\ndef main():\n    noise()\n{MAIN}"
+    )
+    found = _sl013(tmp_path)
+    assert [(name, line) for name, line, _ in found] == [("model.py", 5)]
+    assert "entry point" in found[0][2] and "train.py" in found[0][2]
+
+
+def test_a_seed_anywhere_the_entry_point_reaches_silences_the_program(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "model.py").write_text(MODEL)
+    (tmp_path / "pkg" / "utils.py").write_text(
+        "import seedlock\n\ndef setup():\n    seedlock.seed_everything(0)\n"
+    )
+    (tmp_path / "train.py").write_text(
+        "from pkg.model import noise\nfrom pkg import utils\n\ndef main():\n"
+        f"    utils.setup()\n    noise()\n{MAIN}"
+    )
+    assert _sl013(tmp_path) == []
+
+
+def test_relative_imports_are_followed(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "model.py").write_text(MODEL)
+    (tmp_path / "pkg" / "seeding.py").write_text("import random\nrandom.seed(0)\n")
+    (tmp_path / "pkg" / "run.py").write_text(
+        f"from . import seeding\nfrom .model import noise\n{MAIN}"
+    )
+    (tmp_path / "pkg" / "bare.py").write_text(f"from .model import noise\n{MAIN}")
+    # model.py is reached by the seeded run.py as well, so that program is reproducible.
+    assert _sl013(tmp_path) == []
+    (tmp_path / "pkg" / "run.py").write_text(f"from .model import noise\n{MAIN}")
+    assert [(n, line) for n, line, _ in _sl013(tmp_path)] == [("model.py", 5)]
+
+
+def test_modules_no_entry_point_reaches_are_not_reported(tmp_path: Path) -> None:
+    (tmp_path / "model.py").write_text(MODEL)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "model.py").write_text(MODEL)
+    (tmp_path / "other" / "tool.py").write_text(f"import json\n{MAIN}")
+    assert _sl013(tmp_path) == []
+
+
+def test_configured_entry_points_replace_main_blocks(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.seedlock.lint]\nentry-points = ["scripts/*.py"]\n'
+    )
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "fit.py").write_text("import torch\nx = torch.randn(3)\n")
+    (tmp_path / "demo.py").write_text(f"import random\nrandom.random()\n{MAIN}")
+    config = load_config(tmp_path)
+    assert config.entry_points == ("scripts/*.py",)
+    assert [(n, line) for n, line, _ in _sl013(tmp_path, config)] == [("fit.py", 2)]
+
+
+def test_noqa_and_per_file_ignores_silence_a_draw_but_its_seeds_still_count(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.seedlock.lint]\nper-file-ignores = {"vendored/*" = ["SL013"]}\n'
+    )
+    (tmp_path / "vendored").mkdir()
+    (tmp_path / "vendored" / "__init__.py").write_text("")
+    (tmp_path / "vendored" / "aug.py").write_text(MODEL)
+    (tmp_path / "main.py").write_text(
+        f"import random\nimport vendored.aug\nrandom.random()  # noqa: SL013\n{MAIN}"
+    )
+    assert _sl013(tmp_path, load_config(tmp_path)) == []
