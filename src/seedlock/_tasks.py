@@ -35,6 +35,7 @@ from typing import Any, Literal
 import numpy as np
 
 from seedlock._base import limits, validate
+from seedlock._base.persist import jsonable
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock._seed import SeedLike, derive
 
@@ -138,20 +139,10 @@ class TaskComparison:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (NaN and infinities become ``None``)."""
-        data: dict[str, Any] = _jsonable(asdict(self))
+        data: dict[str, Any] = jsonable(asdict(self))
         if not isinstance(self.seed, (int, str)):
             data["seed"] = repr(self.seed)
         return data
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 # ---------------------------------------------------------------- statistics of (B, runs, tasks)

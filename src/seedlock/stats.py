@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from seedlock._base import limits, validate
+from seedlock._base.persist import jsonable
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock._evp import ExpectedMax, expected_max
 from seedlock._resample import Separable, bootstrap
@@ -102,7 +103,7 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
-        data: dict[str, Any] = _jsonable(asdict(self))
+        data: dict[str, Any] = jsonable(asdict(self))
         return data
 
 
@@ -156,18 +157,8 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (NaN and infinities become ``None``)."""
-        data: dict[str, Any] = _jsonable(asdict(self))
+        data: dict[str, Any] = jsonable(asdict(self))
         return data
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _as_values(values: object, *, name: str = "values", caller: str = "summarize") -> np.ndarray:
