@@ -25,11 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from seedlock._base import limits, validate
 from seedlock._base.persist import jsonable
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock._evp import ExpectedMax, expected_max
-from seedlock._resample import Separable, bootstrap
+from seedlock._resample import Separable, bootstrap, check_options
 from seedlock._seed import SeedLike, derive
 from seedlock._stattests import mannwhitneyu, ttest_rel, welch, wilcoxon
 from seedlock._variance import VarianceComponent, VarianceReport, variance_components
@@ -308,18 +307,7 @@ def _bootstrap(
 
 
 def _check_options(confidence: float, n_resamples: int, caller: str) -> None:
-    if not 0.0 < confidence < 1.0:
-        raise SeedlockError(
-            f"{caller}() confidence must be in (0, 1), got {confidence!r}. Use e.g. 0.95."
-        )
-    validate.check_count(
-        n_resamples,
-        func=caller,
-        param="n_resamples",
-        low=100,
-        high=limits.MAX_RESAMPLES,
-        fix=f"The default is {_DEFAULT_RESAMPLES}.",
-    )
+    check_options(confidence, n_resamples, caller, fix=f"The default is {_DEFAULT_RESAMPLES}.")
 
 
 def _mean_axis(x: np.ndarray, axis: int = -1) -> np.ndarray:
