@@ -89,3 +89,31 @@ def test_noqa_and_per_file_ignores_silence_a_draw_but_its_seeds_still_count(
         f"import random\nimport vendored.aug\nrandom.random()  # noqa: SL013\n{MAIN}"
     )
     assert _sl013(tmp_path, load_config(tmp_path)) == []
+
+
+def test_the_main_block_of_a_module_other_files_import_is_not_an_entry_point(
+    tmp_path: Path,
+) -> None:
+    # A library module with a toy self-test (lucidrains' karras_unet.py): the package imports
+    # it, so its __main__ block is a demo, not a program whose results anyone keeps.
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("from pkg.unet import Unet\n")
+    (tmp_path / "pkg" / "unet.py").write_text(
+        "import torch\n\n\nclass Unet:\n    def noise(self):\n        return torch.randn(3)\n\n"
+        f"{MAIN}"
+    )
+    assert _sl013(tmp_path) == []
+
+
+def test_a_script_imported_only_by_its_tests_stays_an_entry_point(tmp_path: Path) -> None:
+    (tmp_path / "model.py").write_text(MODEL)
+    (tmp_path / "train.py").write_text(
+        f"from model import noise\n\ndef main():\n    noise()\n{MAIN}"
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_train.py").write_text("import train\n")
+    (tmp_path / "tool.py").write_text(f"import json\n{MAIN}")
+    assert [(n, line) for n, line, _ in _sl013(tmp_path)] == [("model.py", 5)]
+    # a non-test file importing train.py makes it a library module
+    (tmp_path / "cli.py").write_text("import train\n")
+    assert _sl013(tmp_path) == []

@@ -2,7 +2,8 @@
 
 Each file contributes :class:`ProgramFacts` (its global draws, whether it seeds any RNG, its
 imports, whether it has an ``if __name__ == "__main__":`` block). Entry points are the
-configured ``entry-points`` or, without them, the checked files with a ``__main__`` block.
+configured ``entry-points`` or, without them, the checked files with a ``__main__`` block that
+no other checked file (tests aside) imports: a library module's own demo block is no program.
 From each entry point the imports are followed through the checked files; a program in which
 no reached file seeds anything (``random.seed``, ``np.random.seed``, ``torch.manual_seed``,
 any ``seed_everything`` / ``set_seed``, ``tf.random.set_seed``, ...) draws different numbers on
@@ -125,6 +126,30 @@ class _Modules:
         return out
 
 
+def _is_test(path: Path) -> bool:
+    name = path.name
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+
+
+def _main_programs(
+    facts: Mapping[Path, ProgramFacts], modules: _Modules, edges: dict[Path, list[Path]]
+) -> list[Path]:
+    """The files with a ``__main__`` block that no other checked file (tests aside) imports.
+
+    A module that the rest of the code imports is a library; its ``__main__`` block is a demo
+    or self-test of that module (a forward pass on random input), not a program whose results
+    anyone keeps. Tests are left out of the importers: a test importing ``train.py`` does not
+    make it a library.
+    """
+    imported: set[Path] = set()
+    for file in sorted(facts):
+        if _is_test(file):
+            continue
+        targets = edges[file] = modules.imported(file, facts[file])
+        imported.update(t for t in targets if t != file)
+    return [path for path, fact in facts.items() if fact.main and path not in imported]
+
+
 def program_findings(
     facts: Mapping[Path, ProgramFacts],
     shown: Mapping[Path, str],
@@ -137,20 +162,20 @@ def program_findings(
         facts: each checked file's facts, by resolved path.
         shown: the path to report each file under.
         entries: the entry points (resolved); ``None`` takes every file with a ``__main__``
-            block.
+            block that no other checked file (tests aside) imports.
 
     Example:
         >>> f = ProgramFacts(((3, 5, "random.random"),), False, (), True)
         >>> [d[:3] for d in program_findings({Path("/t.py"): f}, {Path("/t.py"): "t.py"})]
         [('t.py', 3, 5)]
     """
+    modules = _Modules(sorted(facts))
+    edges: dict[Path, list[Path]] = {}
     if entries is None:
-        entries = [path for path, fact in facts.items() if fact.main]
+        entries = _main_programs(facts, modules, edges)
     entries = sorted(e for e in set(entries) if e in facts)
     if not entries:
         return []
-    modules = _Modules(sorted(facts))
-    edges: dict[Path, list[Path]] = {}
     reaches: list[tuple[Path, set[Path], bool]] = []
     for entry in entries:
         reached = {entry}
