@@ -117,3 +117,60 @@ def test_a_script_imported_only_by_its_tests_stays_an_entry_point(tmp_path: Path
     # a non-test file importing train.py makes it a library module
     (tmp_path / "cli.py").write_text("import train\n")
     assert _sl013(tmp_path) == []
+
+
+def test_a_script_whose_training_loop_is_at_module_level_is_an_entry_point(
+    tmp_path: Path,
+) -> None:
+    # PyTorch-GAN's scripts have no __main__ block: the loop over epochs is at module level and
+    # draws the noise z from the global NumPy RNG without any seed.
+    (tmp_path / "gan.py").write_text(
+        "import numpy as np\n\nfor epoch in range(3):\n"
+        "    z = np.random.normal(0, 1, (4, 100))\n"
+    )
+    assert [(n, line) for n, line, _ in _sl013(tmp_path)] == [("gan.py", 4)]
+    # a module whose only module-level statements are definitions and calls runs no loop
+    (tmp_path / "gan.py").write_text(
+        "import numpy as np\n\nprint('loaded')\n\ndef noise():\n"
+        "    return np.random.normal(0, 1, (4, 100))\n"
+    )
+    assert _sl013(tmp_path) == []
+    # the same script seeded is quiet
+    (tmp_path / "gan.py").write_text(
+        "import numpy as np\n\nnp.random.seed(0)\nfor epoch in range(3):\n"
+        "    z = np.random.normal(0, 1, (4, 100))\n"
+    )
+    assert _sl013(tmp_path) == []
+
+
+def test_a_main_block_that_makes_up_its_input_and_runs_no_loop_is_a_smoke_test(
+    tmp_path: Path,
+) -> None:
+    # lucidrains' classifier_free_guidance.py: a module's __main__ block runs one forward pass
+    # on torch.randn input; nobody keeps its numbers.
+    smoke = (
+        "import torch\n\ndef noise(x):\n    return torch.randn_like(x)\n\n"
+        "if __name__ == '__main__':\n    x = torch.randn(8, 3)\n    noise(x)\n"
+    )
+    (tmp_path / "demo.py").write_text(smoke)
+    assert _sl013(tmp_path) == []
+    # the same block training in a loop is a program
+    (tmp_path / "demo.py").write_text(
+        smoke.replace("    noise(x)\n", "    for step in range(10):\n        noise(x)\n")
+    )
+    assert [(n, line) for n, line, _ in _sl013(tmp_path)] == [("demo.py", 4), ("demo.py", 7)]
+
+
+def test_seedlocks_lightning_callback_seeds_the_program(tmp_path: Path) -> None:
+    # examples/digits_lightning.py: the callback seeds every framework when fit starts.
+    script = (
+        "import torch\nfrom seedlock.lightning import SeedlockCallback\n\n"
+        "def noise(x):\n    return torch.randn_like(x)\n\n"
+        "def main():\n    callbacks = [SeedlockCallback()]\n    for step in range(3):\n"
+        "        noise(torch.zeros(2))\n\n"
+        "if __name__ == '__main__':\n    main()\n"
+    )
+    (tmp_path / "train.py").write_text(script)
+    assert _sl013(tmp_path) == []
+    (tmp_path / "train.py").write_text(script.replace("[SeedlockCallback()]", "[]"))
+    assert [(n, line) for n, line, _ in _sl013(tmp_path)] == [("train.py", 5)]

@@ -184,6 +184,8 @@ class _Checker(
         self.raises_depth = 0
         self.imports: list[tuple[int, str, tuple[str, ...]]] = []
         self.main_guard = False
+        self.main_blocks: list[Any] = []
+        self.top_loop = False
         self.program_seeded = False
         self.program_maybe_seeds: list[Any] = []
         self.in_decorator = False
@@ -462,8 +464,13 @@ class _Checker(
                 self.raises_depth -= 1
                 continue
             parts = compound.get(kind)
-            if kind is ast.If and len(scopes) == 1 and _is_main_guard(node.test):
-                self.main_guard = True
+            if len(scopes) == 1:
+                if kind is ast.If and _is_main_guard(node.test):
+                    self.main_guard = True
+                    self.main_blocks.append(node)
+                elif kind in _LOOPS:
+                    # a loop at module level: a script (`for epoch in range(n): ...`)
+                    self.top_loop = True
             if parts is None:
                 if kind is ast.Import:
                     self.visit_import(node)
@@ -521,7 +528,30 @@ class _Checker(
             if lines is None
             or not suppressed(lines, node.lineno, node.end_lineno or node.lineno, "SL013")
         )
-        return ProgramFacts(draws, seeded, tuple(self.imports), self.main_guard)
+        return ProgramFacts(draws, seeded, tuple(self.imports), self.runs_as_program())
+
+    def runs_as_program(self) -> bool:
+        """A ``__main__`` block or a module-level loop, unless the file is a smoke test.
+
+        A smoke test is a ``__main__`` block that makes up its own input tensor with the global
+        torch RNG and runs no loop (``x = torch.randn(8, 3, 128, 128); loss = model(x)``, a library module's
+        self-test): nobody keeps its numbers. A training program loops, here or in what it calls.
+        """
+        if self.top_loop:
+            return True
+        if not self.main_guard:
+            return False
+        for block in self.main_blocks:
+            start, end = block.lineno, block.end_lineno or block.lineno
+            draws = any(
+                rng == "torch" and start <= node.lineno <= end for node, rng, _, _ in self.draws
+            )
+            if not draws or any(type(n) in _LOOPS for n in ast.walk(block)):
+                return True
+        return False
+
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
 def _is_main_guard(test: Any) -> bool:

@@ -1,9 +1,10 @@
 """Whole-program rule: a global RNG drawn by a program whose entry point never seeds (SL013).
 
 Each file contributes :class:`ProgramFacts` (its global draws, whether it seeds any RNG, its
-imports, whether it has an ``if __name__ == "__main__":`` block). Entry points are the
-configured ``entry-points`` or, without them, the checked files with a ``__main__`` block that
-no other checked file (tests aside) imports: a library module's own demo block is no program.
+imports, whether it runs as a program: an ``if __name__ == "__main__":`` block or a loop at
+module level, as a script's ``for epoch in range(n):``). Entry points are the configured
+``entry-points`` or, without them, the checked files that run as a program and that no other
+checked file (tests aside) imports: a library module's own demo block is no program.
 From each entry point the imports are followed through the checked files; a program in which
 no reached file seeds anything (``random.seed``, ``np.random.seed``, ``torch.manual_seed``,
 any ``seed_everything`` / ``set_seed``, ``tf.random.set_seed``, ...) draws different numbers on
@@ -46,7 +47,8 @@ class ProgramFacts:
         draws: ``(line, column, call as shown)`` of each global draw not silenced by ``# noqa``.
         seeds: whether the file calls anything that seeds a global RNG.
         imports: ``(level, module, names)`` of each ``import`` / ``from ... import``.
-        main: whether the file has an ``if __name__ == "__main__":`` block.
+        main: whether the file runs as a program: an ``if __name__ == "__main__":`` block, or
+            a loop at module level (a script).
 
     Example:
         >>> ProgramFacts((), True, (), False).seeds
@@ -134,7 +136,8 @@ def _is_test(path: Path) -> bool:
 def _main_programs(
     facts: Mapping[Path, ProgramFacts], modules: _Modules, edges: dict[Path, list[Path]]
 ) -> list[Path]:
-    """The files with a ``__main__`` block that no other checked file (tests aside) imports.
+    """The files that run as a program (a ``__main__`` block or a module-level loop) and that
+    no other checked file (tests aside) imports.
 
     A module that the rest of the code imports is a library; its ``__main__`` block is a demo
     or self-test of that module (a forward pass on random input), not a program whose results

@@ -39,7 +39,13 @@ RULES = (SL005, SL006)
 
 DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
 #: Terminal names of the calls that seed the global torch RNG (checked in :meth:`note_torch_seed`).
-TORCH_SEEDING_TERMS = frozenset({"manual_seed", "seed_everything", "set_seed", "LightningCLI"})
+TORCH_SEEDING_TERMS = frozenset(
+    {"manual_seed", "seed_everything", "set_seed", "LightningCLI", "SeedlockCallback"}
+)
+#: seedlock's trainer callbacks seed every framework on every rank when training starts.
+_SEEDING_CALLBACKS = frozenset(
+    {"seedlock.lightning.SeedlockCallback", "seedlock.transformers.SeedlockCallback"}
+)
 _TORCH_MANUAL_SEED = frozenset({"torch.manual_seed", "torch.random.manual_seed"})
 
 
@@ -75,12 +81,18 @@ class TorchRules(CheckerBase):
 
         ``torch.manual_seed(...)``; any ``seed_everything(...)`` (seedlock, Lightning, a project's
         own helper) or ``set_seed(...)`` (transformers, accelerate) other than TensorFlow's; and
-        ``LightningCLI(seed_everything_default=<not None/False>)``.
+        ``LightningCLI(seed_everything_default=<not None/False>)``; seedlock's Lightning and
+        Hugging Face ``SeedlockCallback`` (they seed every framework when training starts).
         """
         if term == "manual_seed":
             seeded = qualname in _TORCH_MANUAL_SEED
         elif term == "set_seed":
             seeded = qualname is None or not qualname.startswith(("tensorflow.", "tf."))
+        elif term == "SeedlockCallback":
+            seeded = qualname in _SEEDING_CALLBACKS
+            if seeded:
+                self.torch_seeded = True
+                return
         elif term == "LightningCLI":
             default = next(
                 (k.value for k in node.keywords if k.arg == "seed_everything_default"), None
