@@ -174,3 +174,16 @@ def test_seedlocks_lightning_callback_seeds_the_program(tmp_path: Path) -> None:
     assert _sl013(tmp_path) == []
     (tmp_path / "train.py").write_text(script.replace("[SeedlockCallback()]", "[]"))
     assert [(n, line) for n, line, _ in _sl013(tmp_path)] == [("train.py", 5)]
+
+
+def test_stable_baselines3s_set_random_seed_seeds_the_program(tmp_path: Path) -> None:
+    # rl-baselines3-zoo's enjoy.py seeds through SB3's helper (random, NumPy and torch).
+    script = (
+        "import numpy as np\nfrom stable_baselines3.common.utils import set_random_seed\n\n"
+        "def main(seed):\n    set_random_seed(seed)\n    return np.random.normal()\n\n"
+        "if __name__ == '__main__':\n    main(0)\n"
+    )
+    (tmp_path / "enjoy.py").write_text(script)
+    assert _sl013(tmp_path) == []
+    (tmp_path / "enjoy.py").write_text(script.replace("    set_random_seed(seed)\n", ""))
+    assert [(n, line) for n, line, _ in _sl013(tmp_path)] == [("enjoy.py", 5)]

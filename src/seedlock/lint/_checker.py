@@ -72,6 +72,7 @@ _PROGRAM_SEEDERS = frozenset(
         "torch.random.manual_seed",
         "torch.cuda.manual_seed",
         "torch.cuda.manual_seed_all",
+        "stable_baselines3.common.utils.set_random_seed",
     }
 )
 
