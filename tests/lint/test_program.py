@@ -125,8 +125,7 @@ def test_a_script_whose_training_loop_is_at_module_level_is_an_entry_point(
     # PyTorch-GAN's scripts have no __main__ block: the loop over epochs is at module level and
     # draws the noise z from the global NumPy RNG without any seed.
     (tmp_path / "gan.py").write_text(
-        "import numpy as np\n\nfor epoch in range(3):\n"
-        "    z = np.random.normal(0, 1, (4, 100))\n"
+        "import numpy as np\n\nfor epoch in range(3):\n    z = np.random.normal(0, 1, (4, 100))\n"
     )
     assert [(n, line) for n, line, _ in _sl013(tmp_path)] == [("gan.py", 4)]
     # a module whose only module-level statements are definitions and calls runs no loop

@@ -535,8 +535,9 @@ class _Checker(
         """A ``__main__`` block or a module-level loop, unless the file is a smoke test.
 
         A smoke test is a ``__main__`` block that makes up its own input tensor with the global
-        torch RNG and runs no loop (``x = torch.randn(8, 3, 128, 128); loss = model(x)``, a library module's
-        self-test): nobody keeps its numbers. A training program loops, here or in what it calls.
+        torch RNG and runs no loop (``x = torch.randn(8, 3, 128, 128); loss = model(x)``, a
+        library module's self-test): nobody keeps its numbers. A training program loops, here
+        or in what it calls.
         """
         if self.top_loop:
             return True
