@@ -10,9 +10,10 @@ Run from the repository root (the corpus is listed, with commits, in docs/benchm
     PYTHONPATH=src python benchmarks/lint_precision.py /work/corpus/*
 
 Options: ``--sample N`` (default 90), ``--per-rule K`` (default 5: every rule with K or more
-findings gets at least K in the sample), ``--seed S``, ``--judged FILE``, ``--table`` (print the
-sample as the markdown table of docs/benchmarks.md), ``--template`` (print the unjudged findings
-as JSON entries to fill in and add to the judgments file).
+findings gets at least K in the sample), ``--seed S``, ``--judged FILE``, ``--select IDS``
+(comma-separated rules to check; opt-in rules such as SL101 are checked only this way),
+``--table`` (print the sample as the markdown table of docs/benchmarks.md), ``--template``
+(print the unjudged findings as JSON entries to fill in and add to the judgments file).
 
 The sample is stable: each finding's place in the draw is a hash of the seed and its key
 (repository, path, rule, the stripped source line), so a finding keeps its place when lines
@@ -60,12 +61,15 @@ def _rank(seed: int, repo: str, path: str, rule: str, text: str, occurrence: int
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def collect(repos: list[Path], seed: int) -> tuple[list[Finding], dict[str, tuple[int, int]]]:
-    """Every finding (without SL000) of every repository, and each repository's files/lines."""
+def collect(
+    repos: list[Path], seed: int, select: tuple[str, ...] | None = None
+) -> tuple[list[Finding], dict[str, tuple[int, int]]]:
+    """Every finding (without SL000) of every repository, and each repository's files/lines
+    (``select``: the rules to check; ``None``, the default set)."""
     findings: list[Finding] = []
     sizes: dict[str, tuple[int, int]] = {}
     for root in repos:
-        result = lint_paths([root], config=LintConfig())
+        result = lint_paths([root], config=LintConfig(select=select))
         sizes[root.name] = (result.files, result.lines)
         seen: Counter[tuple[str, str, str]] = Counter()
         lines_of: dict[str, list[str]] = {}
@@ -130,12 +134,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--judged", type=Path, default=JUDGED)
     parser.add_argument("--table", action="store_true", help="print the markdown sample table")
     parser.add_argument("--template", action="store_true", help="print unjudged as JSON entries")
+    parser.add_argument(
+        "--select",
+        help="comma-separated rule ids to check (default: the default set; opt-in rules such as "
+        "SL101 only this way)",
+    )
     args = parser.parse_args(argv)
     for repo in args.repos:
         if not repo.is_dir():
             parser.error(f"not a directory: {repo}")
 
-    findings, sizes = collect(args.repos, args.seed)
+    select = tuple(args.select.split(",")) if args.select else None
+    findings, sizes = collect(args.repos, args.seed, select)
     judgments = load_judgments(args.judged)
     sample = draw(findings, args.sample, args.per_rule)
 

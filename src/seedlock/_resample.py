@@ -17,7 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BootstrapResult", "Separable", "bootstrap"]
+from seedlock._base import limits, validate
+from seedlock._errors import SeedlockError
+
+__all__ = ["BootstrapResult", "Separable", "bootstrap", "check_options"]
 
 #: Values (float64) held per chunk of resamples or jackknife rows: 16 MB.
 CHUNK_VALUES = 1 << 21
@@ -50,6 +53,33 @@ class BootstrapResult:
     high: float
     method: str
     standard_error: float
+
+
+def check_options(confidence: float, n_resamples: int, caller: str, *, fix: str) -> None:
+    """Refuse a confidence outside (0, 1) or a resample count outside [100, MAX_RESAMPLES].
+
+    ``caller`` names the public function in the message; ``fix`` ends the resample-count one.
+
+    Example:
+        >>> check_options(0.95, 1000, "summarize", fix="The default is 10000.")
+        >>> try:
+        ...     check_options(1.5, 1000, "summarize", fix="")
+        ... except SeedlockError as error:
+        ...     print(error)
+        summarize() confidence must be in (0, 1), got 1.5. Use e.g. 0.95.
+    """
+    if not 0.0 < confidence < 1.0:
+        raise SeedlockError(
+            f"{caller}() confidence must be in (0, 1), got {confidence!r}. Use e.g. 0.95."
+        )
+    validate.check_count(
+        n_resamples,
+        func=caller,
+        param="n_resamples",
+        low=100,
+        high=limits.MAX_RESAMPLES,
+        fix=fix,
+    )
 
 
 def _rows(n: int) -> int:

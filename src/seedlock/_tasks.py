@@ -34,8 +34,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from seedlock._base import limits, validate
+from seedlock._base.persist import jsonable
 from seedlock._errors import SeedlockError, SeedlockTypeError
+from seedlock._resample import check_options
 from seedlock._seed import SeedLike, derive
 
 __all__ = [
@@ -138,20 +139,10 @@ class TaskComparison:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (NaN and infinities become ``None``)."""
-        data: dict[str, Any] = _jsonable(asdict(self))
+        data: dict[str, Any] = jsonable(asdict(self))
         if not isinstance(self.seed, (int, str)):
             data["seed"] = repr(self.seed)
         return data
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 # ---------------------------------------------------------------- statistics of (B, runs, tasks)
@@ -500,16 +491,10 @@ def _check(
             f"{caller}() seed must be an int in [0, 2**32) with convention='rliable' (it is "
             f"np.random.seed's argument), got {seed!r}."
         )
-    if not 0.0 < confidence < 1.0:
-        raise SeedlockError(
-            f"{caller}() confidence must be in (0, 1), got {confidence!r}. Use e.g. 0.95."
-        )
-    validate.check_count(
+    check_options(
+        confidence,
         n_resamples,
-        func=caller,
-        param="n_resamples",
-        low=100,
-        high=limits.MAX_RESAMPLES,
+        caller,
         fix=f"The default is {_DEFAULT_RESAMPLES}; rliable uses 50000 for aggregates.",
     )
     if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not math.isfinite(gamma):

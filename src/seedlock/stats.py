@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from seedlock._base import limits, validate
+from seedlock._base.persist import jsonable
 from seedlock._errors import SeedlockError, SeedlockTypeError
 from seedlock._evp import ExpectedMax, expected_max
-from seedlock._resample import Separable, bootstrap
+from seedlock._resample import Separable, bootstrap, check_options
 from seedlock._seed import SeedLike, derive
 from seedlock._stattests import mannwhitneyu, ttest_rel, welch, wilcoxon
 from seedlock._variance import VarianceComponent, VarianceReport, variance_components
@@ -102,7 +102,7 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict."""
-        data: dict[str, Any] = _jsonable(asdict(self))
+        data: dict[str, Any] = jsonable(asdict(self))
         return data
 
 
@@ -156,18 +156,8 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (NaN and infinities become ``None``)."""
-        data: dict[str, Any] = _jsonable(asdict(self))
+        data: dict[str, Any] = jsonable(asdict(self))
         return data
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _as_values(values: object, *, name: str = "values", caller: str = "summarize") -> np.ndarray:
@@ -317,18 +307,7 @@ def _bootstrap(
 
 
 def _check_options(confidence: float, n_resamples: int, caller: str) -> None:
-    if not 0.0 < confidence < 1.0:
-        raise SeedlockError(
-            f"{caller}() confidence must be in (0, 1), got {confidence!r}. Use e.g. 0.95."
-        )
-    validate.check_count(
-        n_resamples,
-        func=caller,
-        param="n_resamples",
-        low=100,
-        high=limits.MAX_RESAMPLES,
-        fix=f"The default is {_DEFAULT_RESAMPLES}.",
-    )
+    check_options(confidence, n_resamples, caller, fix=f"The default is {_DEFAULT_RESAMPLES}.")
 
 
 def _mean_axis(x: np.ndarray, axis: int = -1) -> np.ndarray:

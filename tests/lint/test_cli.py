@@ -179,7 +179,9 @@ def test_statistics_count_findings_per_rule(
 def test_list_rules_names_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _lint(capsys, "--list-rules")
     assert code == 0
-    assert [line.split()[0] for line in out.splitlines()] == [f"SL{i:03d}" for i in range(13)]
+    ids = [f"SL{i:03d}" for i in range(16)] + ["SL101"]
+    assert [line.split()[0] for line in out.splitlines()] == ids
+    assert [line for line in out.splitlines() if "opt-in" in line] == [out.splitlines()[-1]]
 
 
 def test_importing_the_linter_imports_no_framework() -> None:
@@ -217,3 +219,59 @@ def test_an_unknown_coding_cookie_is_sl000_at_column_1_in_sarif(
     region = json.loads(out)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert code == 1
     assert region["region"]["startColumn"] >= 1
+
+
+def test_github_output_is_one_escaped_annotation_per_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a, b.py").write_text(LISTING)
+    code, out, _ = _lint(capsys, "--output-format", "github", "--isolated", str(tmp_path))
+    assert code == 1
+    (line,) = out.splitlines()
+    assert line.startswith("::warning title=seedlock (SL001),file=")
+    assert "a%2C b.py,line=2,col=9::" in line
+    assert line.endswith("; wrap it in sorted(...)")
+
+
+def test_per_file_ignores_skip_rules_in_matching_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.seedlock.lint]\nper-file-ignores = {"tests/*" = ["SL001"], "x.py" = ["SL00"]}\n'
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "t.py").write_text(LISTING + SEEDLESS)
+    (tmp_path / "x.py").write_text(LISTING)
+    (tmp_path / "y.py").write_text(LISTING)
+    code, out, _ = _lint(capsys, "--statistics", str(tmp_path))
+    assert code == 1
+    assert [line.split(":")[0].rsplit("/", 1)[-1] for line in out.splitlines()[:2]] == [
+        "t.py",
+        "y.py",
+    ]
+    assert "SL003" in out.splitlines()[0]
+    assert "    1  SL001  unsorted-listing" in out
+
+
+def test_a_bad_per_file_ignores_setting_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.seedlock.lint]\nper-file-ignores = {"tests/*" = "SL001"}\n'
+    )
+    (tmp_path / "a.py").write_text(LISTING)
+    code, _, err = _lint(capsys, str(tmp_path))
+    assert code == 2
+    assert "per-file-ignores 'tests/*'" in err
+
+
+def test_the_pre_commit_hook_definition_runs_seedlock_lint_on_python_files() -> None:
+    yaml = pytest.importorskip("yaml")
+    hooks = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml").read_text()
+    )
+    (hook,) = hooks
+    assert hook["id"] == "seedlock-lint"
+    assert hook["entry"] == "seedlock lint"
+    assert hook["language"] == "python"
+    assert hook["types"] == ["python"]

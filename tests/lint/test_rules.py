@@ -47,9 +47,24 @@ POSITIVES = [
     ("SL007", "from sklearn.model_selection import train_test_split\na, b = train_test_split(x)\n"),
     (
         "SL007",
-        "from sklearn.ensemble import RandomForestClassifier as RF\nm = RF(n_estimators=5)\n",
+        "from sklearn.ensemble import RandomForestClassifier as RF\nm = RF(n_estimators=5)\n"
+        "m.fit(X, y)\n",
     ),
-    ("SL007", "import sklearn.model_selection as ms\ncv = ms.KFold(5, shuffle=True)\n"),
+    (
+        "SL007",
+        "import sklearn.model_selection as ms\ncv = ms.KFold(5, shuffle=True)\n"
+        "scores = cross_val_score(model, X, y, cv=cv)\n",
+    ),
+    (
+        "SL007",
+        "from sklearn.model_selection import StratifiedGroupKFold as S\n"
+        "for a, b in S(5, shuffle=True).split(X, y, groups):\n    fit(a, b)\n",
+    ),
+    (
+        "SL007",
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "pipe = make_pipeline(scaler, RandomForestClassifier())\n",
+    ),
     ("SL008", "for name in {'weight', 'bias'}:\n    print(name)\n"),
     ("SL008", "KEYS = frozenset(['a', 'b', 'c'])\nordered = list(KEYS)\n"),
     ("SL008", "cols = ','.join({'x', 'y'})\n"),
@@ -88,6 +103,101 @@ POSITIVES = [
     ),
     ("SL012", "import tensorflow as tf\ntf.random.set_seed(0)\n"),
     ("SL012", "from tensorflow import random as tfr\ntfr.set_seed(1)\n"),
+    (
+        "SL101",
+        "import glob, zipfile\ndef f(d):\n    with zipfile.ZipFile('a.zip', 'w') as z:\n"
+        "        for p in glob.glob(d + '/*.csv'):\n            z.write(p)\n",
+    ),
+    (
+        "SL101",
+        "import os\nfrom pathlib import Path\ndef f(d, out):\n    names = os.listdir(d)\n"
+        "    Path(out).write_text(str(names))\n",
+    ),
+    ("SL001", "import os\nls = os.listdir\nnames = ls('data')\n"),
+    (
+        "SL001",
+        "import os\nfor root, dirs, files in os.walk('d'):\n    for f in files:\n"
+        "        paths.append(os.path.join(root, f))\n",
+    ),
+    ("SL008", "words = text.split()\nvocab = list(set(words))\n"),
+    ("SL008", "index = {w: i for i, w in enumerate(set(open('f').read().split()))}\n"),
+    ("SL002", "import random, time\nseed = int(time.time()) % 1000\nrandom.seed(seed)\n"),
+    (
+        "SL005",
+        "from torch.utils.data import DataLoader\n"
+        "DataLoader(ds, shuffle=(sampler is None), num_workers=args.workers)\n",
+    ),
+    (
+        "SL005",
+        "from torch.utils.data import DataLoader\nDataLoader(ds, num_workers=args.workers)\n",
+    ),
+    (
+        "SL005",
+        """
+        import torch
+        from torch.utils.data import DataLoader
+        parser.add_argument("--seed", type=int, default=None)
+        if args.seed is not None:
+            torch.manual_seed(args.seed)
+        loader = DataLoader(ds, shuffle=True)
+        """,
+    ),
+    (
+        "SL010",
+        """
+        import random
+        from torch.utils.data import Dataset
+        class Flip(Dataset):
+            def __getitem__(self, i):
+                return self.aug(self.x[i])
+            def aug(self, x):
+                return self.flip(x)
+            def flip(self, x):
+                return x[::-1] if random.random() < 0.5 else x
+        """,
+    ),
+    (
+        "SL010",
+        """
+        import numpy as np
+        from torch.utils.data import Dataset
+        def jitter(x):
+            return x + np.random.rand()
+        class Noisy(Dataset):
+            def __getitem__(self, i):
+                return jitter(self.x[i])
+        """,
+    ),
+    ("SL014", "import pandas as pd\ndf = pd.read_csv('x.csv')\nval = df.sample(frac=0.2)\n"),
+    ("SL014", "import pandas as pd\nrows = frame['y'].sample(100)\n"),
+    (
+        "SL015",
+        "import tensorflow as tf\n"
+        "ds = tf.data.Dataset.from_tensor_slices(x).shuffle(1000).batch(32)\n",
+    ),
+    ("SL015", "import tensorflow as tf\nfiles = tf.data.Dataset.list_files('data/*.tfrecord')\n"),
+    (
+        "SL013",
+        """
+        import numpy as np
+        def train():
+            z = np.random.randn(4, 100)
+        if __name__ == "__main__":
+            train()
+        """,
+    ),
+    (
+        "SL013",
+        """
+        from random import randint as ri
+        import torch
+        parser.add_argument("--seed", type=int)
+        if args.seed is not None:
+            torch.manual_seed(args.seed)
+        if __name__ == "__main__":
+            t = ri(0, 999)
+        """,
+    ),
 ]
 
 # (rule, source) pairs that must produce no finding of that rule.
@@ -161,6 +271,24 @@ NEGATIVES = [
     ),
     ("SL007", "from sklearn.linear_model import LinearRegression\nLinearRegression()\n"),
     ("SL007", "from mylib import RandomForestClassifier\nRandomForestClassifier()\n"),
+    (
+        "SL007",
+        "from sklearn.ensemble import RandomForestClassifier as RF\nm = RF(n_estimators=5)\n"
+        "print(m)\nassert m.get_params()['n_estimators'] == 5\nrepr(RF())\n",
+    ),
+    (
+        "SL007",
+        """
+        import pytest
+        from sklearn.cluster import KMeans
+        @pytest.mark.parametrize("est", [KMeans(2)])
+        def test_params(est):
+            assert est.n_clusters == 2
+        def test_bad():
+            with pytest.raises(ValueError):
+                KMeans(n_clusters=0).fit(X)
+        """,
+    ),
     ("SL008", "for name in sorted({'weight', 'bias'}):\n    print(name)\n"),
     ("SL008", "if x in {'a', 'b'}:\n    pass\n"),
     ("SL008", "for name in ('weight', 'bias'):\n    print(name)\n"),
@@ -212,21 +340,114 @@ NEGATIVES = [
     ),
     ("SL012", "import tensorflow as tf\ntf.keras.utils.set_random_seed(0)\n"),
     ("SL012", "import keras\nkeras.utils.set_random_seed(0)\n"),
+    ("SL101", "import os\ndef f(d):\n    return os.listdir(d)[0]\n"),
+    ("SL101", "import os\ndef f(d):\n    return len(os.listdir(d))\n"),
+    (
+        "SL001",
+        "import os\nfor root, dirs, files in os.walk('d'):\n    dirs.sort()\n"
+        "    for f in sorted(files):\n        paths.append(f)\n",
+    ),
+    (
+        "SL001",
+        "import os\nfor root, _, files in os.walk('tmp'):\n"
+        "    for f in files:\n        os.remove(f)\n",
+    ),
+    ("SL001", "import ast\nfor node in ast.walk(tree):\n    out.append(node)\n"),
+    (
+        "SL001",
+        "import os\ndef f(d, x):\n    subdirs = next(os.walk(d))[1]\n    return x in subdirs\n",
+    ),
+    ("SL001", "import os\nls = os.listdir\nnames = sorted(ls('data'))\n"),
+    ("SL008", "words = text.split()\nvocab = sorted(set(words))\nn = len(set(words))\n"),
+    ("SL008", "ids = load_ids()\nunique = list(set(ids))\n"),
+    ("SL002", "import random, time\nstarted = time.time()\nrandom.seed(0)\n"),
+    ("SL002", "import random, time\nseed = int(time.time())\nseed = 0\nrandom.seed(seed)\n"),
+    (
+        "SL005",
+        "from torch.utils.data import DataLoader\n"
+        "DataLoader(ds, shuffle=False, num_workers=args.workers)\n",
+    ),
+    (
+        "SL005",
+        """
+        import torch
+        from torch.utils.data import DataLoader
+        parser.add_argument("--seed", type=int, default=0)
+        torch.manual_seed(args.seed)
+        loader = DataLoader(ds, shuffle=(sampler is None), num_workers=args.workers)
+        """,
+    ),
+    (
+        "SL010",
+        """
+        import random
+        from torch.utils.data import Dataset
+        class Pool(Dataset):
+            def __getitem__(self, i):
+                return self.x[i]
+            def reshuffle(self):
+                random.shuffle(self.x)
+        def helper():
+            return random.random()
+        """,
+    ),
+    ("SL014", "import pandas as pd\nval = df.sample(frac=0.2, random_state=0)\n"),
+    (
+        "SL014",
+        "import pandas as pd\nimport random\nx = random.sample(items, 3)\nz = d.sample((9,))\n",
+    ),
+    ("SL014", "import torch\nz = dist.sample()\nw = df.sample(frac=0.5)\n"),
+    ("SL015", "import tensorflow as tf\ntf.random.set_seed(0)\nds = ds.shuffle(BUFFER_SIZE)\n"),
+    (
+        "SL015",
+        "import tensorflow as tf\nds = ds.shuffle(1000, seed=1)\nrng.shuffle(arr)\n"
+        "files = tf.data.Dataset.list_files('*', shuffle=False)\n",
+    ),
+    (
+        "SL013",
+        """
+        import numpy as np
+        import torch
+        def train():
+            z = np.random.randn(4, 100)
+        if __name__ == "__main__":
+            torch.manual_seed(0)
+            train()
+        """,
+    ),
+    ("SL013", "import numpy as np\nz = np.random.randn(4)\n"),
+    (
+        "SL013",
+        "import torch\nif __name__ == '__main__':\n"
+        "    order = torch.randperm(10, generator=torch.Generator().manual_seed(42))\n",
+    ),
+    (
+        "SL013",
+        """
+        import random
+        from lightning import seed_everything
+        if __name__ == "__main__":
+            seed_everything(7)
+            print(random.random())
+        """,
+    ),
 ]
 
 
-def _codes(source: str) -> list[str]:
-    return [d.code for d in lint_source(textwrap.dedent(source))]
+def _codes(source: str, rule: str = "SL000") -> list[str]:
+    # An opt-in rule is checked only when selected.
+    select = None if RULES[rule].default else [rule]
+    return [d.code for d in lint_source(textwrap.dedent(source), select=select)]
 
 
 @pytest.mark.parametrize(("rule", "source"), POSITIVES)
 def test_rule_fires_once_on_its_positive_case(rule: str, source: str) -> None:
-    assert _codes(source).count(rule) == 1
+    assert _codes(source, rule).count(rule) == 1
 
 
 @pytest.mark.parametrize(("rule", "source"), NEGATIVES)
 def test_rule_stays_quiet_on_its_negative_case(rule: str, source: str) -> None:
-    assert rule not in _codes(source)
+    assert rule not in _codes(source, rule)
 
 
 def test_every_rule_has_two_positive_and_two_negative_cases() -> None:

@@ -87,3 +87,21 @@ def test_figures_are_column_wide_with_print_sized_text_in_png_and_pdf(tmp_path: 
         with Image.open(tmp_path / f"{name}.png") as image:
             # 3.3 in at 300 dpi: printed at a paper's column width without scaling.
             assert image.size[0] == 990
+
+
+def test_plots_without_matplotlib_say_how_to_install_it_and_what_to_drop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedlock.report import plot_tasks
+    from seedlock.stats import compare_tasks
+
+    comparison = compare_tasks(
+        {"a": np.array([[0.8, 0.6], [0.82, 0.61]]), "b": np.array([[0.7, 0.5], [0.71, 0.52]])},
+        n_resamples=100,
+    )
+    summaries = {"accuracy": summarize(A, n_resamples=100)}
+    monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
+    with pytest.raises(SeedlockError, match=r"pip install 'seedlock\[stats\]'` or drop --plot\."):
+        plot_sweep({"accuracy": A}, summaries, tmp_path / "sweep.png")
+    with pytest.raises(SeedlockError, match=r"seedlock\[stats\]'` or drop the plot option\."):
+        plot_tasks(comparison, tmp_path / "tasks.png")

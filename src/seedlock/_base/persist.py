@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,7 +23,15 @@ from typing import Any, TypeGuard
 from seedlock._base import limits
 from seedlock._errors import SeedlockError, StateError
 
-__all__ = ["check_header", "header", "loads", "loads_checked", "read_json", "read_text"]
+__all__ = [
+    "check_header",
+    "header",
+    "jsonable",
+    "loads",
+    "loads_checked",
+    "read_json",
+    "read_text",
+]
 
 
 def header(kind: str, format: int) -> dict[str, Any]:  # noqa: A002 - the field's name
@@ -33,6 +42,25 @@ def header(kind: str, format: int) -> dict[str, Any]:  # noqa: A002 - the field'
         {'kind': 'seedlock-sweep', 'format': 2}
     """
     return {"kind": kind, "format": format}
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with tuples as lists and NaN and infinities as ``None``, at any depth.
+
+    Strict JSON has no NaN or infinity; results' ``to_dict`` methods pass their fields through
+    this so that ``json.dumps(..., allow_nan=False)`` accepts them.
+
+    Example:
+        >>> jsonable({"mean": float("nan"), "ci": (0.5, float("inf")), "n": 3})
+        {'mean': None, 'ci': [0.5, None], 'n': 3}
+    """
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _int(text: str) -> int:

@@ -28,7 +28,18 @@ class ScopeEnd:
 class Scope:
     """One function, class or the module, with the findings waiting for its end."""
 
-    __slots__ = ("dataset_class", "fixed", "in_getitem", "is_class", "node", "pending")
+    __slots__ = (
+        "dataset_class",
+        "estimators",
+        "fixed",
+        "function",
+        "in_dataset",
+        "in_getitem",
+        "is_class",
+        "node",
+        "pending",
+        "shadowed",
+    )
 
     def __init__(
         self,
@@ -36,8 +47,15 @@ class Scope:
         dataset_class: bool = False,
         is_class: bool = False,
         node: Any = None,
+        function: tuple[str | None, str] | None = None,
+        in_dataset: bool = False,
     ) -> None:
         self.in_getitem = in_getitem
+        # (class name or None, function name) of the module-level function or method this
+        # scope is in; None at module level.
+        self.function = function
+        # Inside a method of a dataset class: every line is walked (helpers of __getitem__).
+        self.in_dataset = in_dataset
         # The function, class or module this scope is, for the uses of a held finding's name.
         self.node = node
         self.dataset_class = dataset_class
@@ -45,6 +63,10 @@ class Scope:
         # (target name, rule) -> findings waiting for a later `name.sort()` / `name.manual_seed()`.
         self.pending: dict[tuple[str, str], list[tuple[Any, str, str]]] = {}
         self.fixed: set[tuple[str, str]] = set()
+        # Imported names a function's parameters hide: name -> (alias, terminal) to restore.
+        self.shadowed: dict[str, tuple[str, str | None]] = {}
+        # scikit-learn objects built without random_state: (call, assigned name, message).
+        self.estimators: list[tuple[Any, str | None, str]] = []
 
 
 class CheckerBase:
@@ -123,7 +145,7 @@ class CheckerBase:
 
     def hit(self, first: int, last: int) -> bool:
         """Whether lines ``first``..``last`` hold a trigger word (or every line is walked)."""
-        if self.every_line or self.scopes[-1].in_getitem:
+        if self.every_line or self.scopes[-1].in_dataset:
             return True
         line_list = self.line_list
         i = bisect_left(line_list, first)

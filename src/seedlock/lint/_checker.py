@@ -19,14 +19,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from seedlock.lint._base import Scope, ScopeEnd
-from seedlock.lint._dataset import PY_DRAWS, DatasetRules
+from seedlock.lint._dataset import (
+    DRAW_MODULES,
+    DRAW_TRIGGERS,
+    GLOBAL_DRAW_TERMS,
+    PY_DRAWS,
+    DatasetRules,
+)
 from seedlock.lint._environment import ENV_SETTERS, USE_DETERMINISTIC, EnvironmentRules
-from seedlock.lint._nodes import FIELDS, dotted
+from seedlock.lint._nodes import FIELDS, dotted, is_none
 from seedlock.lint._noqa import suppressed
-from seedlock.lint._order import LISTING, ORDER_FREE, ORDER_KEEPING, OrderRules
+from seedlock.lint._order import (
+    LISTING,
+    ORDER_FREE,
+    ORDER_KEEPING,
+    STR_LIST_METHODS,
+    OrderRules,
+    order_free_uses,
+)
+from seedlock.lint._pandas import PANDAS_TERMS, PandasRules
 from seedlock.lint._prefilter import candidate_lines
+from seedlock.lint._program import ProgramFacts, draw_message
 from seedlock.lint._rule import SL000
 from seedlock.lint._seeding import (
+    CLOCK_TERMS,
     GENERATOR_SEEDING_METHODS,
     NO_ARG_SEEDS,
     SEED_KEYWORDS,
@@ -36,10 +52,29 @@ from seedlock.lint._seeding import (
     SeedingRules,
 )
 from seedlock.lint._sklearn import SKLEARN_ALWAYS, SKLEARN_IF_SHUFFLE, SklearnRules
-from seedlock.lint._tensorflow import OP_DETERMINISM, TF_SEEDERS, TensorflowRules
+from seedlock.lint._tensorflow import (
+    OP_DETERMINISM,
+    TF_DATA_TERMS,
+    TF_GLOBAL_SEEDERS,
+    TF_SEEDERS,
+    TensorflowRules,
+)
 from seedlock.lint._torch import DATALOADERS, TORCH_SEEDING_TERMS, TorchRules
 
-__all__ = ["Diagnostic", "check_source"]
+__all__ = ["Diagnostic", "check_source", "check_source_facts"]
+
+#: Calls that seed a global RNG when given a seed (the whole-program rule SL013 looks for them).
+_PROGRAM_SEEDERS = frozenset(
+    {
+        "random.seed",
+        "numpy.random.seed",
+        "torch.manual_seed",
+        "torch.random.manual_seed",
+        "torch.cuda.manual_seed",
+        "torch.cuda.manual_seed_all",
+        "stable_baselines3.common.utils.set_random_seed",
+    }
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -76,21 +111,40 @@ _TERMINALS = (
     | {name.rsplit(".", 1)[1] for name in NO_ARG_SEEDS | SEEDERS | set(UNSEEDED_CTORS)}
     | SEED_METHODS
     | TORCH_SEEDING_TERMS
-    | {"DataLoader", "use_deterministic_algorithms", "set_random_seed", "enable_op_determinism"}
+    | {
+        "DataLoader",
+        "use_deterministic_algorithms",
+        "add_argument",
+        "set_random_seed",
+        "enable_op_determinism",
+    }
     | {"setdefault", "putenv", "update"}
     | SKLEARN_ALWAYS
     | SKLEARN_IF_SHUFFLE
     | PY_DRAWS
+    | GLOBAL_DRAW_TERMS
+    | PANDAS_TERMS
+    | TF_DATA_TERMS
 )
 _TRIGGER_WORDS = tuple(
     word.encode()
     for word in sorted(
-        (_TERMINALS - SKLEARN_ALWAYS - SKLEARN_IF_SHUFFLE - PY_DRAWS - ORDER_FREE)
+        (_TERMINALS - SKLEARN_ALWAYS - SKLEARN_IF_SHUFFLE - GLOBAL_DRAW_TERMS - ORDER_FREE)
+        - TF_DATA_TERMS
+        | DRAW_TRIGGERS
         | {"sorted", "set", "frozenset", "sort", "environ", "benchmark", "PYTHONHASHSEED"}
         | SEED_KEYWORDS
+        | STR_LIST_METHODS
+        | CLOCK_TERMS
     )
 )
 _SKLEARN_WORDS = tuple(w.encode() for w in sorted(SKLEARN_ALWAYS | SKLEARN_IF_SHUFFLE))
+# Words that only matter in files naming the library (``.sample(`` is pandas' only there).
+_LIBRARY_WORDS = (
+    (b"sklearn", _SKLEARN_WORDS),
+    (b"pandas", tuple(w.encode() for w in sorted(PANDAS_TERMS))),
+    (b"tensorflow", tuple(w.encode() for w in sorted(TF_DATA_TERMS))),
+)
 
 _Handler = Callable[["_Checker", Any], None]
 
@@ -103,24 +157,43 @@ class _Checker(
     EnvironmentRules,
     DatasetRules,
     TensorflowRules,
+    PandasRules,
 ):
     """Every rule family over one walk; this class only dispatches."""
 
     def __init__(
         self, source: bytes, path: str, enabled: frozenset[str], every_line: bool = False
     ) -> None:
-        lines = set() if every_line else candidate_lines(source, _TRIGGER_WORDS, _SKLEARN_WORDS)
+        lines = set() if every_line else candidate_lines(source, _TRIGGER_WORDS, _LIBRARY_WORDS)
         super().__init__(source, path, enabled, lines, every_line)
         self.str_sets = set()
+        self.str_lists = set()
+        self.name_values = {}
         self.cublas_set = []
         self.deterministic_calls = []
         self.tf_seed_calls = []
         self.op_determinism = False
+        self.tf_global_seed = False
+        self.tf_shuffles = []
         self.torch_seeded = False
         self.loader_findings = []
+        self.optional_seed_options = set()
+        self.maybe_seed_args = []
+        self.draws = []
+        self.helper_calls = {}
+        self.dataset_classes = []
+        self.raises_depth = 0
+        self.imports: list[tuple[int, str, tuple[str, ...]]] = []
+        self.main_guard = False
+        self.main_blocks: list[Any] = []
+        self.top_loop = False
+        self.program_seeded = False
+        self.program_maybe_seeds: list[Any] = []
+        self.in_decorator = False
 
     def visit_import(self, node: Any) -> None:
         for alias in node.names:
+            self.imports.append((0, alias.name, ()))
             if alias.asname:
                 self.aliases[alias.asname] = alias.name
                 self.terminal[alias.asname] = alias.name.rsplit(".", 1)[-1]
@@ -131,13 +204,16 @@ class _Checker(
                 self.aliases[head] = head
 
     def visit_import_from(self, node: Any) -> None:
+        self.imports.append((node.level, node.module or "", tuple(a.name for a in node.names)))
         if node.level or not node.module:
             return
         for alias in node.names:
             local = alias.asname or alias.name
             self.aliases[local] = f"{node.module}.{alias.name}"
             self.terminal[local] = alias.name
-            if local != alias.name and alias.name in _TERMINALS:
+            if (local != alias.name and alias.name in _TERMINALS) or (
+                alias.name in GLOBAL_DRAW_TERMS and node.module in DRAW_MODULES
+            ):
                 self.add_word(local)
 
     def visit_scope(self, node: Any) -> None:
@@ -150,7 +226,22 @@ class _Checker(
             in_getitem = True
         is_class = type(node) is ast.ClassDef
         dataset_class = is_class and self.is_dataset_class(node)
-        self.scopes.append(Scope(in_getitem, dataset_class, is_class, node))
+        if dataset_class:
+            self.dataset_classes.append(name)
+        function = outer.function
+        in_dataset = outer.in_dataset
+        if not is_class and function is None:
+            owner = outer.node if outer.is_class else None
+            function = (owner.name if owner is not None else None, name)
+            in_dataset = outer.dataset_class
+        scope = Scope(in_getitem, dataset_class, is_class, node, function, in_dataset)
+        if not is_class:
+            arguments = node.args
+            for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+                alias = self.aliases.pop(arg.arg, None)
+                if alias is not None:
+                    scope.shadowed[arg.arg] = (alias, self.terminal.pop(arg.arg, None))
+        self.scopes.append(scope)
 
     def visit_assign(self, node: Any) -> None:
         value = node.value
@@ -159,12 +250,24 @@ class _Checker(
             target = targets[0]
             kind = type(target)
             if kind is ast.Name:
+                name = target.id
                 if self.is_str_set(value):
-                    if target.id not in self.str_sets:
-                        self.str_sets.add(target.id)
-                        self.add_word(target.id)
+                    if name not in self.str_sets:
+                        self.str_sets.add(name)
+                        self.add_word(name)
                 else:
-                    self.str_sets.discard(target.id)
+                    self.str_sets.discard(name)
+                if self.is_str_list(value):
+                    if name not in self.str_lists:
+                        self.str_lists.add(name)
+                        self.add_word(name)
+                else:
+                    self.str_lists.discard(name)
+                value_kind = type(value)
+                if value_kind is ast.Attribute or value_kind is ast.Name:
+                    self.note_function_alias(name, value)
+                else:
+                    self.note_clock_name(name, value)
                 self.note_assignment(target, value)
             elif kind is ast.Attribute:
                 self.note_assignment(target, value)
@@ -174,6 +277,20 @@ class _Checker(
         for target in targets:
             if type(target) is ast.Subscript:
                 self.check_environ_store(node, target)
+
+    def note_function_alias(self, name: str, value: Any) -> None:
+        """``ls = os.listdir``: later calls of ``ls(...)`` are calls of ``os.listdir``."""
+        head = dotted(value)
+        if head is None or head.split(".", 1)[0] not in self.aliases:
+            self.aliases.pop(name, None)
+            self.terminal.pop(name, None)
+            return
+        qualname = self.qualname(value)
+        term = head.rsplit(".", 1)[-1]
+        if qualname is not None and term in _TERMINALS:
+            self.aliases[name] = qualname
+            self.terminal[name] = term
+            self.add_word(name)
 
     def visit_named_expr(self, node: Any) -> None:
         self.note_assignment(node.target, node.value)
@@ -206,7 +323,10 @@ class _Checker(
             return
         if node.keywords and "SL002" in self.enabled:
             self.check_seed_keywords(node)
-        if term not in _TERMINALS and not self.scopes[-1].in_getitem:
+        scope = self.scopes[-1]
+        if scope.in_dataset:
+            self.note_helper_call(scope.function, func, kind)
+        if term not in _TERMINALS and not scope.in_getitem:
             return
         args = node.args
         if kind is ast.Name and term in ORDER_FREE:
@@ -230,11 +350,22 @@ class _Checker(
             self.note_torch_seed(node, qualname, term)
         if term in LISTING:
             self.check_listing(node, qualname, term, kind is ast.Attribute)
+        if kind is ast.Attribute:
+            if term in TF_DATA_TERMS:
+                self.check_tf_data(node, qualname, term)
+            elif term in PANDAS_TERMS:
+                self.check_pandas_sample(node)
         if qualname is None:
             return
         self.check_call(node, qualname, term)
 
     def check_call(self, node: Any, qualname: str, term: str) -> None:
+        if qualname in _PROGRAM_SEEDERS and (node.args or node.keywords):
+            first = node.args[0] if node.args else None
+            if type(first) is ast.Attribute:
+                self.program_maybe_seeds.append(first)
+            elif not is_none(first):
+                self.program_seeded = True
         if self.check_seeding_call(node, qualname, term):
             pass
         elif qualname in UNSEEDED_CTORS:
@@ -247,14 +378,18 @@ class _Checker(
             self.check_sklearn(node, term)
         elif qualname == USE_DETERMINISTIC:
             self.check_use_deterministic(node)
-        elif qualname in TF_SEEDERS:
-            self.tf_seed_calls.append(node)
+        elif qualname in TF_GLOBAL_SEEDERS:
+            self.tf_global_seed = True
+            if qualname in TF_SEEDERS:
+                self.tf_seed_calls.append(node)
         elif qualname in OP_DETERMINISM:
             self.op_determinism = True
         elif qualname in ENV_SETTERS:
             self.check_env_call(node)
-        if self.scopes[-1].in_getitem:
-            self.check_global_draw(node, qualname)
+        elif term == "add_argument":
+            self.note_seed_option(node)
+        if term in GLOBAL_DRAW_TERMS or self.scopes[-1].in_getitem:
+            self.note_global_draw(node, qualname)
 
     # -- the walk (see _prefilter for which statements are walked) -------------------------------
 
@@ -279,6 +414,35 @@ class _Checker(
                     push(value)
 
     def run(self, tree: ast.Module) -> None:
+        """Walk a whole module and report what its end decides."""
+        self.walk_module(tree)
+        self.finish()
+
+    def run_chunk(self, tree: ast.Module) -> None:
+        """Walk one chunk of a huge module (see :func:`_chunks`).
+
+        Module-level findings held for a later ``.sort()`` / ``.manual_seed()`` stay held until
+        the module ends; the uses that need the syntax tree (order-free uses of a listing, the
+        fitting of an estimator) are looked for within the chunk, and per-node marks are
+        dropped, so the chunk's tree can be freed."""
+        self.walk_module(tree)
+        module = self.scopes[0]
+        for key in module.pending:
+            if key[1] == "SL001" and key not in module.fixed and order_free_uses(tree, key[0]):
+                module.fixed.add(key)
+        self.settle_estimators(module)
+        module.node = None
+        self.safe.clear()
+        self.assigned.clear()
+
+    def finish(self) -> None:
+        self.end_scope(self.scopes[0])
+        self.finish_environment()
+        self.finish_tensorflow()
+        self.finish_torch()
+        self.finish_dataset()
+
+    def walk_module(self, tree: ast.Module) -> None:
         compound = _COMPOUND
         scopes = self.scopes
         scopes[0].node = tree
@@ -291,9 +455,23 @@ class _Checker(
             kind = type(node)
             if kind is ScopeEnd:
                 self.end_scope(node.scope)
+                for name, (alias, terminal) in node.scope.shadowed.items():
+                    self.aliases[name] = alias
+                    if terminal is not None:
+                        self.terminal[name] = terminal
                 scopes.pop()
                 continue
+            if kind is _RaisesEnd:
+                self.raises_depth -= 1
+                continue
             parts = compound.get(kind)
+            if len(scopes) == 1:
+                if kind is ast.If and _is_main_guard(node.test):
+                    self.main_guard = True
+                    self.main_blocks.append(node)
+                elif kind in _LOOPS:
+                    # a loop at module level: a script (`for epoch in range(n): ...`)
+                    self.top_loop = True
             if parts is None:
                 if kind is ast.Import:
                     self.visit_import(node)
@@ -306,6 +484,9 @@ class _Checker(
             if kind in _SCOPE_TYPES:
                 self.visit_scope(node)
                 push(ScopeEnd(scopes[-1]))
+            elif (kind is ast.With or kind is ast.AsyncWith) and _expects_error(node):
+                self.raises_depth += 1
+                push(_RAISES_END)
             first_body = getattr(node, bodies[0])
             if header and kind is not ast.Match:
                 start = node.lineno
@@ -319,7 +500,12 @@ class _Checker(
                     elif kind is ast.If or kind is ast.While:
                         self.safe.add(id(node.test))
                     for field in header:
-                        self.walk_expr(getattr(node, field))
+                        if field == "decorator_list":
+                            self.in_decorator = True
+                            self.walk_expr(node.decorator_list)
+                            self.in_decorator = False
+                        else:
+                            self.walk_expr(getattr(node, field))
             elif kind is ast.Match:
                 subject = node.subject
                 if self.hit(subject.lineno, subject.end_lineno):
@@ -331,10 +517,70 @@ class _Checker(
                         extend(reversed(case.body))
                 else:
                     extend(reversed(value))
-        self.end_scope(scopes[0])
-        self.finish_environment()
-        self.finish_tensorflow()
-        self.finish_torch()
+
+    def facts(self, lines: list[str] | None) -> ProgramFacts:
+        """What the whole-program pass needs from this file (after :meth:`run`)."""
+        seeded = self.program_seeded or self.torch_seeded or self.tf_global_seed
+        optional = self.optional_seed_options
+        seeded = seeded or any(arg.attr not in optional for arg in self.program_maybe_seeds)
+        draws = tuple(
+            (node.lineno, node.col_offset + 1, shown)
+            for node, _, shown, _ in self.draws
+            if lines is None
+            or not suppressed(lines, node.lineno, node.end_lineno or node.lineno, "SL013")
+        )
+        return ProgramFacts(draws, seeded, tuple(self.imports), self.runs_as_program())
+
+    def runs_as_program(self) -> bool:
+        """A ``__main__`` block or a module-level loop, unless the file is a smoke test.
+
+        A smoke test is a ``__main__`` block that makes up its own input tensor with the global
+        torch RNG and runs no loop (``x = torch.randn(8, 3, 128, 128); loss = model(x)``, a
+        library module's self-test): nobody keeps its numbers. A training program loops, here
+        or in what it calls.
+        """
+        if self.top_loop:
+            return True
+        if not self.main_guard:
+            return False
+        for block in self.main_blocks:
+            start, end = block.lineno, block.end_lineno or block.lineno
+            draws = any(
+                rng == "torch" and start <= node.lineno <= end for node, rng, _, _ in self.draws
+            )
+            if not draws or any(type(n) in _LOOPS for n in ast.walk(block)):
+                return True
+        return False
+
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def _is_main_guard(test: Any) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if type(test) is not ast.Compare or len(test.comparators) != 1:
+        return False
+    sides = {dotted(test.left), dotted(test.comparators[0])}
+    constants = [x for x in (test.left, test.comparators[0]) if type(x) is ast.Constant]
+    return "__name__" in sides and any(c.value == "__main__" for c in constants)
+
+
+class _RaisesEnd:
+    """Marks, on the walk's stack, where a ``with pytest.raises(...)`` body ends."""
+
+
+_RAISES_END = _RaisesEnd()
+
+
+def _expects_error(node: Any) -> bool:
+    """``with pytest.raises(...)`` / ``self.assertRaises(...)``: code expected to fail."""
+    for item in node.items:
+        expr = item.context_expr
+        if type(expr) is ast.Call:
+            name = dotted(expr.func)
+            if name is not None and name.rsplit(".", 1)[-1] in ("raises", "assertRaises"):
+                return True
+    return False
 
 
 _HANDLERS: dict[type, _Handler] = {
@@ -379,10 +625,13 @@ def check_source(
 ) -> list[Diagnostic]:
     """Lint one module's source text and return its findings sorted by position.
 
+    The whole-program rule SL013 treats the module as a program of its own: its draws are
+    reported when it has a ``__main__`` block and seeds nothing.
+
     Args:
         source: the module's text (bytes are decoded as Python does, honouring coding cookies).
         path: the name to report findings under.
-        enabled: rule ids to check; ``None`` checks every rule.
+        enabled: rule ids to check; ``None`` checks every default rule (not the opt-in ones).
         every_line: walk every expression instead of only lines that hold a trigger word
             (slower; the tests use it to show the prefilter drops nothing).
 
@@ -390,30 +639,141 @@ def check_source(
         >>> [d.code for d in check_source("import os\\nfiles = os.listdir('.')\\n")]
         ['SL001']
     """
-    from seedlock.lint._rules import RULES
+    from seedlock.lint._rules import DEFAULT
 
-    active = frozenset(RULES) if enabled is None else frozenset(enabled)
+    active = DEFAULT if enabled is None else frozenset(enabled)
+    found, facts = check_source_facts(source, path, active, every_line=every_line)
+    if facts is not None and "SL013" in active and facts.main and not facts.seeds:
+        message = draw_message
+        found += [
+            Diagnostic(path, ln, col, "SL013", message(call, path)) for ln, col, call in facts.draws
+        ]
+        found.sort()
+    return found
+
+
+def check_source_facts(
+    source: str | bytes,
+    path: str,
+    active: frozenset[str],
+    *,
+    every_line: bool = False,
+) -> tuple[list[Diagnostic], ProgramFacts | None]:
+    """The findings of one module (without SL013) and its facts for the whole-program pass
+    (``None`` when it does not parse).
+
+    Example:
+        >>> found, facts = check_source_facts("import random\\nrandom.random()\\n", "a.py",
+        ...     frozenset({"SL013"}))
+        >>> found, facts.draws
+        ([], ((2, 1, 'random.random'),))
+    """
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    chunks = _chunks(data) if data.count(b"\n") > CHUNK_ABOVE else None
     try:
-        tree = ast.parse(source, filename=path)
+        if chunks is None:
+            tree = ast.parse(source, filename=path)
+            checker = _Checker(data, path, active, every_line)
+            checker.run(tree)
+            del tree
+        else:
+            checker = _run_chunked(data, path, active, every_line, chunks)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         if "SL000" not in active:
-            return []
+            return [], None
         line = getattr(exc, "lineno", None) or 1
         # An unknown coding cookie gives offset -1; SARIF needs startColumn >= 1.
         column = max(1, getattr(exc, "offset", None) or 1)
         message = getattr(exc, "msg", None) or str(exc)
-        return [Diagnostic(path, line, column, "SL000", SL000.message(f"syntax error ({message})"))]
-    data = source.encode("utf-8") if isinstance(source, str) else source
-    checker = _Checker(data, path, active, every_line)
-    checker.run(tree)
-    if not checker.found:
-        return []
+        syntax = SL000.message(f"syntax error ({message})")
+        return [Diagnostic(path, line, column, "SL000", syntax)], None
+    want_draws = "SL013" in active and bool(checker.draws)
+    if not checker.found and not want_draws:
+        return [], checker.facts(None) if "SL013" in active else None
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
     lines = text.splitlines()
+    facts = checker.facts(lines) if "SL013" in active else None
     out = set()
     for node, code, message in checker.found:
         first = node.lineno
         last = getattr(node, "end_lineno", None) or first
         if not suppressed(lines, first, last, code):
             out.add(Diagnostic(path, first, node.col_offset + 1, code, message))
-    return sorted(out)
+    return sorted(out), facts
+
+
+#: Files longer than CHUNK_ABOVE lines are parsed in chunks of about CHUNK_LINES lines of
+#: whole top-level statements (a syntax tree takes several kilobytes per line; a 220,000-line
+#: generated module would otherwise need > 1 GB).
+CHUNK_ABOVE = 40_000
+CHUNK_LINES = 20_000
+_CONTINUATIONS = frozenset({"else", "elif", "except", "finally"})
+
+
+def _chunks(data: bytes) -> list[tuple[int, int]] | None:
+    """``(first, last)`` line ranges of runs of whole top-level statements, each about
+    :data:`CHUNK_LINES` long; ``None`` when the file cannot be tokenized (it is then parsed
+    whole, which reports its syntax error)."""
+    import io
+    import tokenize
+
+    ranges = []
+    start = 1
+    depth = 0
+    decorated = True  # nothing before the first statement to split from
+    first_of_statement = True
+    skip = (tokenize.NL, tokenize.COMMENT, tokenize.ENCODING, tokenize.INDENT, tokenize.DEDENT)
+    try:
+        for token in tokenize.tokenize(io.BytesIO(data).readline):
+            kind = token.type
+            if kind == tokenize.INDENT:
+                depth += 1
+            elif kind == tokenize.DEDENT:
+                depth -= 1
+            if kind in skip:
+                continue
+            if kind == tokenize.NEWLINE:
+                first_of_statement = True
+                continue
+            if kind == tokenize.ENDMARKER:
+                break
+            if not first_of_statement:
+                continue
+            first_of_statement = False
+            if depth != 0:
+                continue
+            line = token.start[0]
+            if not decorated and token.string not in _CONTINUATIONS and line - start >= CHUNK_LINES:
+                ranges.append((start, line - 1))
+                start = line
+            decorated = token.string == "@"
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        return None
+    ranges.append((start, data.count(b"\n") + 1))
+    return ranges
+
+
+def _run_chunked(
+    data: bytes, path: str, active: frozenset[str], every_line: bool, chunks: list[tuple[int, int]]
+) -> _Checker:
+    """Walk a huge module chunk by chunk, so only one chunk's syntax tree is alive at a time."""
+    import tokenize
+    from io import BytesIO
+
+    encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+    lines = data.decode(encoding).splitlines(keepends=True)
+    checker = _Checker(data, path, active, every_line)
+    for first, last in chunks:
+        text = "".join(lines[first - 1 : last])
+        try:
+            tree = ast.parse(text, filename=path)
+        except SyntaxError as exc:
+            if exc.lineno is not None:
+                exc.lineno += first - 1
+            raise
+        if first > 1:
+            ast.increment_lineno(tree, first - 1)
+        checker.run_chunk(tree)
+        del tree, text
+    checker.finish()
+    return checker

@@ -28,6 +28,10 @@ class LintConfig:
         exclude: glob patterns of files and directories to skip while walking directories,
             relative to ``root``.
         root: the directory holding the ``pyproject.toml`` (``None`` when there is none).
+        entry_points: glob patterns (relative to ``root``) of the files a program starts from,
+            for SL013; empty: every checked file with an ``if __name__ == "__main__":`` block.
+        per_file_ignores: ``(glob, rule ids or prefixes)`` pairs: rules skipped in files whose
+            path relative to ``root`` (or whose name) matches the glob.
 
     Example:
         >>> LintConfig(select=("SL001",)).select
@@ -38,6 +42,8 @@ class LintConfig:
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     root: Path | None = field(default=None, compare=False)
+    entry_points: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -116,15 +122,37 @@ def load_config(start: Path) -> LintConfig:
             f"[tool.seedlock.lint] in {path} must be a table, got {table!r}. "
             'Write it as a section: [tool.seedlock.lint] then select = ["SL001"].'
         )
-    unknown = sorted(set(table) - {"select", "ignore", "exclude"})
+    unknown = sorted(set(table) - _SETTINGS)
     if unknown:
         raise SeedlockError(
-            f"unknown [tool.seedlock.lint] setting(s) {unknown} in {path}; accepted are select, "
-            "ignore and exclude."
+            f"unknown [tool.seedlock.lint] setting(s) {unknown} in {path}; accepted are "
+            f"{', '.join(sorted(_SETTINGS))}."
         )
     return LintConfig(
         select=_strings(table, "select", path),
         ignore=_strings(table, "ignore", path) or (),
         exclude=_strings(table, "exclude", path) or (),
         root=path.parent,
+        entry_points=_strings(table, "entry-points", path) or (),
+        per_file_ignores=_per_file_ignores(table, path),
     )
+
+
+_SETTINGS = frozenset({"select", "ignore", "exclude", "entry-points", "per-file-ignores"})
+
+
+def _per_file_ignores(table: dict[str, Any], path: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    value = table.get("per-file-ignores")
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise SeedlockError(
+            f"[tool.seedlock.lint] per-file-ignores in {path} must be a table of glob = list of "
+            f'rule ids, got {value!r}. Write e.g. per-file-ignores = {{"tests/*" = ["SL001"]}}.'
+        )
+    out = []
+    for pattern, codes in sorted(value.items()):
+        key = f"per-file-ignores {pattern!r}"
+        found = _strings({key: codes}, key, path)
+        out.append((pattern, found or ()))
+    return tuple(out)

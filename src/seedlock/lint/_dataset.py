@@ -1,7 +1,10 @@
-"""Dataset rule: global np.random / random draws in ``Dataset.__getitem__`` (SL010).
+"""Dataset rule: global np.random / random draws in ``Dataset.__getitem__`` (SL010), and the
+record of every global draw of a module (for the whole-program rule SL013).
 
 Determinism contract: a class is a dataset when a base's name ends in ``Dataset`` or it defines
-both ``__getitem__`` and ``__len__``.
+both ``__getitem__`` and ``__len__``. A draw counts as made in ``__getitem__`` when it is in the
+method itself, in a method of the class it calls through ``self.name(...)`` (transitively), or in
+a module-level function it calls by name.
 """
 
 from __future__ import annotations
@@ -13,7 +16,16 @@ from seedlock.lint._base import CheckerBase
 from seedlock.lint._nodes import dotted
 from seedlock.lint._rule import Rule
 
-__all__ = ["PY_DRAWS", "RULES", "SL010", "DatasetRules"]
+__all__ = [
+    "DRAW_MODULES",
+    "DRAW_TRIGGERS",
+    "GLOBAL_DRAW_TERMS",
+    "PY_DRAWS",
+    "RULES",
+    "SL010",
+    "DatasetRules",
+    "global_draw",
+]
 
 SL010 = Rule(
     "SL010",
@@ -70,8 +82,150 @@ PY_DRAWS = frozenset(
 )
 
 
+_NP_LEGACY_DRAWS = frozenset(
+    {
+        "rand",
+        "randn",
+        "randint",
+        "random",
+        "random_sample",
+        "random_integers",
+        "ranf",
+        "sample",
+        "choice",
+        "shuffle",
+        "permutation",
+        "normal",
+        "uniform",
+        "binomial",
+        "poisson",
+        "beta",
+        "gamma",
+        "exponential",
+        "standard_normal",
+        "multivariate_normal",
+        "dirichlet",
+        "laplace",
+        "lognormal",
+        "logistic",
+        "geometric",
+        "multinomial",
+        "bytes",
+        "standard_cauchy",
+        "standard_exponential",
+        "standard_gamma",
+        "standard_t",
+        "chisquare",
+        "gumbel",
+        "hypergeometric",
+        "negative_binomial",
+        "pareto",
+        "power",
+        "rayleigh",
+        "triangular",
+        "vonmises",
+        "wald",
+        "weibull",
+        "zipf",
+    }
+)
+_TORCH_DRAWS = frozenset(
+    {
+        "rand",
+        "randn",
+        "randint",
+        "randperm",
+        "rand_like",
+        "randn_like",
+        "randint_like",
+        "bernoulli",
+        "multinomial",
+        "normal",
+    }
+)
+#: Last names of the calls that draw from a global RNG (numpy legacy, random, torch).
+GLOBAL_DRAW_TERMS = PY_DRAWS | _NP_LEGACY_DRAWS | _TORCH_DRAWS
+#: Prefilter words for those draws: ``np.random.x(...)`` and ``random.x(...)`` name "random".
+DRAW_TRIGGERS = frozenset({"random", "normal"} | _TORCH_DRAWS)
+#: Modules whose draw functions, imported by name, are global draws.
+DRAW_MODULES = frozenset({"random", "numpy.random", "torch"})
+
+
+def global_draw(qualname: str) -> tuple[str, str] | None:
+    """(the RNG, the call as shown) when ``qualname`` draws from a global RNG, else ``None``.
+
+    Example:
+        >>> global_draw("numpy.random.rand")
+        ('numpy', 'np.random.rand')
+        >>> global_draw("numpy.random.default_rng") is None
+        True
+    """
+    module, _, name = qualname.rpartition(".")
+    if module == "numpy.random" and name not in _NP_GENERATOR_API:
+        return "numpy", qualname.replace("numpy.", "np.")
+    if module == "random" and name in PY_DRAWS:
+        return "random", qualname
+    if module == "torch" and name in _TORCH_DRAWS:
+        return "torch", qualname
+    return None
+
+
 class DatasetRules(CheckerBase):
     """SL010."""
+
+    draws: list[tuple[Any, str, str, tuple[str | None, str] | None]]
+    helper_calls: dict[tuple[str | None, str], set[tuple[str | None, str]]]
+    dataset_classes: list[str]
+
+    def note_helper_call(
+        self, function: tuple[str | None, str] | None, func: Any, kind: Any
+    ) -> None:
+        """Record that a dataset method calls ``self.name(...)`` or a module function."""
+        if function is None:
+            return
+        if kind is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self":
+            callee = (function[0], func.attr)
+        elif kind is ast.Name:
+            callee = (None, func.id)
+        else:
+            return
+        self.helper_calls.setdefault(function, set()).add(callee)
+
+    def note_global_draw(self, node: Any, qualname: str) -> None:
+        """Record a global draw; report it at once when it is in ``__getitem__`` itself."""
+        found = global_draw(qualname)
+        if found is None:
+            return
+        rng, shown = found
+        if rng == "torch" and any(k.arg in ("generator", None) for k in node.keywords):
+            return  # drawn from the generator it is given
+        scope = self.scopes[-1]
+        self.draws.append((node, rng, shown, scope.function))
+        if scope.in_getitem and rng != "torch":
+            self.report(node, SL010, f"global {shown}() in Dataset.__getitem__")
+
+    def finish_dataset(self) -> None:
+        """Report draws in helpers that ``__getitem__`` calls (SL010)."""
+        if not self.dataset_classes or "SL010" not in self.enabled:
+            return
+        calls = self.helper_calls
+        for name in self.dataset_classes:
+            start: tuple[str | None, str] = (name, "__getitem__")
+            reached = {start}
+            todo = [start]
+            while todo:
+                for callee in calls.get(todo.pop(), ()):
+                    if callee not in reached:
+                        reached.add(callee)
+                        todo.append(callee)
+            for node, rng, shown, function in self.draws:
+                if function in reached and function != start and rng != "torch":
+                    assert function is not None
+                    self.report(
+                        node,
+                        SL010,
+                        f"global {shown}() in {function[1]}(), called from Dataset.__getitem__,",
+                    )
 
     def is_dataset_class(self, node: Any) -> bool:
         for base in node.bases:
@@ -82,11 +236,3 @@ class DatasetRules(CheckerBase):
             stmt.name for stmt in node.body if type(stmt) in (ast.FunctionDef, ast.AsyncFunctionDef)
         }
         return "__getitem__" in methods and "__len__" in methods
-
-    def check_global_draw(self, node: Any, qualname: str) -> None:
-        module, _, name = qualname.rpartition(".")
-        if (module == "numpy.random" and name not in _NP_GENERATOR_API) or (
-            module == "random" and name in PY_DRAWS
-        ):
-            shown = qualname.replace("numpy.", "np.")
-            self.report(node, SL010, f"global {shown}() in Dataset.__getitem__")

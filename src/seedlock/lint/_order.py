@@ -15,7 +15,16 @@ from seedlock.lint._base import CheckerBase, Scope
 from seedlock.lint._nodes import dotted, is_str_constant
 from seedlock.lint._rule import Rule
 
-__all__ = ["LISTING", "ORDER_FREE", "ORDER_KEEPING", "RULES", "SL001", "SL008", "OrderRules"]
+__all__ = [
+    "LISTING",
+    "ORDER_FREE",
+    "ORDER_KEEPING",
+    "RULES",
+    "SL001",
+    "SL008",
+    "SL101",
+    "OrderRules",
+]
 
 SL001 = Rule(
     "SL001",
@@ -33,10 +42,22 @@ SL008 = Rule(
     "Iterate sorted(...) or keep the values in a tuple, list or dict.",
     "a set of strings, whose order changes with PYTHONHASHSEED",
 )
-RULES = (SL001, SL008)
+SL101 = Rule(
+    "SL101",
+    "unsorted-listing-output",
+    "info",
+    "Directory listing whose order reaches only a written output (a file, an archive, an upload).",
+    "Wrap it in sorted(...) if anything reads that output in order.",
+    "returns files in file-system order, which reaches only a written output here (a file, an "
+    "archive or an upload); whether it matters depends on who reads it",
+    default=False,
+)
+RULES = (SL001, SL008, SL101)
 
-LISTING = frozenset({"listdir", "scandir", "glob", "iglob", "rglob", "iterdir"})
-_LISTING_QUALIFIED = frozenset({"os.listdir", "os.scandir", "glob.glob", "glob.iglob"})
+LISTING = frozenset({"listdir", "scandir", "glob", "iglob", "rglob", "iterdir", "walk"})
+_LISTING_QUALIFIED = frozenset({"os.listdir", "os.scandir", "os.walk", "glob.glob", "glob.iglob"})
+#: Methods whose result is a list of strings (``set(text.split())`` is a set of strings).
+STR_LIST_METHODS = frozenset({"split", "splitlines", "readlines", "rsplit"})
 _PATH_METHODS = frozenset({"glob", "rglob", "iterdir"})
 #: Consumers for which the order of their argument does not matter.
 ORDER_FREE = frozenset(
@@ -53,6 +74,15 @@ class OrderRules(CheckerBase):
     """SL001 and SL008."""
 
     str_sets: set[str]
+    str_lists: set[str]
+
+    def is_str_list(self, node: Any) -> bool:
+        """``text.split()``, ``f.readlines()`` ... or a name assigned one: a list of strings."""
+        kind = type(node)
+        if kind is ast.Call:
+            func = node.func
+            return type(func) is ast.Attribute and func.attr in STR_LIST_METHODS
+        return kind is ast.Name and node.id in self.str_lists
 
     def is_str_set(self, node: Any) -> bool:
         kind = type(node)
@@ -78,7 +108,7 @@ class OrderRules(CheckerBase):
                 arg = args[0]
                 if type(arg) in (ast.List, ast.Tuple, ast.Set):
                     return len(arg.elts) > 1 and all(is_str_constant(e) for e in arg.elts)
-                return is_str_constant(arg) and len(arg.value) > 1
+                return (is_str_constant(arg) and len(arg.value) > 1) or self.is_str_list(arg)
             if type(func) is ast.Attribute and func.attr in (
                 "union",
                 "difference",
@@ -95,7 +125,7 @@ class OrderRules(CheckerBase):
         iterable = node.iter
         if self.is_str_set(iterable):
             self.set_order(iterable, "for loop over")
-        elif type(iterable) is ast.Call and not _order_revealing(node.body):
+        elif type(iterable) is ast.Call and (not _order_revealing(node.body) or _walk_sorted(node)):
             self.safe.add(id(iterable))
 
     def visit_unary(self, node: Any) -> None:
@@ -127,23 +157,43 @@ class OrderRules(CheckerBase):
                 self.set_order(arg, f"{term}() of")
 
     def end_scope(self, scope: Scope) -> None:
-        """Drop held SL001 findings whose every later use cannot reveal the order."""
+        """Drop held SL001 findings whose every later use cannot reveal the order; move to SL101
+        those whose order reaches only written outputs."""
         if scope.node is not None:
             uses: _Uses | None = None
+            outputs: _Uses | None = None
             for key, held in scope.pending.items():
-                target, code = key
-                if code != "SL001" or key in scope.fixed:
+                if key[1] != "SL001" or key in scope.fixed:
                     continue
                 uses = uses or _Uses(scope.node)
-                if target.startswith("#"):
-                    free = uses.free(held[0][0], target, 0)
-                else:
-                    free = uses.all_free(target, 0, held[0][0].lineno)
-                if free:
+                if uses.listing_free(held[0][0], key[0]):
                     scope.fixed.add(key)
+                    continue
+                outputs = outputs or _Uses(scope.node, outputs=True)
+                if outputs.listing_free(held[0][0], key[0]):
+                    scope.fixed.add(key)
+                    if "SL101" in self.enabled:
+                        for node, _, _ in held:
+                            self.report(node, SL101, f"{self.listing_subject(node)}()")
+        if "SL001" not in self.enabled:  # held only to be moved to SL101
+            scope.fixed.update(key for key in scope.pending if key[1] == "SL001")
         super().end_scope(scope)
 
+    def listing_subject(self, node: Any) -> str | None:
+        """``os.listdir``, ``Path.glob`` ...: how a listing call is named in findings."""
+        func = node.func
+        method = type(func) is ast.Attribute
+        term = func.attr if method else self.terminal.get(func.id, func.id)
+        qualname = self.qualname(func)
+        if qualname in _LISTING_QUALIFIED:
+            return qualname
+        if method and term in _PATH_METHODS and qualname not in ("glob.glob", "glob.iglob"):
+            return f"Path.{term}"
+        return None
+
     def check_listing(self, node: Any, qualname: str | None, term: str, method: bool) -> None:
+        if "SL001" not in self.enabled and "SL101" not in self.enabled:
+            return
         if qualname in _LISTING_QUALIFIED:
             shown = qualname
         elif method and term in _PATH_METHODS and qualname not in ("glob.glob", "glob.iglob"):
@@ -152,13 +202,59 @@ class OrderRules(CheckerBase):
             return
         if id(node) in self.safe:
             return
-        if id(node) in self.assigned or "SL001" not in self.enabled:
-            self.scope_key_report(node, SL001, f"{shown}()")
-            return
-        # Not bound to a name: held under its own key, and its uses are followed at scope end.
-        self.scopes[-1].pending.setdefault((f"#{id(node)}", "SL001"), []).append(
+        # Held under the name it is bound to (an attribute of self: in its class), or under its
+        # own key; its uses are followed at scope end.
+        scope = self.scopes[-1]
+        target = self.assigned.get(id(node))
+        if target is None:
+            target = f"#{id(node)}"
+        elif target.startswith("self."):
+            scope = next((s for s in reversed(self.scopes) if s.is_class), scope)
+        scope.pending.setdefault((target, "SL001"), []).append(
             (node, "SL001", SL001.message(f"{shown}()"))
         )
+
+
+def _walk_sorted(node: Any) -> bool:
+    """``for root, dirs, files in os.walk(d)`` whose body sorts ``dirs`` in place and only uses
+    ``files`` sorted: the walk then visits directories and files in sorted order."""
+    target = node.target
+    if type(target) is not ast.Tuple or len(target.elts) != 3:
+        return False
+    dirs, files = target.elts[1], target.elts[2]
+    if type(dirs) is not ast.Name or type(files) is not ast.Name:
+        return False
+    dirs_sorted = False
+    parents: dict[int, Any] = {}
+    uses = []
+    for statement in node.body:
+        sub: Any
+        for sub in ast.walk(statement):
+            for child in ast.iter_child_nodes(sub):
+                parents[id(child)] = sub
+            kind = type(sub)
+            if (
+                kind is ast.Call
+                and type(sub.func) is ast.Attribute
+                and sub.func.attr == "sort"
+                and dotted(sub.func.value) == dirs.id
+            ) or (
+                kind is ast.Assign
+                and type(sub.targets[0]) is ast.Subscript
+                and dotted(sub.targets[0].value) == dirs.id
+                and type(sub.value) is ast.Call
+                and dotted(sub.value.func) == "sorted"
+            ):
+                dirs_sorted = True
+            elif kind is ast.Name and sub.id == files.id:
+                uses.append(sub)
+    if not dirs_sorted:
+        return False
+    for use in uses:
+        parent = parents.get(id(use))
+        if not (type(parent) is ast.Call and dotted(parent.func) in ("sorted", "len")):
+            return False
+    return True
 
 
 def _order_revealing(body: list[Any]) -> bool:
@@ -201,13 +297,43 @@ _JOINING = frozenset({"concat", "concatenate", "cat", "stack", "hstack", "vstack
 #: loaders, splits and random picks (``train_test_split``, ``random.shuffle``, ``rng.choice``).
 _ORDER_CONSUMING_WORDS = ("dataset", "loader", "split", "fold", "shuffle", "sample", "choice")
 _MAX_ALIAS_DEPTH = 4
+#: Calls that delete the path they are given.
+_DELETING = frozenset({"os.remove", "os.unlink", "os.rmdir", "shutil.rmtree"})
+#: Names of pytest's per-test temporary directories.
+_TEST_DIRECTORIES = frozenset({"tmp_path", "tmpdir"})
+#: Calls that write an output (a file's whole text, a table, a figure, an upload): a listing whose
+#: order reaches only these (or an archive's entries) is SL101 (opt-in), not SL001. A text file
+#: written line by line is not among them: it is often a list of training files.
+_OUTPUT_TERMS = frozenset(
+    {
+        "write_text",
+        "write_bytes",
+        "to_csv",
+        "to_json",
+        "to_parquet",
+        "to_excel",
+        "savefig",
+        "imwrite",
+        "upload_file",
+        "upload_folder",
+        "create_commit",
+        "CommitOperationAdd",
+    }
+)
+#: Methods that add an entry to an archive (``zipfile.ZipFile``, ``tarfile.open``).
+_ARCHIVE_WRITES = frozenset({"write", "writestr", "add", "addfile"})
+_ARCHIVES = frozenset({"ZipFile", "TarFile", "tarfile.open"})
 
 
 class _Uses:
     """The uses of names within one scope node (built only when a finding is held)."""
 
-    def __init__(self, root: Any) -> None:
+    def __init__(self, root: Any, outputs: bool = False) -> None:
         self.root = root
+        # Whether calls that write outputs (`_OUTPUT_TERMS`, archive entries) reach no result.
+        self.outputs = outputs
+        # Names bound to an open archive (`with zipfile.ZipFile(...) as archive`).
+        self.archives: set[str] = set()
         self.parents: dict[int, Any] = {}
         self.loads: dict[str, list[Any]] = {}
         self.bound: set[str] = set()
@@ -236,6 +362,18 @@ class _Uses:
                 self._resorted(node.func.value, node.lineno)
             elif kind is ast.Compare:
                 self._note_unique(node)
+            elif outputs and kind is ast.withitem and _opens_archive(node.context_expr):
+                name = dotted(node.optional_vars) if node.optional_vars is not None else None
+                if name is not None:
+                    self.archives.add(name)
+
+    def output_call(self, call: Any) -> bool:
+        """Whether ``call`` writes an output: `_OUTPUT_TERMS`, or an entry of an open archive."""
+        func = call.func
+        term = func.id if type(func) is ast.Name else getattr(func, "attr", None)
+        if term in _OUTPUT_TERMS:
+            return True
+        return term in _ARCHIVE_WRITES and dotted(getattr(func, "value", None)) in self.archives
 
     def _resorted(self, target: Any, line: int) -> None:
         name = dotted(target)
@@ -267,6 +405,49 @@ class _Uses:
             )
         return True
 
+    def listing_free(self, listing: Any, target: str) -> bool:
+        """Whether a held listing, bound to ``target`` (``#...``: to no name), reaches no result."""
+        if _lists_test_directory(listing) or self.stands_for_file(listing):
+            return True
+        if target.startswith("#"):
+            return self.free(listing, target, 0)
+        return self.all_free(target, 0, listing.lineno)
+
+    def stands_for_file(self, listing: Any) -> bool:
+        """Whether ``listing`` picks the first match in a directory given in place of one file:
+        ``if not Path(w).is_file(): w = next(Path(w).glob("*.xml"))``, ``if w.is_dir():
+        f = next(w.rglob("*.json"), None)``. A path that may name the file or its directory
+        (an exported model) holds one match by construction."""
+        func = listing.func
+        if type(func) is ast.Attribute and func.attr in _PATH_METHODS:
+            directory = func.value
+        elif listing.args and type(func) is ast.Attribute and func.attr in ("listdir", "scandir"):
+            directory = listing.args[0]
+        else:
+            return False
+        pick: Any = listing
+        parent: Any = self.parents.get(id(listing))
+        if type(parent) is ast.Call and getattr(parent.func, "id", None) == "iter":
+            pick, parent = parent, self.parents.get(id(parent))
+        if type(parent) is ast.Call and getattr(parent.func, "id", None) == "next":
+            picked = bool(parent.args) and parent.args[0] is pick
+        else:
+            picked = type(parent) is ast.Subscript and _first_or_last(parent.slice)
+        if not picked:
+            return False
+        wanted = ast.dump(directory)
+        node: Any = parent
+        while node is not None and node is not self.root:
+            up: Any = self.parents.get(id(node))
+            if (
+                type(up) is ast.If
+                and any(statement is node for statement in up.body)
+                and _tests_directory(up.test, wanted)
+            ):
+                return True
+            node = up
+        return False
+
     def all_free(self, name: str, depth: int, after: int = 0) -> bool:
         """Whether every use of ``name`` (holding a listing since line ``after``) cannot reveal
         its order.
@@ -289,6 +470,21 @@ class _Uses:
         if type(self.root) is ast.Module and all(self._mutated(use) for use in uses):
             return False  # only added to: the collection is read somewhere else
         return all(self.free(use, name, depth) for use in uses)
+
+    def _deleted(self, pick: Any) -> bool:
+        """Whether a picked element is only deleted: `os.remove(x[0])`, `Path(x[0]).unlink()`."""
+        call: Any = self.parents.get(id(pick))
+        if type(call) is not ast.Call or not call.args or call.args[0] is not pick:
+            return False
+        if dotted(call.func) in _DELETING:
+            return True
+        if getattr(call.func, "id", getattr(call.func, "attr", None)) != "Path":
+            return False
+        method: Any = self.parents.get(id(call))
+        if type(method) is not ast.Attribute or method.attr not in ("unlink", "rmdir"):
+            return False
+        outer: Any = self.parents.get(id(method))
+        return type(outer) is ast.Call and outer.func is method
 
     def _mutated(self, use: Any) -> bool:
         parent: Any = self.parents.get(id(use))
@@ -315,6 +511,8 @@ class _Uses:
                 return False
             if attr in _RESORTING or attr in _MUTATING:
                 return True
+            if self.outputs and self.output_call(grand):
+                return True
             if attr in _PICKING:
                 return False
             # Any other method (``df.to_csv(...)``, ``arr.reshape(...)``): followed like a call.
@@ -322,8 +520,9 @@ class _Uses:
         if kind is ast.Subscript:
             if node is not parent.value:
                 return True  # used as a key, not indexed
-            # Indexing a listing checked to hold one match at most picks no order.
-            return name in self.unique and _first_or_last(parent.slice)
+            # Indexing a listing checked to hold one match at most picks no order, nor does
+            # picking a file only to delete it.
+            return (name in self.unique and _first_or_last(parent.slice)) or self._deleted(parent)
         if kind is ast.UnaryOp:
             return type(parent.op) is ast.Not
         if kind in (ast.If, ast.While, ast.IfExp):
@@ -379,8 +578,12 @@ class _Uses:
         term = func.id if type(func) is ast.Name else getattr(func, "attr", None)
         if term in ORDER_FREE or head in _SHOWING_HEADS:
             return True
+        if self.outputs and self.output_call(call):
+            return True
         if term == "next":
-            return False
+            # next(os.walk(d)) is the top directory's (root, dirs, files), not a first match;
+            # its lists are as unordered as os.listdir's, and mostly used for membership.
+            return type(node) is ast.Call and (dotted(node.func) or "").endswith("walk")
         if term in _MUTATING and type(func) is ast.Attribute:
             # `files.extend(listing)`: the order now lives in `files`.
             into = dotted(func.value)
@@ -434,6 +637,8 @@ class _Uses:
                 elif kind is ast.Call:
                     func = sub.func
                     if type(func) is ast.Attribute and func.attr in _COLLECTING_METHODS:
+                        if self.outputs and self.output_call(sub):
+                            continue
                         into = dotted(func.value)
                         if into is None or not (
                             into in local or self.all_free(into, depth + 1, loop.lineno)
@@ -463,6 +668,50 @@ class _Uses:
                     for use in self.loads.get(alias, ())
                 )
         return False
+
+
+def _opens_archive(value: Any) -> bool:
+    """``zipfile.ZipFile(...)``, ``ZipFile(...)``, ``tarfile.open(...)``, ``TarFile(...)``."""
+    if type(value) is not ast.Call:
+        return False
+    name = dotted(value.func)
+    return name is not None and (name in _ARCHIVES or name.rsplit(".", 1)[-1] in _ARCHIVES)
+
+
+def _lists_test_directory(listing: Any) -> bool:
+    """Whether ``listing`` lists a directory a test made for itself (pytest's ``tmp_path``,
+    ``tmpdir``): it holds what the test wrote, so a first match is the one it wrote."""
+    return any(
+        type(sub) is ast.Name and sub.id in _TEST_DIRECTORIES
+        for part in (listing.func, *listing.args)
+        for sub in ast.walk(part)
+    )
+
+
+def _tests_directory(test: Any, wanted: str) -> bool:
+    """``d.is_dir()``, ``not d.is_file()``, ``os.path.isdir(d)``, ``not os.path.isfile(d)`` for
+    the expression dumped as ``wanted``."""
+    negated = type(test) is ast.UnaryOp and type(test.op) is ast.Not
+    if negated:
+        test = test.operand
+    if type(test) is not ast.Call or type(test.func) is not ast.Attribute:
+        return False
+    attr = test.func.attr
+    if attr in ("is_dir", "isdir"):
+        want = not negated
+    elif attr in ("is_file", "isfile"):
+        want = negated
+    else:
+        return False
+    if not want:
+        return False
+    if attr.startswith("is_"):
+        subject = test.func.value
+    elif dotted(test.func) == "os.path." + attr and len(test.args) == 1:
+        subject = test.args[0]
+    else:
+        return False
+    return ast.dump(subject) == wanted
 
 
 def _self_update(node: Any) -> bool:

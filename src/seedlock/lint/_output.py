@@ -1,4 +1,4 @@
-"""Text, JSON and SARIF 2.1.0 renderings of lint findings.
+"""Text, JSON, SARIF 2.1.0 and GitHub Actions annotation renderings of lint findings.
 
 Determinism contract: every format is a pure function of the (already sorted) findings, so the
 same findings always render to the same bytes.
@@ -14,7 +14,14 @@ from pathlib import PurePath
 from seedlock.lint._checker import Diagnostic
 from seedlock.lint._rules import RULES
 
-__all__ = ["JSON_FORMAT", "render_json", "render_sarif", "render_statistics", "render_text"]
+__all__ = [
+    "JSON_FORMAT",
+    "render_github",
+    "render_json",
+    "render_sarif",
+    "render_statistics",
+    "render_text",
+]
 
 #: Version of the JSON output's layout.
 JSON_FORMAT = 1
@@ -30,6 +37,38 @@ def render_text(findings: Sequence[Diagnostic]) -> str:
         'a.py:1:1: SL006 msg\\n'
     """
     return "".join(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}\n" for d in findings)
+
+
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: Sequence[Diagnostic]) -> str:
+    """GitHub Actions workflow commands (``::warning file=...::...``), one per finding, which
+    show as annotations on a pull request's changed lines (as ``ruff --output-format github``).
+
+    Example:
+        >>> render_github([Diagnostic("a.py", 3, 5, "SL006", "msg")])
+        '::warning title=seedlock (SL006),file=a.py,line=3,col=5::a.py:3:5: SL006 msg\\n'
+    """
+    out = []
+    for d in findings:
+        level = _GITHUB_LEVEL[RULES[d.code].severity]
+        path = PurePath(d.path).as_posix()
+        props = (
+            f"title={_escape_property(f'seedlock ({d.code})')},file={_escape_property(path)},"
+            f"line={d.line},col={d.column}"
+        )
+        text = _escape_data(f"{path}:{d.line}:{d.column}: {d.code} {d.message}")
+        out.append(f"::{level} {props}::{text}\n")
+    return "".join(out)
 
 
 def render_statistics(findings: Sequence[Diagnostic]) -> str:

@@ -48,9 +48,15 @@ _STR_SET_START = re.compile(rb"""\{\s*[rRuUfF]?(?:"[^"\n]*"|'[^'\n]*')\s*(?:,|fo
 
 
 def candidate_lines(
-    source: bytes, words: tuple[bytes, ...], sklearn_words: tuple[bytes, ...]
+    source: bytes,
+    words: tuple[bytes, ...],
+    library_words: tuple[tuple[bytes, tuple[bytes, ...]], ...] = (),
 ) -> set[int]:
-    """Lines holding a trigger word (``sklearn_words`` only count in files naming sklearn)."""
-    lines = word_lines(source, words + sklearn_words if b"sklearn" in source else words)
+    """Lines holding a trigger word; each ``(library, words)`` pair's words only count in a
+    file that names that library (``sample`` matters only where pandas is imported)."""
+    for library, extra in library_words:
+        if library in source:
+            words = words + extra
+    lines = word_lines(source, words)
     lines.update(to_lines(source, [m.start() for m in _STR_SET_START.finditer(source)]))
     return lines

@@ -22,6 +22,8 @@ class Rule:
         summary: what the rule finds, one sentence.
         fix: how to fix a finding, one sentence.
         why: how a finding changes results, the words after the finding's subject.
+        default: whether the rule is checked when nothing is selected; an opt-in rule (a
+            low-confidence variant of a default one) runs only when selected by its exact id.
 
     Example:
         >>> rule = Rule("SL999", "demo", "warning", "Demo.", "Do it.", "is a demo")
@@ -35,6 +37,7 @@ class Rule:
     summary: str
     fix: str
     why: str
+    default: bool = True
 
     def message(self, subject: str) -> str:
         """The one-line finding: ``subject``, why it changes results, and the fix."""

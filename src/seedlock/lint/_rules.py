@@ -13,6 +13,8 @@ from seedlock.lint import (
     _dataset,
     _environment,
     _order,
+    _pandas,
+    _program,
     _seeding,
     _sklearn,
     _tensorflow,
@@ -32,6 +34,8 @@ _FAMILIES = (
     _environment.RULES,
     _dataset.RULES,
     _tensorflow.RULES,
+    _program.RULES,
+    _pandas.RULES,
 )
 
 #: Every rule by id, in id order.
@@ -40,8 +44,13 @@ RULES: dict[str, Rule] = {
 }
 
 
+#: The rules checked when nothing is selected: every rule but the opt-in ones.
+DEFAULT = frozenset(rule_id for rule_id, rule in RULES.items() if rule.default)
+
+
 def select_rules(select: Iterable[str] | None, ignore: Iterable[str] | None) -> frozenset[str]:
-    """The rule ids enabled by ``select`` (ids or prefixes; ``None`` = all) minus ``ignore``.
+    """The rule ids enabled by ``select`` (ids or prefixes; ``None`` = every default
+    rule; an opt-in rule only by its exact id) minus ``ignore``.
 
     Raises:
         SeedlockError: when an entry matches no rule.
@@ -50,7 +59,7 @@ def select_rules(select: Iterable[str] | None, ignore: Iterable[str] | None) -> 
         >>> sorted(select_rules(["SL00"], ["SL001"]))[:3]
         ['SL000', 'SL002', 'SL003']
     """
-    chosen = set(RULES) if select is None else _expand(select, "select")
+    chosen = DEFAULT if select is None else _expand(select, "select")
     return frozenset(chosen - _expand(ignore or (), "ignore"))
 
 
@@ -59,9 +68,18 @@ def _expand(entries: Iterable[str], what: str) -> set[str]:
     for entry in entries:
         code = entry.strip().upper()
         if code == "ALL":
-            out.update(RULES)
+            out.update(DEFAULT)
             continue
-        matched = {rule_id for rule_id in RULES if code and rule_id.startswith(code)}
+        # An opt-in rule is selected only by its exact id, never by a prefix or ALL (as ruff's
+        # preview rules): a wide selection keeps meaning the same rules.
+        matched = {r for r in RULES if code and r.startswith(code) and (r == code or r in DEFAULT)}
+        opt_in = sorted(r for r in RULES if code and r.startswith(code) and r not in DEFAULT)
+        if not matched and opt_in:
+            raise SeedlockError(
+                f"rule prefix {entry!r} in {what} matches only opt-in rules ({', '.join(opt_in)}), "
+                "which are selected by their exact id only; give the id, e.g. "
+                f"{opt_in[0]!r}."
+            )
         if not matched:
             raise SeedlockError(
                 f"unknown rule id {entry!r} in {what}; rules are {', '.join(RULES)} (or a prefix "

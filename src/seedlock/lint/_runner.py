@@ -13,15 +13,24 @@ import os
 import stat
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from seedlock._errors import SeedlockError
-from seedlock.lint._checker import Diagnostic, check_source
+from seedlock.lint._checker import Diagnostic, check_source, check_source_facts
 from seedlock.lint._config import LintConfig, load_config
+from seedlock.lint._program import ProgramFacts, program_findings
 from seedlock.lint._rules import select_rules
 
-__all__ = ["SKIPPED_DIRS", "LintResult", "iter_python_files", "lint_paths", "lint_source"]
+__all__ = [
+    "SKIPPED_DIRS",
+    "FixedFile",
+    "LintResult",
+    "fix_paths",
+    "iter_python_files",
+    "lint_paths",
+    "lint_source",
+]
 
 #: Directory names never entered while walking.
 SKIPPED_DIRS = frozenset(
@@ -201,6 +210,10 @@ def lint_paths(
         config = load_config(Path(paths[0]) if paths else Path.cwd())
     chosen_select = list(select) if select is not None else config.select
     enabled = select_rules(chosen_select, [*config.ignore, *(ignore or ())])
+    per_file = [(pattern, select_rules(None, codes)) for pattern, codes in config.per_file_ignores]
+    program = "SL013" in enabled
+    facts: dict[Path, ProgramFacts] = {}
+    shown: dict[Path, str] = {}
     findings: list[Diagnostic] = []
     files = 0
     lines = 0
@@ -215,9 +228,119 @@ def lint_paths(
                 raise SeedlockError(f"cannot read {file}: {exc}. Check its permissions.") from exc
             files += 1
             lines += source.count(b"\n")
-            findings.extend(check_source(source, str(file), enabled))
+            file_enabled = _file_rules(file, config, enabled, per_file)
+            if not program:
+                findings.extend(check_source(source, str(file), file_enabled))
+                continue
+            found, fact = check_source_facts(source, str(file), file_enabled | {"SL013"})
+            del source
+            findings.extend(found)
+            if fact is not None:
+                key = file.resolve()
+                facts[key] = fact if "SL013" in file_enabled else replace(fact, draws=())
+                shown[key] = str(file)
     finally:
         if gc_was_enabled:
             gc.enable()
+    if program:
+        findings.extend(
+            Diagnostic(path, line, column, "SL013", message)
+            for path, line, column, message in program_findings(
+                facts, shown, _entry_points(facts, config)
+            )
+        )
     findings.sort()
     return LintResult(tuple(findings), files, lines)
+
+
+def _entry_points(facts: dict[Path, ProgramFacts], config: LintConfig) -> list[Path] | None:
+    """The configured entry points among the checked files, or ``None`` (use ``__main__``)."""
+    if not config.entry_points:
+        return None
+    return [path for path in facts if _excluded(path, config.root, config.entry_points)]
+
+
+def _file_rules(
+    file: Path,
+    config: LintConfig,
+    enabled: frozenset[str],
+    per_file: list[tuple[str, frozenset[str]]],
+) -> frozenset[str]:
+    """``enabled`` less the rules ``per-file-ignores`` skips for ``file``."""
+    for pattern, allowed in per_file:
+        if _excluded(file, config.root, (pattern,)):
+            enabled = enabled & allowed
+    return enabled
+
+
+@dataclass(frozen=True)
+class FixedFile:
+    """One file ``seedlock lint --fix`` would change.
+
+    Attributes:
+        path: the file.
+        before: its text.
+        after: its text with the fixes applied.
+        fixes: how many findings were fixed.
+
+    Example:
+        >>> FixedFile(Path("a.py"), "x\\n", "x\\n", 0).fixes
+        0
+    """
+
+    path: Path
+    before: str
+    after: str
+    fixes: int
+
+
+def fix_paths(
+    paths: Sequence[str | Path],
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    config: LintConfig | None = None,
+    write: bool = False,
+) -> list[FixedFile]:
+    """Fix the mechanical findings (see ``seedlock.lint._fix``) of files and directories.
+
+    Args:
+        paths: files and directories.
+        select: rule ids or prefixes to fix; replaces the configuration's ``select``.
+        ignore: rule ids or prefixes to leave alone.
+        config: settings; ``None`` reads ``[tool.seedlock.lint]``.
+        write: write the fixed text back to the files (otherwise only return it).
+
+    Raises:
+        SeedlockError: for a missing path, an unknown rule id, a bad configuration, or a file
+            that cannot be read or written.
+
+    Example:
+        >>> fix_paths([__file__])
+        []
+    """
+    from seedlock.lint._fix import fix_source
+
+    if config is None:
+        config = load_config(Path(paths[0]) if paths else Path.cwd())
+    chosen_select = list(select) if select is not None else config.select
+    enabled = select_rules(chosen_select, [*config.ignore, *(ignore or ())])
+    per_file = [(pattern, select_rules(None, codes)) for pattern, codes in config.per_file_ignores]
+    out = []
+    for file in iter_python_files(paths, config):
+        try:
+            data = file.read_bytes()
+            before = data.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # not UTF-8 (or unreadable): never rewritten
+        after, fixes = fix_source(before, str(file), _file_rules(file, config, enabled, per_file))
+        if not fixes:
+            continue
+        if write:
+            try:
+                with file.open("w", encoding="utf-8", newline="") as handle:
+                    handle.write(after)
+            except OSError as exc:
+                raise SeedlockError(f"cannot write {file}: {exc}. Check its permissions.") from exc
+        out.append(FixedFile(file, before, after, fixes))
+    return out

@@ -15,6 +15,7 @@ from seedlock.lint._nodes import is_none
 from seedlock.lint._rule import Rule
 
 __all__ = [
+    "CLOCK_TERMS",
     "GENERATOR_SEEDING_METHODS",
     "NO_ARG_SEEDS",
     "RULES",
@@ -109,6 +110,9 @@ _CLOCK = frozenset(
         "secrets.randbelow",
     }
 )
+#: The last names of the clock calls, for the prefilter (a seed may be read from the clock into a
+#: variable on a line that names no seeding word).
+CLOCK_TERMS = frozenset(name.rsplit(".", 1)[1] for name in _CLOCK)
 UNSEEDED_CTORS = {
     "numpy.random.default_rng": "np.random.default_rng()",
     "numpy.random.RandomState": "np.random.RandomState()",
@@ -121,16 +125,30 @@ GENERATOR_SEEDING_METHODS = frozenset({"manual_seed", "seed"})
 class SeedingRules(CheckerBase):
     """SL002, SL003 and SL004."""
 
+    name_values: dict[str, Any]
+
+    def note_clock_name(self, name: str, value: Any) -> None:
+        """Remember ``name``'s latest value: for ``seed = int(time.time())``, a later
+        ``random.seed(seed)`` is a clock seed too (looked at only when a seed is passed)."""
+        self.name_values[name] = value
+
     def check_seed_keywords(self, node: Any) -> None:
         for keyword in node.keywords:
             if keyword.arg in SEED_KEYWORDS and self.from_clock(keyword.value):
                 self.clock_seed(keyword.value)
                 return
 
-    def from_clock(self, expr: Any) -> bool:
+    def from_clock(self, expr: Any, depth: int = 0) -> bool:
+        values = self.name_values
+        sub: Any
         for sub in ast.walk(expr):
-            if type(sub) is ast.Call and self.qualname(sub.func) in _CLOCK:
+            kind = type(sub)
+            if kind is ast.Call and self.qualname(sub.func) in _CLOCK:
                 return True
+            if kind is ast.Name and depth < 3:
+                value = values.get(sub.id)
+                if value is not None and value is not expr and self.from_clock(value, depth + 1):
+                    return True
         return False
 
     def clock_seed(self, node: Any) -> None:

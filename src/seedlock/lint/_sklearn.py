@@ -1,7 +1,11 @@
 """scikit-learn rule: estimators, splitters and functions called without random_state (SL007).
 
 Determinism contract: ``KFold``-like splitters are reported only with ``shuffle=True``; an
-estimator handed to a bagging or boosting ensemble is seeded by the ensemble.
+estimator handed to a bagging or boosting ensemble is seeded by the ensemble. An estimator or
+splitter (a class) is reported only when it can draw: when it is fitted, split with, or handed
+to another call (a pipeline, ``cross_val_score`` ...), not when it is only built, shown
+(``repr``, ``print``), asked for its parameters, listed in a decorator (``parametrize``) or
+built inside ``with pytest.raises(...)``.
 """
 
 from __future__ import annotations
@@ -9,8 +13,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from seedlock.lint._base import CheckerBase
-from seedlock.lint._nodes import is_str_constant
+from seedlock.lint._base import CheckerBase, Scope
+from seedlock.lint._nodes import dotted, is_str_constant
 from seedlock.lint._rule import Rule
 
 __all__ = ["RULES", "SKLEARN_ALWAYS", "SKLEARN_IF_SHUFFLE", "SL007", "SklearnRules"]
@@ -100,11 +104,22 @@ _SKLEARN_SEEDS_ITS_ESTIMATOR = frozenset(
     {"BaggingClassifier", "BaggingRegressor", "AdaBoostClassifier", "AdaBoostRegressor"}
 )
 #: These take random_state only when shuffle=True.
-SKLEARN_IF_SHUFFLE = frozenset({"KFold", "StratifiedKFold", "GroupKFold"})
+SKLEARN_IF_SHUFFLE = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
+#: Methods that only read or show an estimator's settings: calling them leaves it unfitted.
+_SETTINGS_METHODS = frozenset(
+    {"get_params", "set_params", "__repr__", "__str__", "_get_param_names"}
+)
+#: Calls that only show or inspect a value.
+_SHOWING = frozenset(
+    {"repr", "str", "print", "type", "isinstance", "hasattr", "getattr", "id", "format", "vars"}
+)
 
 
 class SklearnRules(CheckerBase):
     """SL007."""
+
+    raises_depth: int
+    in_decorator: bool
 
     def check_sklearn(self, node: Any, term: str) -> None:
         if term in _SKLEARN_SEEDS_ITS_ESTIMATOR:
@@ -123,4 +138,68 @@ class SklearnRules(CheckerBase):
             shuffle = next((k.value for k in node.keywords if k.arg == "shuffle"), None)
             if not (type(shuffle) is ast.Constant and shuffle.value is True):
                 return
-        self.report(node, SL007, f"{term}() without random_state")
+        if not term[:1].isupper():
+            self.report(node, SL007, f"{term}() without random_state")
+            return
+        if self.raises_depth or self.in_decorator or "SL007" not in self.enabled:
+            return
+        # Held until the scope ends: reported only when the object is used to draw.
+        self.scopes[-1].estimators.append(
+            (node, self.assigned.get(id(node)), SL007.message(f"{term}() without random_state"))
+        )
+
+    def settle_estimators(self, scope: Scope) -> None:
+        """Report the held estimators of ``scope`` that are fitted or handed on, and drop them."""
+        if scope.estimators and scope.node is not None:
+            uses = _EstimatorUses(scope.node)
+            for node, target, message in scope.estimators:
+                if uses.drawn(node, target):
+                    self.found.append((node, "SL007", message))
+        scope.estimators = []
+
+    def end_scope(self, scope: Scope) -> None:
+        self.settle_estimators(scope)
+        super().end_scope(scope)
+
+
+class _EstimatorUses:
+    """Parents and name loads of one scope, to tell a fitted estimator from one only built."""
+
+    def __init__(self, root: Any) -> None:
+        self.parents: dict[int, Any] = {}
+        self.loads: dict[str, list[Any]] = {}
+        node: Any
+        for node in ast.walk(root):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+            kind = type(node)
+            if (kind is ast.Name or kind is ast.Attribute) and type(node.ctx) is ast.Load:
+                name = dotted(node)
+                if name is not None:
+                    self.loads.setdefault(name, []).append(node)
+
+    def drawn(self, call: Any, target: str | None) -> bool:
+        if target is None:
+            return self.used(call)
+        if "." in target:
+            return True  # an attribute (self.model) may be fitted anywhere
+        return any(self.used(use) for use in self.loads.get(target, ()))
+
+    def used(self, node: Any) -> bool:
+        """Whether the value ``node`` can be fitted or split with from here."""
+        parent: Any = self.parents.get(id(node))
+        kind = type(parent)
+        if kind is ast.Expr:
+            return False  # built and dropped
+        if kind is ast.Attribute:
+            grand: Any = self.parents.get(id(parent))
+            called = type(grand) is ast.Call and grand.func is parent
+            return called and parent.attr not in _SETTINGS_METHODS
+        if kind is ast.keyword:
+            parent = self.parents.get(id(parent))
+            kind = type(parent)
+        if kind is ast.Call:
+            func = parent.func
+            name = func.id if type(func) is ast.Name else None
+            return node is parent.func or name not in _SHOWING
+        return kind is not ast.FormattedValue

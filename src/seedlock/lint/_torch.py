@@ -39,7 +39,13 @@ RULES = (SL005, SL006)
 
 DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
 #: Terminal names of the calls that seed the global torch RNG (checked in :meth:`note_torch_seed`).
-TORCH_SEEDING_TERMS = frozenset({"manual_seed", "seed_everything", "set_seed", "LightningCLI"})
+TORCH_SEEDING_TERMS = frozenset(
+    {"manual_seed", "seed_everything", "set_seed", "LightningCLI", "SeedlockCallback"}
+)
+#: seedlock's trainer callbacks seed every framework on every rank when training starts.
+_SEEDING_CALLBACKS = frozenset(
+    {"seedlock.lightning.SeedlockCallback", "seedlock.transformers.SeedlockCallback"}
+)
 _TORCH_MANUAL_SEED = frozenset({"torch.manual_seed", "torch.random.manual_seed"})
 
 
@@ -48,18 +54,45 @@ class TorchRules(CheckerBase):
 
     torch_seeded: bool
     loader_findings: list[tuple[ast.Call, str]]
+    #: Seed arguments of seeding calls that only run when a ``--seed`` option is given.
+    optional_seed_options: set[str]
+    maybe_seed_args: list[Any]
+
+    def note_seed_option(self, node: Any) -> None:
+        """``parser.add_argument("--seed")`` with no default (or ``default=None``): a seeding
+        call given ``args.seed`` then seeds nothing unless the option is passed."""
+        args = node.args
+        if not args or not all(type(a) is ast.Constant and type(a.value) is str for a in args):
+            return
+        names = [a.value for a in args]
+        option = next((n for n in names if n.startswith("--")), None)
+        if option is None:
+            return
+        dest = next((k.value for k in node.keywords if k.arg == "dest"), None)
+        field = dest.value if type(dest) is ast.Constant else option[2:].replace("-", "_")
+        if "seed" not in str(field):
+            return
+        default = next((k.value for k in node.keywords if k.arg == "default"), None)
+        if default is None or (type(default) is ast.Constant and default.value is None):
+            self.optional_seed_options.add(str(field))
 
     def note_torch_seed(self, node: Any, qualname: str | None, term: str) -> None:
         """Remember a call that seeds the global torch RNG somewhere in the file.
 
         ``torch.manual_seed(...)``; any ``seed_everything(...)`` (seedlock, Lightning, a project's
         own helper) or ``set_seed(...)`` (transformers, accelerate) other than TensorFlow's; and
-        ``LightningCLI(seed_everything_default=<not None/False>)``.
+        ``LightningCLI(seed_everything_default=<not None/False>)``; seedlock's Lightning and
+        Hugging Face ``SeedlockCallback`` (they seed every framework when training starts).
         """
         if term == "manual_seed":
             seeded = qualname in _TORCH_MANUAL_SEED
         elif term == "set_seed":
             seeded = qualname is None or not qualname.startswith(("tensorflow.", "tf."))
+        elif term == "SeedlockCallback":
+            seeded = qualname in _SEEDING_CALLBACKS
+            if seeded:
+                self.torch_seeded = True
+                return
         elif term == "LightningCLI":
             default = next(
                 (k.value for k in node.keywords if k.arg == "seed_everything_default"), None
@@ -70,9 +103,17 @@ class TorchRules(CheckerBase):
         else:
             seeded = True
         if seeded:
-            self.torch_seeded = True
+            first = node.args[0] if node.args else None
+            if type(first) is ast.Attribute:
+                self.maybe_seed_args.append(first)
+            else:
+                self.torch_seeded = True
 
     def finish_torch(self) -> None:
+        optional = self.optional_seed_options
+        for arg in self.maybe_seed_args:
+            if arg.attr not in optional:
+                self.torch_seeded = True
         if not self.torch_seeded:
             for call, reason in self.loader_findings:
                 self.report(call, SL005, f"DataLoader with {reason} and no generator=")
@@ -100,8 +141,12 @@ class TorchRules(CheckerBase):
             reason = "shuffle=True"
         elif type(shuffle) is ast.Constant and shuffle.value is False:
             return  # an explicit fixed order; randomness inside the dataset is SL010's
+        elif shuffle is not None and type(shuffle) is not ast.Constant:
+            reason = f"shuffle={_shown(shuffle)}"
         elif type(workers) is ast.Constant and type(workers.value) is int and workers.value > 0:
             reason = "num_workers > 0"
+        elif workers is not None and type(workers) is not ast.Constant:
+            reason = f"num_workers={_shown(workers)}"
         if reason is not None and not _evaluation_loader(self.assigned.get(id(node))):
             self.loader_findings.append((node, reason))
 
@@ -116,3 +161,9 @@ def _evaluation_loader(name: str | None) -> bool:
     if name is None:
         return False
     return _EVALUATION.search(name.rsplit(".", 1)[-1].lower()) is not None
+
+
+def _shown(node: Any) -> str:
+    """A short source rendering of a non-literal argument."""
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -38,14 +38,15 @@ _TITLE = 8.0
 _ARMS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
 
-def _figure(width: float, height: float) -> Figure:
+def _figure(width: float, height: float, *, drop: str = "--plot") -> Figure:
+    """A headless (Agg) figure; ``drop`` names what to leave out when matplotlib is missing."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
         raise SeedlockError(
             "plots need matplotlib, which is not installed. Install it with "
-            "`pip install 'seedlock[stats]'` or drop --plot."
+            f"`pip install 'seedlock[stats]'` or drop {drop}."
         ) from None
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from seedlock._errors import SeedlockError
+from seedlock.report import _plots
 from seedlock.stats import TaskComparison
 
 if TYPE_CHECKING:
@@ -47,17 +48,7 @@ _PANELS = (
 
 
 def _figure(height: float) -> Figure:
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise SeedlockError(
-            "plots need matplotlib, which is not installed. Install it with "
-            "`pip install 'seedlock[stats]'` or drop the plot option."
-        ) from None
-    figure = Figure(figsize=(_WIDTH, height), layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
+    return _plots._figure(_WIDTH, height, drop="the plot option")
 
 
 def _color(index: int) -> str:
