@@ -44,6 +44,7 @@ from seedlock.lint._rule import SL000
 from seedlock.lint._seeding import (
     CLOCK_TERMS,
     GENERATOR_SEEDING_METHODS,
+    GLOBAL_SEEDERS,
     NO_ARG_SEEDS,
     SEED_KEYWORDS,
     SEED_METHODS,
@@ -64,17 +65,7 @@ from seedlock.lint._torch import DATALOADERS, TORCH_SEEDING_TERMS, TorchRules
 __all__ = ["Diagnostic", "check_source", "check_source_facts"]
 
 #: Calls that seed a global RNG when given a seed (the whole-program rule SL013 looks for them).
-_PROGRAM_SEEDERS = frozenset(
-    {
-        "random.seed",
-        "numpy.random.seed",
-        "torch.manual_seed",
-        "torch.random.manual_seed",
-        "torch.cuda.manual_seed",
-        "torch.cuda.manual_seed_all",
-        "stable_baselines3.common.utils.set_random_seed",
-    }
-)
+_PROGRAM_SEEDERS = GLOBAL_SEEDERS | {"stable_baselines3.common.utils.set_random_seed"}
 
 
 @dataclass(frozen=True, order=True)

@@ -17,6 +17,7 @@ from seedlock.lint._rule import Rule
 __all__ = [
     "CLOCK_TERMS",
     "GENERATOR_SEEDING_METHODS",
+    "GLOBAL_SEEDERS",
     "NO_ARG_SEEDS",
     "RULES",
     "SEEDERS",
@@ -65,7 +66,8 @@ NO_ARG_SEEDS = frozenset(
         "torch.cuda.seed_all",
     }
 )
-SEEDERS = frozenset(
+#: Calls that seed a global RNG of Python, NumPy or torch.
+GLOBAL_SEEDERS = frozenset(
     {
         "random.seed",
         "numpy.random.seed",
@@ -73,6 +75,10 @@ SEEDERS = frozenset(
         "torch.random.manual_seed",
         "torch.cuda.manual_seed",
         "torch.cuda.manual_seed_all",
+    }
+)
+SEEDERS = GLOBAL_SEEDERS | frozenset(
+    {
         "tensorflow.random.set_seed",
         "tensorflow.keras.utils.set_random_seed",
         "keras.utils.set_random_seed",
