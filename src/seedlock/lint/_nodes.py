@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-__all__ = ["FIELDS", "dotted", "is_none", "is_str_constant"]
+__all__ = ["FIELDS", "ScopeUses", "dotted", "is_none", "is_str_constant"]
 
 
 def _fields_by_type() -> dict[type, tuple[str, ...]]:
@@ -64,3 +64,33 @@ def is_str_constant(node: Any) -> bool:
 
 def is_none(node: Any) -> bool:
     return type(node) is ast.Constant and node.value is None
+
+
+class ScopeUses:
+    """Each node's parent and every loaded name (``x``, ``self.model``) within one scope node.
+
+    Subclasses see every other node through :meth:`visit` during the same single walk.
+
+    Example:
+        >>> uses = ScopeUses(ast.parse("m = f()\\nm.fit(x)\\n"))
+        >>> sorted(uses.loads)
+        ['f', 'm', 'm.fit', 'x']
+    """
+
+    def __init__(self, root: Any) -> None:
+        self.parents: dict[int, Any] = {}
+        self.loads: dict[str, list[Any]] = {}
+        node: Any
+        for node in ast.walk(root):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+            kind = type(node)
+            if (kind is ast.Name or kind is ast.Attribute) and type(node.ctx) is ast.Load:
+                name = dotted(node)
+                if name is not None:
+                    self.loads.setdefault(name, []).append(node)
+            else:
+                self.visit(node, kind)
+
+    def visit(self, node: Any, kind: type) -> None:
+        """Called for each node that is not a loaded name; nothing by default."""

@@ -12,7 +12,7 @@ import ast
 from typing import Any
 
 from seedlock.lint._base import CheckerBase, Scope
-from seedlock.lint._nodes import dotted, is_str_constant
+from seedlock.lint._nodes import ScopeUses, dotted, is_str_constant
 from seedlock.lint._rule import Rule
 
 __all__ = [
@@ -325,7 +325,7 @@ _ARCHIVE_WRITES = frozenset({"write", "writestr", "add", "addfile"})
 _ARCHIVES = frozenset({"ZipFile", "TarFile", "tarfile.open"})
 
 
-class _Uses:
+class _Uses(ScopeUses):
     """The uses of names within one scope node (built only when a finding is held)."""
 
     def __init__(self, root: Any, outputs: bool = False) -> None:
@@ -334,8 +334,6 @@ class _Uses:
         self.outputs = outputs
         # Names bound to an open archive (`with zipfile.ZipFile(...) as archive`).
         self.archives: set[str] = set()
-        self.parents: dict[int, Any] = {}
-        self.loads: dict[str, list[Any]] = {}
         self.bound: set[str] = set()
         # name -> first line where it is rebound to an order-free value (`x = sorted(x)`).
         self.resorted_at: dict[str, int] = {}
@@ -343,29 +341,23 @@ class _Uses:
         self.rebound: dict[str, list[int]] = {}
         # names whose length is compared with 1 (`if len(x) != 1: ...`): one match at most.
         self.unique: set[str] = set()
-        node: Any
-        for node in ast.walk(root):
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
-            kind = type(node)
-            if (kind is ast.Name or kind is ast.Attribute) and type(node.ctx) is ast.Load:
-                name = dotted(node)
-                if name is not None:
-                    self.loads.setdefault(name, []).append(node)
-            elif kind is ast.Name:
-                self.bound.add(node.id)
-                if self._fresh_binding(node):
-                    self.rebound.setdefault(node.id, []).append(node.lineno)
-            elif kind is ast.Assign and len(node.targets) == 1 and _order_free_value(node.value):
-                self._resorted(node.targets[0], node.lineno)
-            elif kind is ast.Call and getattr(node.func, "attr", None) == "sort":
-                self._resorted(node.func.value, node.lineno)
-            elif kind is ast.Compare:
-                self._note_unique(node)
-            elif outputs and kind is ast.withitem and _opens_archive(node.context_expr):
-                name = dotted(node.optional_vars) if node.optional_vars is not None else None
-                if name is not None:
-                    self.archives.add(name)
+        super().__init__(root)
+
+    def visit(self, node: Any, kind: type) -> None:
+        if kind is ast.Name:
+            self.bound.add(node.id)
+            if self._fresh_binding(node):
+                self.rebound.setdefault(node.id, []).append(node.lineno)
+        elif kind is ast.Assign and len(node.targets) == 1 and _order_free_value(node.value):
+            self._resorted(node.targets[0], node.lineno)
+        elif kind is ast.Call and getattr(node.func, "attr", None) == "sort":
+            self._resorted(node.func.value, node.lineno)
+        elif kind is ast.Compare:
+            self._note_unique(node)
+        elif self.outputs and kind is ast.withitem and _opens_archive(node.context_expr):
+            name = dotted(node.optional_vars) if node.optional_vars is not None else None
+            if name is not None:
+                self.archives.add(name)
 
     def output_call(self, call: Any) -> bool:
         """Whether ``call`` writes an output: `_OUTPUT_TERMS`, or an entry of an open archive."""

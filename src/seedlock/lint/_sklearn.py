@@ -14,7 +14,7 @@ import ast
 from typing import Any
 
 from seedlock.lint._base import CheckerBase, Scope
-from seedlock.lint._nodes import dotted, is_str_constant
+from seedlock.lint._nodes import ScopeUses, is_str_constant
 from seedlock.lint._rule import Rule
 
 __all__ = ["RULES", "SKLEARN_ALWAYS", "SKLEARN_IF_SHUFFLE", "SL007", "SklearnRules"]
@@ -162,21 +162,8 @@ class SklearnRules(CheckerBase):
         super().end_scope(scope)
 
 
-class _EstimatorUses:
+class _EstimatorUses(ScopeUses):
     """Parents and name loads of one scope, to tell a fitted estimator from one only built."""
-
-    def __init__(self, root: Any) -> None:
-        self.parents: dict[int, Any] = {}
-        self.loads: dict[str, list[Any]] = {}
-        node: Any
-        for node in ast.walk(root):
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
-            kind = type(node)
-            if (kind is ast.Name or kind is ast.Attribute) and type(node.ctx) is ast.Load:
-                name = dotted(node)
-                if name is not None:
-                    self.loads.setdefault(name, []).append(node)
 
     def drawn(self, call: Any, target: str | None) -> bool:
         if target is None:
