@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from trainer_scripts import step_digests
 
 pytest.importorskip("torch")
 pytest.importorskip("accelerate")
@@ -28,24 +26,7 @@ SCRIPT = Path(__file__).with_name("accelerate_run.py")
 
 
 def _run(out: Path, workers: int, *modes: str) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    env.pop("SEEDLOCK_SEED", None)
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), str(out), str(workers), *modes],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    results = {}
-    for line in done.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[0] in modes:
-            results[parts[0]] = parts[1]
-            assert parts[2] == ("9" if parts[0] == "stop" else "18"), line
-    assert set(results) == set(modes), done.stdout
-    return results
+    return step_digests(SCRIPT, out, workers, modes)
 
 
 @pytest.fixture(scope="module")

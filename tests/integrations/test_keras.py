@@ -7,13 +7,11 @@ All Keras tests live in this one module: importing TensorFlow takes seconds.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from trainer_scripts import run_script
 
 pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
@@ -31,24 +29,13 @@ SCRIPT = Path(__file__).with_name("keras_run.py")
 
 def _run(out: Path, workers: int, *modes: str) -> dict[str, str]:
     """``{mode: weights digest}`` and ``{"files " + mode: checkpoint files}``."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "KERAS_BACKEND": "tensorflow"}
-    env.pop("SEEDLOCK_SEED", None)
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), str(out), str(workers), *modes],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
     results = {}
-    for line in done.stdout.splitlines():
-        parts = line.split()
+    for parts in run_script(SCRIPT, out, workers, modes, {"KERAS_BACKEND": "tensorflow"}):
         if len(parts) == 2 and parts[0] in modes:
             results[parts[0]] = parts[1]
         elif len(parts) == 3 and parts[0] == "files":
             results[f"files {parts[1]}"] = parts[2]
-    assert set(modes) <= set(results), done.stdout
+    assert set(modes) <= set(results), results
     return results
 
 

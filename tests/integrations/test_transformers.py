@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from trainer_scripts import step_digests
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -34,24 +32,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _run(out: Path, workers: int, *modes: str) -> dict[str, str]:
-    env = {**os.environ, **OFFLINE, "PYTHONPATH": os.pathsep.join(sys.path)}
-    env.pop("SEEDLOCK_SEED", None)
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), str(out), str(workers), *modes],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    results = {}
-    for line in done.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[0] in modes:
-            results[parts[0]] = parts[1]
-            assert parts[2] == ("9" if parts[0] == "stop" else "18"), line
-    assert set(results) == set(modes), done.stdout
-    return results
+    return step_digests(SCRIPT, out, workers, modes, OFFLINE)
 
 
 @pytest.fixture(scope="module")
