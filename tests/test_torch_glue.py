@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -156,22 +157,26 @@ def _gloo_rank(rank: int, init_file: str, out_file: str) -> None:
         dist.destroy_process_group()
 
 
-def test_real_gloo_process_group_of_two_matches_world_one(tmp_path: Path) -> None:
-    pytest.importorskip("torch.distributed")
-    if not torch.distributed.is_available():
-        pytest.skip("torch.distributed is not available")
+def _two_gloo_ranks(target: Callable[[int, str, str], None], tmp_path: Path) -> Any:
+    """Run ``target(rank, init_file, out_file)`` in two forked processes; what rank 0 wrote."""
     out = tmp_path / "out.json"
     context = multiprocessing.get_context("fork")
     procs = [
-        context.Process(target=_gloo_rank, args=(r, str(tmp_path / "init"), str(out)))
-        for r in range(2)
+        context.Process(target=target, args=(r, str(tmp_path / "init"), str(out))) for r in range(2)
     ]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
         assert p.exitcode == 0
-    gathered = json.loads(out.read_text())
+    return json.loads(out.read_text())
+
+
+def test_real_gloo_process_group_of_two_matches_world_one(tmp_path: Path) -> None:
+    pytest.importorskip("torch.distributed")
+    if not torch.distributed.is_available():
+        pytest.skip("torch.distributed is not available")
+    gathered = _two_gloo_ranks(_gloo_rank, tmp_path)
     assert [g["rank"] for g in gathered] == [0, 1]
     n = 23
     per_rank = [torch.tensor(g["rows"], dtype=torch.float64) for g in gathered]
@@ -204,18 +209,8 @@ def _gloo_rank_seeded_apart(rank: int, init_file: str, out_file: str) -> None:
 def test_ranks_seeded_differently_still_split_every_epoch_exactly_once(tmp_path: Path) -> None:
     if not torch.distributed.is_available():
         pytest.skip("torch.distributed is not available")
-    out = tmp_path / "out.json"
-    context = multiprocessing.get_context("fork")
-    procs = [
-        context.Process(target=_gloo_rank_seeded_apart, args=(r, str(tmp_path / "i"), str(out)))
-        for r in range(2)
-    ]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
-    per_rank = [torch.tensor(rows, dtype=torch.float64) for rows in json.loads(out.read_text())]
+    gathered = _two_gloo_ranks(_gloo_rank_seeded_apart, tmp_path)
+    per_rank = [torch.tensor(rows, dtype=torch.float64) for rows in gathered]
     n, half = 23, 12
     expected = epochs(dataloader(Augmented(n), batch_size=1, seed=1234, rank=0, world=1))
     for epoch in range(2):
