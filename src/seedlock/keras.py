@@ -197,6 +197,46 @@ def _seed_generator_states(model: Any) -> list[Any]:
     return [v for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
 
 
+def _metric_values(model: Any) -> list[list[float | int]]:
+    # The running totals of the loss tracker and compiled metrics (Mean's total and count, ...):
+    # a fit resumed mid-epoch reports the epoch's loss over all its batches only with them.
+    return [np.asarray(v.numpy()).ravel().tolist() for v in model.metrics_variables]
+
+
+def _checked_metric_values(
+    model: Any, values: object, source: Path, batch: Any = None
+) -> list[np.ndarray]:
+    """The saved metric totals, shaped for ``model.metrics_variables``; refused if they differ.
+
+    With the TensorFlow backend a loaded model builds its compiled metrics only when the train
+    function is first traced; ``batch`` (one batch of the data) builds them symbolically first,
+    as ``fit`` does under a distribution strategy.
+    """
+    variables = model.metrics_variables
+    if isinstance(values, list) and len(values) != len(variables) and batch is not None:
+        model._symbolic_build(data_batch=batch)
+        variables = model.metrics_variables
+    if not isinstance(values, list) or len(values) != len(variables):
+        raise StateError(
+            f"{str(source)!r} holds {len(values) if isinstance(values, list) else '?'} metric "
+            f"variables, this model has {len(variables)}. Resume with the model compiled with "
+            "the same loss and metrics as the one that wrote it."
+        )
+    arrays = []
+    for variable, value in zip(variables, values, strict=True):
+        try:
+            array = np.asarray(value, dtype=variable.dtype)
+        except (TypeError, ValueError):
+            array = np.asarray([])
+        if array.ndim != 1 or array.size != int(np.prod(variable.shape)):
+            raise StateError(
+                f"{str(source)!r} holds {value!r:.60} for the metric variable {variable.path!r} "
+                f"of shape {tuple(variable.shape)}. Corrupt input."
+            )
+        arrays.append(array.reshape(variable.shape))
+    return arrays
+
+
 class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
     """Store and restore RNG state with Keras' backups and checkpoints; set datasets' epoch.
 
@@ -212,7 +252,10 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
             (``keras.models.load_model(path)``: a ``.keras`` file holds the optimizer state too).
             ``fit`` then starts in the saved epoch, puts the RNG state back and passes over the
             batches that epoch had already trained on (read, not trained on; other callbacks see
-            them with empty logs), so it ends with the weights of an uninterrupted ``fit``.
+            them with empty logs), so it ends with the weights of an uninterrupted ``fit``. The
+            loss and metric totals of the saved batches are put back too, so the resumed epoch
+            logs what the uninterrupted one does (``ReduceLROnPlateau``, ``EarlyStopping`` and
+            ``History`` read it).
 
     Put it after ``BackupAndRestore`` in ``callbacks`` and keep that callback's default
     ``save_freq="epoch"``: Keras resumes a backup at the start of the backed-up epoch. A mid-epoch
@@ -326,9 +369,9 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
         restore(Snapshot.from_dict(data["epoch_rng"]))
         self.model._initial_epoch = data["epoch"]
         self._skip = self._resumed_batch = data["batch"]
-        self._start_replay(rng)
+        self._start_replay(rng, data.get("metrics"), source)
 
-    def _start_replay(self, rng: Snapshot) -> None:
+    def _start_replay(self, rng: Snapshot, saved_metrics: object, source: Path) -> None:
         backend = keras.backend.backend()
         if backend not in ("tensorflow", "torch"):
             raise StateError(
@@ -341,16 +384,31 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
         self._replaying = True
         steps = int(getattr(self.model, "steps_per_execution", 1) or 1)
 
+        # Files of seedlock before 2026-11 hold no metric totals: the epoch's logs then average
+        # its remaining batches only. TensorFlow builds a loaded model's metrics late (see
+        # _checked_metric_values): they are checked at the first batch passed over.
+        metrics = None
+        if saved_metrics is not None and backend == "torch":
+            metrics = _checked_metric_values(self.model, saved_metrics, source)
+
         def train_function(*args: Any) -> Any:
+            nonlocal metrics
             if self._skip > 0:
                 self._skip -= steps
                 if backend == "tensorflow":
                     # TensorFlow hands over the iterator: take the batches without training.
                     for _ in range(steps):
-                        next(args[0])
+                        batch = next(args[0])
+                    if metrics is None and saved_metrics is not None:
+                        metrics = _checked_metric_values(self.model, saved_metrics, source, batch)
                 return {}
             if self._replaying:
                 restore(rng)
+                if metrics is not None:
+                    # fit reset the metrics at the epoch's start; the saved totals count the
+                    # batches passed over, so the epoch's logs average all of its batches.
+                    for variable, value in zip(self.model.metrics_variables, metrics, strict=True):
+                        variable.assign(value)
                 self._end_replay()
             return original(*args)
 
@@ -396,6 +454,7 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
             "batch": batch,
             "rng": snapshot().to_dict(),
             "epoch_rng": self._epoch_rng if batch else None,
+            "metrics": _metric_values(self.model) if batch else None,
             "seed_generators": [
                 [int(v) for v in np.asarray(g.numpy()).ravel()]
                 for g in _seed_generator_states(self.model)

@@ -8,7 +8,8 @@ epoch 2; ``resume`` fits again from the backup (with SeedlockCallback, or withou
 mode is ``plain-resume``). ``ckpt``, ``ckpt-stop`` and ``ckpt-resume`` do the same with a
 ``ModelCheckpoint`` saving every 4 batches (6 per epoch) and ``SeedlockCallback(checkpoint=)``;
 the resume loads ``e2-b2.keras`` (epoch 2, after its second batch) in a new model. They also
-print ``files MODE <checkpoint files>``.
+print ``files MODE <checkpoint files>``, and ``ckpt``/``ckpt-resume`` print ``history MODE
+<loss,accuracy of each epoch fitted>`` (exact float reprs).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def build() -> keras.Model:
     model.compile(
         optimizer=keras.optimizers.SGD(0.05),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
     )
     return model
 
@@ -74,7 +76,9 @@ def checkpointed(out: str, data: EpochDataset, mode: str) -> keras.Model:
     if mode.endswith("stop"):
         callbacks.append(Interrupt())
     with contextlib.suppress(KeyboardInterrupt):
-        model.fit(data, epochs=3, callbacks=callbacks, verbose=0)
+        history = model.fit(data, epochs=3, callbacks=callbacks, verbose=0).history
+        logs = zip(history["loss"], history["accuracy"], strict=True)
+        print("history", mode, ",".join(f"{loss!r}:{acc!r}" for loss, acc in logs), flush=True)
     print("files", mode, ",".join(sorted(os.listdir(folder))), flush=True)
     return model
 

@@ -33,8 +33,8 @@ def _run(out: Path, workers: int, *modes: str) -> dict[str, str]:
     for parts in run_script(SCRIPT, out, workers, modes, {"KERAS_BACKEND": "tensorflow"}):
         if len(parts) == 2 and parts[0] in modes:
             results[parts[0]] = parts[1]
-        elif len(parts) == 3 and parts[0] == "files":
-            results[f"files {parts[1]}"] = parts[2]
+        elif len(parts) == 3 and parts[0] in ("files", "history"):
+            results[f"{parts[0]} {parts[1]}"] = parts[2]
     assert set(modes) <= set(results), results
     return results
 
@@ -84,6 +84,18 @@ def test_a_fit_resumed_from_a_checkpoint_writes_the_checkpoints_of_an_uninterrup
     ]
     assert weights[0, "files ckpt-resume"] == weights[0, "files ckpt"]
     assert weights[0, "files ckpt"].count(".seedlock.json") == 4
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_fit_resumed_mid_epoch_logs_the_loss_and_metrics_of_an_uninterrupted_one(
+    weights: dict[tuple[int, str], str], workers: int
+) -> None:
+    # Epochs 2 and 3: the resumed epoch's loss and accuracy average all six of its batches,
+    # the two trained before the checkpoint included (callbacks such as ReduceLROnPlateau or
+    # EarlyStopping read them).
+    full = weights[0, "history ckpt"].split(",")
+    assert len(full) == 3
+    assert weights[workers, "history ckpt-resume"].split(",") == full[1:]
 
 
 def test_weights_are_identical_for_0_and_2_workers(weights: dict[tuple[int, str], str]) -> None:
@@ -171,6 +183,24 @@ def test_a_mid_epoch_state_without_the_epoch_start_state_is_refused(tmp_path: Pa
     callback.set_model(_model())
     with pytest.raises(StateError, match="no RNG state of the epoch's start"):
         callback.on_train_begin()
+
+
+def test_saved_metric_totals_that_do_not_fit_the_model_are_refused(tmp_path: Path) -> None:
+    from seedlock.keras import _checked_metric_values, _metric_values
+
+    model = _model()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.fit(np.ones((4, 2)), np.ones(4), batch_size=4, verbose=0)
+    saved = _metric_values(model)  # loss tracker and mae: a total and a count each
+    assert len(saved) == 4
+    checked = _checked_metric_values(model, saved, tmp_path / "c.json")
+    assert [np.ravel(a).tolist() for a in checked] == saved
+    with pytest.raises(StateError, match="holds 1 metric variables, this model has 4"):
+        _checked_metric_values(model, saved[:1], tmp_path / "c.json")
+    with pytest.raises(StateError, match="Corrupt input"):
+        _checked_metric_values(model, [[1.0, 2.0], *saved[1:]], tmp_path / "c.json")
+    with pytest.raises(StateError, match="Corrupt input"):
+        _checked_metric_values(model, [["x"], *saved[1:]], tmp_path / "c.json")
 
 
 def test_resuming_from_a_checkpoint_saved_without_the_callback_says_what_is_missing(
