@@ -27,10 +27,11 @@ pytestmark = pytest.mark.tensorflow
 SCRIPT = Path(__file__).with_name("keras_run.py")
 
 
-def _run(out: Path, workers: int, *modes: str) -> dict[str, str]:
-    """``{mode: weights digest}`` and ``{"files " + mode: checkpoint files}``."""
+def _run(out: Path, workers: int, *modes: str, backend: str = "tensorflow") -> dict[str, str]:
+    """``{mode: weights digest}``, ``{"files " + mode: checkpoint files}`` and
+    ``{"history " + mode: each epoch's loss and accuracy}``."""
     results = {}
-    for parts in run_script(SCRIPT, out, workers, modes, {"KERAS_BACKEND": "tensorflow"}):
+    for parts in run_script(SCRIPT, out, workers, modes, {"KERAS_BACKEND": backend}):
         if len(parts) == 2 and parts[0] in modes:
             results[parts[0]] = parts[1]
         elif len(parts) == 3 and parts[0] in ("files", "history"):
@@ -96,6 +97,16 @@ def test_a_fit_resumed_mid_epoch_logs_the_loss_and_metrics_of_an_uninterrupted_o
     full = weights[0, "history ckpt"].split(",")
     assert len(full) == 3
     assert weights[workers, "history ckpt-resume"].split(",") == full[1:]
+
+
+@pytest.mark.slow
+def test_with_the_torch_backend_a_fit_resumed_mid_epoch_is_bit_identical(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    first = _run(tmp_path, 0, "ckpt", "ckpt-stop", backend="torch")
+    resumed = _run(tmp_path, 0, "ckpt-resume", backend="torch")
+    assert resumed["ckpt-resume"] == first["ckpt"]
+    assert resumed["history ckpt-resume"].split(",") == first["history ckpt"].split(",")[1:]
+    assert resumed["files ckpt-resume"] == first["files ckpt"]
 
 
 def test_weights_are_identical_for_0_and_2_workers(weights: dict[tuple[int, str], str]) -> None:
