@@ -39,6 +39,13 @@ STATE_FORMAT = 1
 #: Appended to a ``ModelCheckpoint`` file's path to name its seedlock state file.
 CHECKPOINT_SUFFIX = ".seedlock.json"
 _KIND = "seedlock.keras"
+# ModelCheckpoint's private methods and counters that the checkpoint resume hooks into.
+_CHECKPOINT_NAMES = (
+    "_save_model",
+    "_get_file_path",
+    "_batches_seen_since_last_saving",
+    "_last_batch_seen",
+)
 _FILE = "seedlock.json"
 
 
@@ -309,7 +316,16 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
 
     def _wrap_checkpoint(self, checkpoint: Any) -> None:
         # ModelCheckpoint decides when and where it saves; wrapping its one save method stores
-        # the state at exactly that moment, whatever the order of the callbacks.
+        # the state at exactly that moment, whatever the order of the callbacks. These are Keras'
+        # own (private) names, checked here so that a Keras that renamed them says so up front.
+        missing = [name for name in _CHECKPOINT_NAMES if not hasattr(checkpoint, name)]
+        if missing:
+            raise SeedlockTypeError(
+                f"this Keras ({keras.__version__}) has a ModelCheckpoint without "
+                f"{', '.join(missing)}, which SeedlockCallback(checkpoint=...) relies on (Keras "
+                "3.15, which seedlock is tested with, has them). Use BackupAndRestore with "
+                "SeedlockCallback(backup_dir) instead, or Keras 3.15."
+            )
         original = checkpoint._save_model
 
         def save_model(epoch: int, batch: int | None, logs: Any) -> None:

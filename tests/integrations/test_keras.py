@@ -224,6 +224,16 @@ def test_resuming_from_a_checkpoint_saved_without_the_callback_says_what_is_miss
         callback.on_train_begin()
 
 
+def test_a_keras_whose_model_checkpoint_lacks_the_names_hooked_into_is_refused_up_front(
+    tmp_path: Path,
+) -> None:
+    seedlock.seed_everything(3)
+    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}.keras"))
+    del checkpoint._last_batch_seen  # as a renamed counter in a later Keras would be
+    with pytest.raises(SeedlockTypeError, match=r"without _last_batch_seen.*BackupAndRestore"):
+        SeedlockCallback(checkpoint=checkpoint)
+
+
 def test_a_checkpoint_that_is_not_a_model_checkpoint_or_two_sources_are_refused(
     tmp_path: Path,
 ) -> None:
