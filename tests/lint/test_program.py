@@ -160,6 +160,25 @@ def test_a_main_block_that_makes_up_its_input_and_runs_no_loop_is_a_smoke_test(
     assert [(n, line) for n, line, _ in _sl013(tmp_path)] == [("demo.py", 4), ("demo.py", 7)]
 
 
+def test_a_main_block_that_samples_an_untrained_model_and_keeps_nothing_is_a_demo(
+    tmp_path: Path,
+) -> None:
+    # lucidrains' guided_diffusion.py: the __main__ block builds an untrained model, samples
+    # from it and only looks at the result's shape; nothing it computes is kept.
+    demo = (
+        "import torch\n\nclass Diffusion:\n    def sample(self, n):\n"
+        "        return torch.randn(n, 3)\n\n"
+        "if __name__ == '__main__':\n    diffusion = Diffusion()\n"
+        "    images = diffusion.sample(4)\n    images.shape\n"
+    )
+    (tmp_path / "demo.py").write_text(demo)
+    assert _sl013(tmp_path) == []
+    # printing, saving or calling a function for its effect keeps the numbers: a program
+    for kept in ("print(images)", "torch.save(images, 'x.pt')", "main()"):
+        (tmp_path / "demo.py").write_text(demo.replace("images.shape", kept))
+        assert [(n, line) for n, line, _ in _sl013(tmp_path)] == [("demo.py", 5)], kept
+
+
 def test_seedlocks_lightning_callback_seeds_the_program(tmp_path: Path) -> None:
     # examples/digits_lightning.py: the callback seeds every framework when fit starts.
     script = (

@@ -525,26 +525,60 @@ class _Checker(
     def runs_as_program(self) -> bool:
         """A ``__main__`` block or a module-level loop, unless the file is a smoke test.
 
-        A smoke test is a ``__main__`` block that makes up its own input tensor with the global
-        torch RNG and runs no loop (``x = torch.randn(8, 3, 128, 128); loss = model(x)``, a
-        library module's self-test): nobody keeps its numbers. A training program loops, here
-        or in what it calls.
+        A smoke test is a ``__main__`` block that runs no loop and either makes up its own input
+        tensor with the global torch RNG (``x = torch.randn(8, 3, 128, 128); loss = model(x)``,
+        a library module's self-test) or keeps nothing it computes (see :func:`_keeps_nothing`:
+        a demo that builds an untrained model and samples from it): nobody keeps its numbers.
+        A training program loops, here or in what it calls.
         """
         if self.top_loop:
             return True
         if not self.main_guard:
             return False
         for block in self.main_blocks:
+            if any(type(n) in _LOOPS for n in ast.walk(block)):
+                return True
             start, end = block.lineno, block.end_lineno or block.lineno
             draws = any(
                 rng == "torch" and start <= node.lineno <= end for node, rng, _, _ in self.draws
             )
-            if not draws or any(type(n) in _LOOPS for n in ast.walk(block)):
+            if not draws and not _keeps_nothing(block.body):
                 return True
         return False
 
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+#: Plain functions a demo may call without doing anything a run keeps.
+_PURE_BUILTINS = frozenset(
+    "len range list tuple dict set int float str bool isinstance min max sum abs zip enumerate "
+    "sorted reversed round getattr hasattr type super iter next map filter any all slice".split()
+)
+
+
+def _keeps_nothing(body: list[Any]) -> bool:
+    """A block (walked outside its nested ``def``/``class`` bodies) whose every call is a class
+    built (a capitalised name), a method or module function reached through an attribute, or a
+    pure builtin, and whose every value is bound to a name or only looked at (``out.shape``): it
+    calls nothing for its effect (``main()``, ``print(...)``, ``trainer.train()``,
+    ``torch.save(...)``, ``open(...)``), so whatever it computes is dropped when it ends.
+    """
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in _SCOPE_TYPES:
+            continue
+        if kind is ast.Expr and type(node.value) not in (ast.Attribute, ast.Name, ast.Constant):
+            return False
+        if kind is ast.Call:
+            func = node.func
+            if type(func) is ast.Name and not (func.id[:1].isupper() or func.id in _PURE_BUILTINS):
+                return False
+        elif kind in (ast.Await, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal):
+            return False
+        stack.extend(ast.iter_child_nodes(node))
+    return True
 
 
 def _is_main_guard(test: Any) -> bool:
