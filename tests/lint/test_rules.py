@@ -519,3 +519,11 @@ def test_every_call_the_readme_lists_for_sl003_is_reported() -> None:
     for call in calls:
         source = f"import numpy as np\nimport random\nimport torch\n{call}\n"
         assert [d.code for d in lint_source(source)] == ["SL003"], call
+
+
+def test_cudnn_benchmark_in_a_speed_benchmark_script_is_not_reported() -> None:
+    # timm's benchmark.py: timing the kernels cudnn picks is what the script measures.
+    source = "import torch\ntorch.backends.cudnn.benchmark = True\n"
+    assert [d.code for d in lint_source(source, "timm/benchmark.py")] == []
+    assert [d.code for d in lint_source(source, "bench_models.py")] == []
+    assert [d.code for d in lint_source(source, "timm/train.py")] == ["SL006"]

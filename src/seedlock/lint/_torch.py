@@ -5,6 +5,8 @@ cases in which it draws from the global torch RNG, and only in a file that never
 (``torch.manual_seed``, any ``seed_everything``/``set_seed``,
 ``LightningCLI(seed_everything_default=...)``). Loaders bound to an evaluation name
 (``val_loader``, ``test_dataloader``) are not reported: their order reaches no trained weight.
+``cudnn.benchmark = True`` is not reported in a speed benchmark script (``benchmark.py``): the
+kernel choice by timing is what such a script measures.
 """
 
 from __future__ import annotations
@@ -124,6 +126,7 @@ class TorchRules(CheckerBase):
             and type(value) is ast.Constant
             and value.value is True
             and self.qualname(target) == "torch.backends.cudnn.benchmark"
+            and not _speed_benchmark(self.path)
         ):
             self.report(node, SL006, "torch.backends.cudnn.benchmark = True")
 
@@ -152,6 +155,18 @@ class TorchRules(CheckerBase):
 
 
 _EVALUATION = re.compile(r"(?:^|_)(?:val|valid|validation|test|eval|evaluation)(?:_|data|$)")
+
+
+def _speed_benchmark(path: str) -> bool:
+    """A speed benchmark script (``benchmark.py``, ``bench_models.py``): what it measures is
+    the time of the kernels cudnn picks, so letting it pick is the point, not a fault.
+
+    Example:
+        >>> _speed_benchmark("timm/benchmark.py"), _speed_benchmark("train.py")
+        (True, False)
+    """
+    stem = path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return stem.startswith("bench")
 
 
 def _evaluation_loader(name: str | None) -> bool:
