@@ -211,3 +211,31 @@ def test_sl101_is_off_by_default_and_selected_only_by_its_exact_id() -> None:
     assert "SL101" in select_rules(["SL101"], None)
     with pytest.raises(SeedlockError, match="only opt-in rules.*'SL101'"):
         select_rules(["SL1"], None)
+
+
+def test_a_glob_of_an_exact_name_matches_at_most_one_file_and_is_not_reported() -> None:
+    # yolov5 hubconf.py / utils/general.py: a glob used as a lookup of one named file
+    source = """
+        import glob, os
+        from pathlib import Path
+        def find(d, stem):
+            a = glob.glob(os.path.join(d, "config.yaml"))[0]
+            b = next(Path(d).glob(f"{stem}.yaml"))
+            c = glob.glob(d + "/weights/best.pt")[0]
+            return a, b, c
+        """
+    assert lines(source, "SL001") == []
+
+
+def test_a_glob_with_a_wildcard_or_a_variable_name_is_still_reported() -> None:
+    source = """
+        import glob, os
+        from pathlib import Path
+        def find(d, stem, pattern):
+            a = glob.glob(os.path.join(d, "*.yaml"))[0]
+            b = next(Path(d).glob(f"{stem}?.yaml"))
+            c = glob.glob(os.path.join(d, pattern))[0]
+            e = next(Path(d).rglob("config.yaml"))
+            return a, b, c, e
+        """
+    assert lines(source, "SL001") == [5, 6, 7, 8]

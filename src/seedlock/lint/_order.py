@@ -202,6 +202,8 @@ class OrderRules(CheckerBase):
             return
         if id(node) in self.safe:
             return
+        if term in ("glob", "iglob") and node.args and _exact_name(node.args[0]):
+            return
         # Held under the name it is bound to (an attribute of self: in its class), or under its
         # own key; its uses are followed at scope end.
         scope = self.scopes[-1]
@@ -213,6 +215,33 @@ class OrderRules(CheckerBase):
         scope.pending.setdefault((target, "SL001"), []).append(
             (node, "SL001", SL001.message(f"{shown}()"))
         )
+
+
+def _exact_name(pattern: Any) -> bool:
+    """A glob pattern with no wildcard (``*``, ``?``, ``[``) in its literal pieces and a literal
+    last piece (``glob(d + "/config.yaml")``, ``Path(w).glob(f"{stem}.yaml")``): it names one
+    path, so it matches at most one file and its order cannot matter. (``rglob`` is left out:
+    one name searched in a tree can match a file in each directory.)"""
+    pieces: list[Any] = []
+    stack = [pattern]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.BinOp and type(node.op) in (ast.Add, ast.Div):
+            stack += [node.right, node.left]
+        elif kind is ast.JoinedStr:
+            stack += reversed(node.values)
+        elif kind is ast.Call and node.args and not node.keywords:
+            name = dotted(node.func)
+            if name not in ("os.path.join", "str", "Path", "pathlib.Path", "join"):
+                return False
+            stack += reversed(node.args)
+        else:
+            pieces.append(node)
+    constants = [p.value for p in pieces if type(p) is ast.Constant]
+    if any(type(c) is not str or any(w in c for w in "*?[") for c in constants):
+        return False
+    return bool(pieces) and type(pieces[-1]) is ast.Constant
 
 
 def _walk_sorted(node: Any) -> bool:
