@@ -239,3 +239,41 @@ def test_a_glob_with_a_wildcard_or_a_variable_name_is_still_reported() -> None:
             return a, b, c, e
         """
     assert lines(source, "SL001") == [5, 6, 7, 8]
+
+
+def test_a_listing_a_helper_handles_file_by_file_is_not_reported() -> None:
+    # kaggle-hpa tools/make_rgby.py: ids listed in one function, each converted to its own
+    # output file by another.
+    source = """
+        import glob, os
+        def load_ids(input_dir):
+            red = glob.glob(input_dir + '/*_red.png')
+            return [name[:-8] for name in red]
+        def process(ids, output_dir):
+            for id_str in ids:
+                out = os.path.join(output_dir, os.path.basename(id_str) + '.png')
+                convert(id_str, out)
+        def main(args):
+            ids = load_ids(args.input_dir)
+            process(ids, args.output_dir)
+        """
+    assert lines(source, "SL001") == []
+
+
+def test_a_listing_a_helper_turns_into_a_dataset_or_an_unseen_caller_gets_is_reported() -> None:
+    source = """
+        import glob
+        def load_ids(input_dir):
+            red = glob.glob(input_dir + '/*_red.png')
+            return [name[:-8] for name in red]
+        def process(ids):
+            return ImageDataset(ids)
+        def main(args):
+            ids = load_ids(args.input_dir)
+            return process(ids)
+        def listed(d):
+            return glob.glob(d + '/*.png')
+        """
+    # the first reaches a Dataset through process(); the second is returned to callers that
+    # are not in this module (it may be imported)
+    assert lines(source, "SL001") == [4, 12]

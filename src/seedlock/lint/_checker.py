@@ -551,8 +551,39 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 #: Plain functions a demo may call without doing anything a run keeps.
 _PURE_BUILTINS = frozenset(
-    "len range list tuple dict set int float str bool isinstance min max sum abs zip enumerate "
-    "sorted reversed round getattr hasattr type super iter next map filter any all slice".split()
+    {
+        "len",
+        "range",
+        "list",
+        "tuple",
+        "dict",
+        "set",
+        "int",
+        "float",
+        "str",
+        "bool",
+        "isinstance",
+        "min",
+        "max",
+        "sum",
+        "abs",
+        "zip",
+        "enumerate",
+        "sorted",
+        "reversed",
+        "round",
+        "getattr",
+        "hasattr",
+        "type",
+        "super",
+        "iter",
+        "next",
+        "map",
+        "filter",
+        "any",
+        "all",
+        "slice",
+    }
 )
 
 

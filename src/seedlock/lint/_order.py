@@ -165,11 +165,12 @@ class OrderRules(CheckerBase):
             for key, held in scope.pending.items():
                 if key[1] != "SL001" or key in scope.fixed:
                     continue
-                uses = uses or _Uses(scope.node)
+                module = self.scopes[0].node
+                uses = uses or _Uses(scope.node, module=module)
                 if uses.listing_free(held[0][0], key[0]):
                     scope.fixed.add(key)
                     continue
-                outputs = outputs or _Uses(scope.node, outputs=True)
+                outputs = outputs or _Uses(scope.node, outputs=True, module=module)
                 if outputs.listing_free(held[0][0], key[0]):
                     scope.fixed.add(key)
                     if "SL101" in self.enabled:
@@ -357,8 +358,11 @@ _ARCHIVES = frozenset({"ZipFile", "TarFile", "tarfile.open"})
 class _Uses(ScopeUses):
     """The uses of names within one scope node (built only when a finding is held)."""
 
-    def __init__(self, root: Any, outputs: bool = False) -> None:
+    def __init__(self, root: Any, outputs: bool = False, module: Any = None) -> None:
         self.root = root
+        # The module the scope is in, to follow a listing into the module's own functions
+        # (``process(files)``) and out of them to their callers (``return files``).
+        self.module = module
         # Whether calls that write outputs (`_OUTPUT_TERMS`, archive entries) reach no result.
         self.outputs = outputs
         # Names bound to an open archive (`with zipfile.ZipFile(...) as archive`).
@@ -550,6 +554,8 @@ class _Uses(ScopeUses):
             return node is parent.test
         if kind is ast.Assert:
             return True  # its test or its message
+        if kind is ast.Return:
+            return self.returned_free(depth)
         if kind in (ast.BoolOp, ast.Starred, ast.List, ast.Tuple, ast.BinOp, ast.Dict):
             return self.free(parent, name, depth)
         if kind in (ast.Set, ast.FormattedValue, ast.SetComp):
@@ -615,8 +621,82 @@ class _Uses(ScopeUses):
             term[:1].isupper() or any(word in term.lower() for word in _ORDER_CONSUMING_WORDS)
         ):
             return False  # a class (Dataset, DataFrame ...), a split or a random pick
+        helper = self.helper_parameter(call, node)
+        if helper is not None:
+            # A function of this module that handles what it is given without revealing its
+            # order (`process(files)`: each file on its own), and whose value, if kept, reaches
+            # no result here.
+            function, parameter = helper
+            inner = _Uses(function, self.outputs, self.module)
+            if inner.all_free(parameter, depth + 1) and (
+                type(self.parents.get(id(call))) is ast.Expr or self.free(call, name, depth)
+            ):
+                return True
         # Order-keeping wrappers, and any other call: what it returns may keep the order.
         return self.free(call, name, depth)
+
+    def module_function(self, name: str) -> Any:
+        """The module-level ``def`` of ``name`` in this module, if there is exactly one."""
+        if self.module is None:
+            return None
+        found = [
+            s
+            for s in self.module.body
+            if type(s) in (ast.FunctionDef, ast.AsyncFunctionDef) and s.name == name
+        ]
+        return found[0] if len(found) == 1 else None
+
+    def helper_parameter(self, call: Any, node: Any) -> tuple[Any, str] | None:
+        """``(function, parameter)`` when ``call`` calls a function of this module and ``node``
+        is its positional or keyword argument bound to a plain parameter."""
+        func = call.func
+        if type(func) is not ast.Name or self.module is None:
+            return None
+        function = self.module_function(func.id)
+        if function is None:
+            return None
+        args = function.args
+        plain = [a.arg for a in (*args.posonlyargs, *args.args)]
+        parent: Any = self.parents.get(id(node))
+        if type(parent) is ast.keyword and parent.arg is not None:
+            names = plain + [a.arg for a in args.kwonlyargs]
+            return (function, parent.arg) if parent.arg in names else None
+        if any(type(a) is ast.Starred for a in call.args):
+            return None
+        index = next((i for i, a in enumerate(call.args) if a is node), None)
+        if index is None or index >= len(plain):
+            return None
+        return function, plain[index]
+
+    def returned_free(self, depth: int) -> bool:
+        """Whether a value returned by this scope's function reaches no result at any of its
+        calls in the module (a module-level function called nowhere here may be imported: not
+        free)."""
+        root = self.root
+        if depth >= _MAX_ALIAS_DEPTH or self.module is None:
+            return False
+        if type(root) not in (ast.FunctionDef, ast.AsyncFunctionDef):
+            return False
+        if self.module_function(root.name) is not root:
+            return False
+        calls = 0
+        for statement in self.module.body:
+            scope = (
+                statement if type(statement) in (ast.FunctionDef, ast.AsyncFunctionDef) else None
+            )
+            sites = [
+                sub
+                for sub in ast.walk(statement)
+                if type(sub) is ast.Call and type(sub.func) is ast.Name and sub.func.id == root.name
+            ]
+            if not sites:
+                continue
+            uses = _Uses(scope if scope is not None else self.module, self.outputs, self.module)
+            for site in sites:
+                calls += 1
+                if not uses.free(site, f"#{id(site)}", depth + 1):
+                    return False
+        return calls > 0
 
     def body_reveals(self, loop: Any, depth: int) -> bool:
         """Whether a loop's body can make its result depend on the order of iteration.
