@@ -527,3 +527,43 @@ def test_cudnn_benchmark_in_a_speed_benchmark_script_is_not_reported() -> None:
     assert [d.code for d in lint_source(source, "timm/benchmark.py")] == []
     assert [d.code for d in lint_source(source, "bench_models.py")] == []
     assert [d.code for d in lint_source(source, "timm/train.py")] == ["SL006"]
+
+
+AUGMENTING_DATASET = """
+import numpy as np
+from torch.utils.data import Dataset
+
+class Digits(Dataset):
+    def __len__(self):
+        return 10
+    def __getitem__(self, i):
+        return np.random.rand()
+"""
+
+
+@pytest.mark.parametrize(
+    "wiring",
+    [
+        "from seedlock.lightning import SeedlockCallback\ncallbacks = [SeedlockCallback()]\n",
+        "from seedlock.transformers import SeedlockCallback\ncallbacks = [SeedlockCallback()]\n",
+        "import seedlock.torch\nloader = seedlock.torch.dataloader(Digits(), batch_size=2)\n",
+        "from seedlock.data import seeded\ndata = seeded(Digits())\n",
+    ],
+)
+def test_a_dataset_draw_is_not_sl010_when_seedlock_reseeds_each_sample(wiring: str) -> None:
+    # examples/digits_lightning.py, hf_trainer.py, accelerate_loop.py
+    assert "SL010" not in _codes(AUGMENTING_DATASET + wiring, "SL010")
+    assert "SL010" not in [
+        d.code for d in check_source(AUGMENTING_DATASET + wiring, every_line=True)
+    ]
+
+
+def test_a_dataset_draw_is_sl010_when_a_plain_dataloader_also_loads_it() -> None:
+    # examples/digits.py: seedlock's loader only behind --streams, a plain DataLoader otherwise
+    wiring = (
+        "import seedlock.torch\nfrom torch.utils.data import DataLoader\n"
+        "a = seedlock.torch.dataloader(Digits(), batch_size=2)\n"
+        "b = DataLoader(Digits(), batch_size=2)\n"
+    )
+    assert _codes(AUGMENTING_DATASET + wiring, "SL010") == ["SL010"]
+    assert _codes(AUGMENTING_DATASET, "SL010") == ["SL010"]

@@ -23,6 +23,8 @@ from seedlock.lint._dataset import (
     DRAW_MODULES,
     DRAW_TRIGGERS,
     GLOBAL_DRAW_TERMS,
+    PER_SAMPLE_SEEDERS,
+    PER_SAMPLE_SEEDING_TERMS,
     PY_DRAWS,
     DatasetRules,
 )
@@ -102,6 +104,7 @@ _TERMINALS = (
     | {name.rsplit(".", 1)[1] for name in NO_ARG_SEEDS | SEEDERS | set(UNSEEDED_CTORS)}
     | SEED_METHODS
     | TORCH_SEEDING_TERMS
+    | PER_SAMPLE_SEEDING_TERMS
     | {
         "DataLoader",
         "use_deterministic_algorithms",
@@ -122,6 +125,8 @@ _TRIGGER_WORDS = tuple(
     for word in sorted(
         (_TERMINALS - SKLEARN_ALWAYS - SKLEARN_IF_SHUFFLE - GLOBAL_DRAW_TERMS - ORDER_FREE)
         - TF_DATA_TERMS
+        - PER_SAMPLE_SEEDING_TERMS
+        | {"SeedlockCallback"}
         | DRAW_TRIGGERS
         | {"sorted", "set", "frozenset", "sort", "environ", "benchmark", "PYTHONHASHSEED"}
         | SEED_KEYWORDS
@@ -135,6 +140,7 @@ _LIBRARY_WORDS = (
     (b"sklearn", _SKLEARN_WORDS),
     (b"pandas", tuple(w.encode() for w in sorted(PANDAS_TERMS))),
     (b"tensorflow", tuple(w.encode() for w in sorted(TF_DATA_TERMS))),
+    (b"seedlock", tuple(w.encode() for w in sorted(PER_SAMPLE_SEEDING_TERMS))),
 )
 
 _Handler = Callable[["_Checker", Any], None]
@@ -173,6 +179,8 @@ class _Checker(
         self.draws = []
         self.helper_calls = {}
         self.dataset_classes = []
+        self.getitem_draws = []
+        self.per_sample_seeded = set()
         self.raises_depth = 0
         self.imports: list[tuple[int, str, tuple[str, ...]]] = []
         self.main_guard = False
@@ -362,6 +370,7 @@ class _Checker(
         elif qualname in UNSEEDED_CTORS:
             self.check_unseeded(node, qualname)
         elif qualname in DATALOADERS:
+            self.per_sample_seeded.add("DataLoader")
             self.check_dataloader(node)
         elif qualname.startswith("sklearn.") and (
             term in SKLEARN_ALWAYS or term in SKLEARN_IF_SHUFFLE
@@ -379,6 +388,8 @@ class _Checker(
             self.check_env_call(node)
         elif term == "add_argument":
             self.note_seed_option(node)
+        elif qualname in PER_SAMPLE_SEEDERS:
+            self.per_sample_seeded.add(qualname)
         if term in GLOBAL_DRAW_TERMS or self.scopes[-1].in_getitem:
             self.note_global_draw(node, qualname)
 

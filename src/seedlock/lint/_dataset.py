@@ -4,7 +4,11 @@ record of every global draw of a module (for the whole-program rule SL013).
 Determinism contract: a class is a dataset when a base's name ends in ``Dataset`` or it defines
 both ``__getitem__`` and ``__len__``. A draw counts as made in ``__getitem__`` when it is in the
 method itself, in a method of the class it calls through ``self.name(...)`` (transitively), or in
-a module-level function it calls by name.
+a module-level function it calls by name. Nothing is reported in a file that reseeds the global
+RNGs per sample with seedlock: a Lightning or Hugging Face ``SeedlockCallback`` (it reseeds the
+samples of every loader the trainer runs), or ``seedlock.torch.dataloader`` /
+``seedlock.data.seeded`` in a file that builds no plain ``DataLoader``. Each sample's draws are
+then a function of its index and epoch, whatever worker loads it.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from typing import Any
 from seedlock.lint._base import CheckerBase
 from seedlock.lint._nodes import dotted
 from seedlock.lint._rule import Rule
+from seedlock.lint._torch import SEEDING_CALLBACKS
 
 __all__ = [
     "DRAW_MODULES",
     "DRAW_TRIGGERS",
     "GLOBAL_DRAW_TERMS",
+    "PER_SAMPLE_SEEDERS",
+    "PER_SAMPLE_SEEDING_TERMS",
     "PY_DRAWS",
     "RULES",
     "SL010",
@@ -37,6 +44,11 @@ SL010 = Rule(
     "depends on the worker and on access order, so samples change with num_workers",
 )
 RULES = (SL010,)
+
+#: seedlock's loaders: they reseed the global RNGs before each sample of what they load.
+_SEEDING_LOADERS = frozenset({"seedlock.torch.dataloader", "seedlock.data.seeded"})
+PER_SAMPLE_SEEDERS = SEEDING_CALLBACKS | _SEEDING_LOADERS
+PER_SAMPLE_SEEDING_TERMS = frozenset(name.rsplit(".", 1)[1] for name in PER_SAMPLE_SEEDERS)
 
 _NP_GENERATOR_API = frozenset(
     {
@@ -176,6 +188,10 @@ class DatasetRules(CheckerBase):
     draws: list[tuple[Any, str, str, tuple[str | None, str] | None]]
     helper_calls: dict[tuple[str | None, str], set[tuple[str | None, str]]]
     dataset_classes: list[str]
+    #: Draws made in ``__getitem__`` itself, reported at the end unless samples are reseeded.
+    getitem_draws: list[tuple[Any, str]]
+    #: The per-sample seeders called in the file, and "DataLoader" when it builds a plain one.
+    per_sample_seeded: set[str]
 
     def note_helper_call(
         self, function: tuple[str | None, str] | None, func: Any, kind: Any
@@ -202,12 +218,14 @@ class DatasetRules(CheckerBase):
         scope = self.scopes[-1]
         self.draws.append((node, rng, shown, scope.function))
         if scope.in_getitem and rng != "torch":
-            self.report(node, SL010, f"global {shown}() in Dataset.__getitem__")
+            self.getitem_draws.append((node, shown))
 
     def finish_dataset(self) -> None:
         """Report draws in helpers that ``__getitem__`` calls (SL010)."""
-        if not self.dataset_classes or "SL010" not in self.enabled:
+        if not self.dataset_classes or "SL010" not in self.enabled or self.samples_reseeded():
             return
+        for node, shown in self.getitem_draws:
+            self.report(node, SL010, f"global {shown}() in Dataset.__getitem__")
         calls = self.helper_calls
         for name in self.dataset_classes:
             start: tuple[str | None, str] = (name, "__getitem__")
@@ -226,6 +244,13 @@ class DatasetRules(CheckerBase):
                         SL010,
                         f"global {shown}() in {function[1]}(), called from Dataset.__getitem__,",
                     )
+
+    def samples_reseeded(self) -> bool:
+        """Whether seedlock reseeds the global RNGs before each sample this file loads."""
+        called = self.per_sample_seeded
+        if called & SEEDING_CALLBACKS:
+            return True
+        return bool(called & _SEEDING_LOADERS) and "DataLoader" not in called
 
     def is_dataset_class(self, node: Any) -> bool:
         for base in node.bases:

@@ -18,7 +18,15 @@ from typing import Any
 from seedlock.lint._base import CheckerBase
 from seedlock.lint._rule import Rule
 
-__all__ = ["DATALOADERS", "RULES", "SL005", "SL006", "TORCH_SEEDING_TERMS", "TorchRules"]
+__all__ = [
+    "DATALOADERS",
+    "RULES",
+    "SEEDING_CALLBACKS",
+    "SL005",
+    "SL006",
+    "TORCH_SEEDING_TERMS",
+    "TorchRules",
+]
 
 SL005 = Rule(
     "SL005",
@@ -44,8 +52,9 @@ DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.datalo
 TORCH_SEEDING_TERMS = frozenset(
     {"manual_seed", "seed_everything", "set_seed", "LightningCLI", "SeedlockCallback"}
 )
-#: seedlock's trainer callbacks seed every framework on every rank when training starts.
-_SEEDING_CALLBACKS = frozenset(
+#: seedlock's trainer callbacks seed every framework on every rank when training starts, and
+#: reseed the global RNGs before each sample of every loader the trainer runs.
+SEEDING_CALLBACKS = frozenset(
     {"seedlock.lightning.SeedlockCallback", "seedlock.transformers.SeedlockCallback"}
 )
 _TORCH_MANUAL_SEED = frozenset({"torch.manual_seed", "torch.random.manual_seed"})
@@ -91,7 +100,7 @@ class TorchRules(CheckerBase):
         elif term == "set_seed":
             seeded = qualname is None or not qualname.startswith(("tensorflow.", "tf."))
         elif term == "SeedlockCallback":
-            seeded = qualname in _SEEDING_CALLBACKS
+            seeded = qualname in SEEDING_CALLBACKS
             if seeded:
                 self.torch_seeded = True
                 return
