@@ -1,33 +1,90 @@
-"""Running a trainer script of this folder in a new process, as the resume tests do.
+"""Running a trainer script of this folder in new processes, as the resume and DDP tests do.
 
 Each script takes ``OUT WORKERS MODE...`` and prints one line per mode; a resume in a new process
-is what proves that the checkpoint, not the live process, carries the state.
+is what proves that the checkpoint, not the live process, carries the state. :func:`run_ranks`
+starts one process per rank with the variables ``torchrun`` sets (gloo on CPU).
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+
+#: Left in ``os.environ`` by runs inside the test process; a script must start without them.
+_LEFTOVERS = ("SEEDLOCK_SEED", "SEEDLOCK_STREAMS", "PL_GLOBAL_SEED")
+
+
+def _environ(env: Mapping[str, str]) -> dict[str, str]:
+    full_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for name in _LEFTOVERS:
+        full_env.pop(name, None)
+    return full_env
+
+
+def _words(done: subprocess.CompletedProcess[str]) -> list[list[str]]:
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [line.split() for line in done.stdout.splitlines()]
 
 
 def run_script(
     script: Path, out: Path, workers: int, modes: tuple[str, ...], env: Mapping[str, str] = {}
 ) -> list[list[str]]:
     """The words of each line the script printed; fails the test when the script fails."""
-    full_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(sys.path)}
-    full_env.pop("SEEDLOCK_SEED", None)
     done = subprocess.run(
         [sys.executable, str(script), str(out), str(workers), *modes],
         capture_output=True,
         text=True,
-        env=full_env,
+        env=_environ(env),
         timeout=600,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return [line.split() for line in done.stdout.splitlines()]
+    return _words(done)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_ranks(
+    script: Path, args: tuple[str, ...], world: int = 2, env: Mapping[str, str] = {}
+) -> list[list[list[str]]]:
+    """Run ``script ARGS`` as ranks ``0..world-1`` of one job, as ``torchrun`` starts them.
+
+    Returns the words of each line each rank printed; fails the test when any rank fails.
+    """
+    port = str(_free_port())
+    processes = []
+    for rank in range(world):
+        ranks = {
+            **dict.fromkeys(("RANK", "LOCAL_RANK"), str(rank)),
+            **dict.fromkeys(("WORLD_SIZE", "LOCAL_WORLD_SIZE"), str(world)),
+            **{"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port, "NODE_RANK": "0"},
+        }
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, str(script), *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=_environ({**env, **ranks}),
+            )
+        )
+    results = []
+    for process in processes:
+        try:
+            out, err = process.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            for other in processes:
+                other.kill()
+            raise
+        done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+        results.append(_words(done))
+    return results
 
 
 def step_digests(
@@ -35,8 +92,13 @@ def step_digests(
 ) -> dict[str, str]:
     """``{mode: weights digest}`` from lines ``MODE DIGEST STEPS``: a stop ends at step 9, every
     other mode at step 18."""
+    return digests(run_script(script, out, workers, modes, env), modes)
+
+
+def digests(lines: list[list[str]], modes: tuple[str, ...]) -> dict[str, str]:
+    """``{mode: weights digest}`` from a script's lines ``MODE DIGEST STEPS`` (see step_digests)."""
     results = {}
-    for parts in run_script(script, out, workers, modes, env):
+    for parts in lines:
         if len(parts) == 3 and parts[0] in modes:
             results[parts[0]] = parts[1]
             assert parts[2] == ("9" if parts[0] == "stop" else "18"), parts
