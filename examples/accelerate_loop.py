@@ -1,7 +1,7 @@
 """An accelerate training loop on scikit-learn's digits, exactly resumable with seedlock.
 
-A small MLP with dropout, random noise/shift augmentation, ``seedlock.torch.dataloader`` with 2
-workers passed through ``accelerator.prepare``, and seedlock's RNG state saved by
+A small MLP with dropout, random noise/shift augmentation, ``seedlock.accelerate.dataloader``
+with 2 workers passed through ``accelerator.prepare``, and seedlock's RNG state saved by
 ``accelerator.save_state`` through ``register_for_checkpointing(SeedlockState())`` (JSON).
 
     python examples/accelerate_loop.py --out /tmp/acc --stop-at 70   # stops in epoch 2
@@ -23,7 +23,7 @@ from sklearn.datasets import load_digits
 from torch import nn
 
 import seedlock
-import seedlock.torch
+import seedlock.accelerate
 from seedlock.accelerate import SeedlockState
 
 
@@ -56,7 +56,7 @@ def main() -> None:
     accelerator = Accelerator(cpu=True)
     model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.3), nn.Linear(64, 10))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loader = seedlock.torch.dataloader(Digits(), batch_size=32, num_workers=options.workers)
+    loader = seedlock.accelerate.dataloader(Digits(), batch_size=32, num_workers=options.workers)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     accelerator.register_for_checkpointing(SeedlockState())
     checkpoint = os.path.join(options.out, "checkpoint")

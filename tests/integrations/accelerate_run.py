@@ -19,7 +19,7 @@ from accelerate import Accelerator
 from torch import nn
 
 import seedlock
-import seedlock.torch
+import seedlock.accelerate
 from seedlock.accelerate import SeedlockState
 
 STOP_AT = 9  # 6 steps per epoch: the middle of epoch 2
@@ -36,18 +36,21 @@ class Augmented(torch.utils.data.Dataset):  # type: ignore[type-arg]
     def __len__(self) -> int:
         return 48
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor, int]:
         sign = 1.0 if np.random.rand() < 0.5 else -1.0  # noqa: NPY002 - augmentation on globals
-        return sign * self.x[i] + 0.1 * torch.randn(8), self.y[i]
+        return sign * self.x[i] + 0.1 * torch.randn(8), self.y[i], i
 
 
 def main(out: str, workers: int, mode: str) -> None:
-    seedlock.seed_everything(7)
     accelerator = Accelerator(cpu=True)
+    world = accelerator.num_processes
+    # Each rank its own seed (as accelerate's set_seed(..., device_specific=True) does): its own
+    # dropout masks; the data order and augmentation must still be one, agreed across ranks.
+    seedlock.seed_everything(7 + accelerator.process_index)
     model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 2))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
-    loader = seedlock.torch.dataloader(
-        Augmented(), batch_size=8, num_workers=workers, persistent_workers=workers > 0
+    loader = seedlock.accelerate.dataloader(
+        Augmented(), batch_size=8 // world, num_workers=workers, persistent_workers=workers > 0
     )
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     accelerator.register_for_checkpointing(SeedlockState())
@@ -60,7 +63,8 @@ def main(out: str, workers: int, mode: str) -> None:
         loader.set_epoch(epoch)
         batches = accelerator.skip_first_batches(loader, skip) if skip else loader
         skip = 0
-        for x, y in batches:
+        for x, y, ids in batches:
+            print("seen", epoch, *ids.tolist(), flush=True)
             loss = nn.functional.cross_entropy(model(x), y)
             accelerator.backward(loss)
             optimizer.step()

@@ -1,12 +1,17 @@
-"""seedlock.accelerate: prepared seedlock loaders and exact save_state/load_state resume."""
+"""seedlock.accelerate: prepared seedlock loaders and exact save_state/load_state resume.
+
+The multi-process tests start 2 CPU processes (gloo) as ``torchrun`` does
+(tests/integrations/trainer_scripts.run_ranks), each seeded with its own root (``7 + rank``).
+"""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from trainer_scripts import step_digests
+from trainer_scripts import digests, run_ranks, step_digests
 
 pytest.importorskip("torch")
 pytest.importorskip("accelerate")
@@ -16,8 +21,9 @@ from accelerate import Accelerator  # noqa: E402
 from accelerate.data_loader import skip_first_batches  # noqa: E402
 
 import seedlock  # noqa: E402
+import seedlock.accelerate  # noqa: E402
 import seedlock.torch  # noqa: E402
-from seedlock import StateError  # noqa: E402
+from seedlock import SeedlockError, StateError  # noqa: E402
 from seedlock.accelerate import SeedlockState  # noqa: E402
 
 pytestmark = pytest.mark.torch
@@ -50,6 +56,63 @@ def test_load_state_in_a_new_process_resumes_to_bit_identical_weights(
 
 def test_weights_are_identical_for_0_and_2_workers(weights: dict[tuple[int, str], str]) -> None:
     assert weights[0, "full"] == weights[2, "full"]
+
+
+Ranks = list[dict[str, tuple[str, list[list[int]]]]]  # per rank: {mode: (digest, seen steps)}
+
+
+def _ranks(out: Path, workers: int, *modes: str) -> Ranks:
+    """Run the script on 2 processes; each rank's final-weight digest and sample ids by mode."""
+    results = []
+    for lines in run_ranks(SCRIPT, (str(out), str(workers), *modes)):
+        found, seen, steps = digests(lines, modes), {}, []
+        for parts in lines:
+            if parts[0] == "seen":
+                steps.append([int(word) for word in parts[1:]])  # epoch, then the ids
+            elif parts[0] in modes:
+                seen[parts[0]], steps = steps, []
+        results.append({mode: (found[mode], seen[mode]) for mode in modes})
+    return results
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Ranks]:
+    """2 processes, 0 and 2 workers: 3 epochs straight; stopped mid-epoch 2; resumed anew."""
+    root = tmp_path_factory.mktemp("accelerate2")
+    with ThreadPoolExecutor(2) as pool:
+        first = {w: pool.submit(_ranks, root / str(w), w, "full", "stop") for w in (0, 2)}
+        ranks = {w: f.result() for w, f in first.items()}
+        resumed = {w: pool.submit(_ranks, root / str(w), w, "resume") for w in (0, 2)}
+        for w, future in resumed.items():
+            for rank, result in zip(ranks[w], future.result(), strict=True):
+                result.update(rank)
+                rank.update(result)
+    return ranks
+
+
+@pytest.mark.slow
+def test_two_processes_see_every_sample_once_an_epoch_for_0_and_2_workers(
+    two_processes: dict[int, Ranks],
+) -> None:
+    for workers, ranks in two_processes.items():
+        for epoch in range(3):
+            ids = [i for r in ranks for step in r["full"][1] if step[0] == epoch for i in step[1:]]
+            assert sorted(ids) == list(range(48)), (workers, epoch)
+    zero, two = two_processes[0], two_processes[2]
+    assert [r["full"] for r in zero] == [r["full"] for r in two]
+    assert zero[0]["full"][0] == zero[1]["full"][0]  # DDP keeps the ranks' weights equal
+
+
+@pytest.mark.slow
+def test_two_processes_seeded_per_rank_resume_mid_epoch_in_new_processes_bit_exactly(
+    two_processes: dict[int, Ranks],
+) -> None:
+    for workers, ranks in two_processes.items():
+        for rank in ranks:
+            (full, full_seen), (stop, stop_seen) = rank["full"], rank["stop"]
+            resumed, resumed_seen = rank["resume"]
+            assert stop_seen + resumed_seen == full_seen, workers
+            assert resumed == full != stop, workers
 
 
 def test_the_registered_state_is_json_text_that_loads_without_unpickling(
@@ -106,6 +169,19 @@ def test_load_state_restores_a_tracked_generator_that_accelerate_alone_does_not(
         seedlock.untrack("noise")
 
 
+def test_seedlocks_accelerate_loader_refuses_a_rank_or_world_that_prepare_would_split_again() -> (
+    None
+):
+    with pytest.raises(SeedlockError, match=r"got world=2, but accelerator.prepare splits"):
+        seedlock.accelerate.dataloader(list(range(8)), batch_size=2, seed=1, world=2)
+
+
+def test_seedlocks_accelerate_loader_is_the_global_order_that_prepare_splits() -> None:
+    loader = seedlock.accelerate.dataloader(list(range(12)), batch_size=3, seed=5)
+    plain = seedlock.torch.dataloader(list(range(12)), batch_size=3, seed=5, rank=0, world=1)
+    assert [b.tolist() for b in loader] == [b.tolist() for b in plain]
+
+
 @pytest.mark.parametrize(
     ("state", "message"),
     [
@@ -115,6 +191,10 @@ def test_load_state_restores_a_tracked_generator_that_accelerate_alone_does_not(
         ({"seedlock": '{"kind": "seedlock.accelerate", "format": 2}'}, "format 2"),
         ({"seedlock": '{"kind": "seedlock.accelerate", "format": 1, "seed": 8}'}, "root seed 8"),
         ({"seedlock": '{"kind": "seedlock.accelerate", "format": 1, "seed": 4}'}, "snapshot"),
+        (
+            {"seedlock": json.dumps({"kind": "seedlock.accelerate", "format": 1, "ranks": [1, 2]})},
+            "RNG states of 2 processes, this run has 1",
+        ),
     ],
 )
 def test_a_foreign_corrupt_or_mismatched_state_is_refused(

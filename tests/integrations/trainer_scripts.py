@@ -74,7 +74,7 @@ def run_ranks(
                 env=_environ({**env, **ranks}),
             )
         )
-    results = []
+    done = []
     for process in processes:
         try:
             out, err = process.communicate(timeout=600)
@@ -82,9 +82,11 @@ def run_ranks(
             for other in processes:
                 other.kill()
             raise
-        done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
-        results.append(_words(done))
-    return results
+        done.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+    # A rank that fails takes the others down with it: show the first failure's own message.
+    failed = [f"rank {r}: {d.stderr[-3000:]}" for r, d in enumerate(done) if d.returncode]
+    assert not failed, "\n".join(failed)
+    return [_words(d) for d in done]
 
 
 def step_digests(
