@@ -131,6 +131,7 @@ class SeedlockCallback(TrainerCallback, ExportableState):
     def _install(self, loader: Any) -> None:
         assert self._root is not None
         batch_sampler = _innermost_batch_sampler(loader)
+        outer = loader
         # accelerate's DataLoaderShard wraps the DataLoader that actually iterates.
         while "base_dataloader" in vars(loader):
             loader = vars(loader)["base_dataloader"]
@@ -143,6 +144,14 @@ class SeedlockCallback(TrainerCallback, ExportableState):
             # DataLoader refuses new attributes once built, to protect running iterators; none
             # has started yet (on_train_begin comes before the first iter()).
             object.__setattr__(loader, "sampler", sampler)
+        # accelerate's set_epoch looks for a `sampler` one or two batch samplers down. With
+        # several processes the order sits under BatchSamplerShard, and on a mid-epoch resume
+        # under SkipBatchSampler(BatchSamplerShard(...)): out of its reach, the resumed epoch
+        # would replay epoch 0's order. Each wrapper gets the sampler (none of them reads it).
+        wrapper = outer.batch_sampler
+        while wrapper is not batch_sampler and hasattr(wrapper, "batch_sampler"):
+            wrapper.sampler = batch_sampler.sampler
+            wrapper = wrapper.batch_sampler
         if not isinstance(dataset, SeededDataset):
             object.__setattr__(loader, "dataset", SeededDataset(dataset, self._root))
         # Each new iterator draws its workers' base seed from this generator, else from the

@@ -2,9 +2,11 @@
 
     python hf_run.py OUT WORKERS MODE [MODE ...]    (MODE: full, plain, stop, resume)
 
-Prints ``MODE <SHA-256 of the final weights>`` for each mode, in order: ``full`` trains 3 epochs;
-``plain`` too, without SeedlockCallback; ``stop`` trains to the middle of epoch 2, saves
-``checkpoint-9`` and stops; ``resume`` continues from that checkpoint.
+Prints ``MODE <SHA-256 of the final weights> <steps>`` for each mode, in order: ``full`` trains 3
+epochs; ``plain`` too, without SeedlockCallback; ``stop`` trains to the middle of epoch 2, saves
+``checkpoint-9`` and stops; ``resume`` continues from that checkpoint. Before it, one line
+``seen ID...`` per step with the sample ids this process trained on. Started as ranks of a
+``torchrun`` job (``$WORLD_SIZE`` 2), each process takes batch ``8 / WORLD_SIZE`` (gloo).
 """
 
 from __future__ import annotations
@@ -41,15 +43,20 @@ class Augmented(torch.utils.data.Dataset):  # type: ignore[type-arg]
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         sign = 1.0 if np.random.rand() < 0.5 else -1.0  # noqa: NPY002 - augmentation on globals
-        return {"x": sign * self.x[i] + 0.1 * torch.randn(8), "labels": self.y[i]}
+        x = sign * self.x[i] + 0.1 * torch.randn(8)
+        return {"x": x, "labels": self.y[i], "ids": torch.tensor(i)}
 
 
 class Net(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.body = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 2))
+        self.seen: list[list[int]] = []
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor, ids: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        self.seen.append(ids.tolist())
         logits = self.body(x)
         return {"loss": nn.functional.cross_entropy(logits, labels), "logits": logits}
 
@@ -64,9 +71,10 @@ class StopAt(TrainerCallback):  # type: ignore[misc]
 def main(out: str, workers: int, mode: str) -> None:
     seedlock.seed_everything(7)
     model = Net()
+    world = int(os.environ.get("WORLD_SIZE", "1"))
     args = TrainingArguments(
         output_dir=out,
-        per_device_train_batch_size=8,
+        per_device_train_batch_size=8 // world,
         num_train_epochs=3,
         learning_rate=0.05,
         save_strategy="no" if mode in ("full", "plain") else "steps",
@@ -78,6 +86,7 @@ def main(out: str, workers: int, mode: str) -> None:
         disable_tqdm=True,
         dataloader_num_workers=workers,
         dataloader_persistent_workers=workers > 0,
+        ddp_backend="gloo" if world > 1 else None,
     )
     callbacks: list[TrainerCallback] = [] if mode == "plain" else [SeedlockCallback()]
     if mode == "stop":
@@ -85,6 +94,8 @@ def main(out: str, workers: int, mode: str) -> None:
     trainer = Trainer(model=model, args=args, train_dataset=Augmented(), callbacks=callbacks)
     resume = os.path.join(out, f"checkpoint-{STOP_AT}") if mode == "resume" else None
     trainer.train(resume_from_checkpoint=resume)
+    for ids in model.seen:
+        print("seen", *ids, flush=True)
     digest = hashlib.sha256()
     for name, tensor in sorted(model.state_dict().items()):
         digest.update(name.encode() + tensor.numpy().tobytes())

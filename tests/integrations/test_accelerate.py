@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from trainer_scripts import digests, run_ranks, step_digests
+from trainer_scripts import Ranks, rank_runs, step_digests
 
 pytest.importorskip("torch")
 pytest.importorskip("accelerate")
@@ -58,34 +58,18 @@ def test_weights_are_identical_for_0_and_2_workers(weights: dict[tuple[int, str]
     assert weights[0, "full"] == weights[2, "full"]
 
 
-Ranks = list[dict[str, tuple[str, list[list[int]]]]]  # per rank: {mode: (digest, seen steps)}
-
-
-def _ranks(out: Path, workers: int, *modes: str) -> Ranks:
-    """Run the script on 2 processes; each rank's final-weight digest and sample ids by mode."""
-    results = []
-    for lines in run_ranks(SCRIPT, (str(out), str(workers), *modes)):
-        found, seen, steps = digests(lines, modes), {}, []
-        for parts in lines:
-            if parts[0] == "seen":
-                steps.append([int(word) for word in parts[1:]])  # epoch, then the ids
-            elif parts[0] in modes:
-                seen[parts[0]], steps = steps, []
-        results.append({mode: (found[mode], seen[mode]) for mode in modes})
-    return results
-
-
 @pytest.fixture(scope="module")
 def two_processes(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Ranks]:
     """2 processes, 0 and 2 workers: 3 epochs straight; stopped mid-epoch 2; resumed anew."""
     root = tmp_path_factory.mktemp("accelerate2")
     with ThreadPoolExecutor(2) as pool:
-        first = {w: pool.submit(_ranks, root / str(w), w, "full", "stop") for w in (0, 2)}
+        first = {
+            w: pool.submit(rank_runs, SCRIPT, root / str(w), w, ("full", "stop")) for w in (0, 2)
+        }
         ranks = {w: f.result() for w, f in first.items()}
-        resumed = {w: pool.submit(_ranks, root / str(w), w, "resume") for w in (0, 2)}
+        resumed = {w: pool.submit(rank_runs, SCRIPT, root / str(w), w, ("resume",)) for w in (0, 2)}
         for w, future in resumed.items():
             for rank, result in zip(ranks[w], future.result(), strict=True):
-                result.update(rank)
                 rank.update(result)
     return ranks
 

@@ -1,4 +1,8 @@
-"""seedlock.transformers: the Hugging Face Trainer seeded, worker-invariant, exactly resumable."""
+"""seedlock.transformers: the Hugging Face Trainer seeded, worker-invariant, exactly resumable.
+
+The multi-process tests start 2 CPU processes as ``torchrun`` does (``ddp_backend="gloo"``,
+tests/integrations/trainer_scripts.run_ranks).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from trainer_scripts import step_digests
+from trainer_scripts import Ranks, rank_runs, step_digests
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -56,6 +60,39 @@ def test_resume_from_checkpoint_in_a_new_process_gives_bit_identical_weights(
 
 def test_weights_are_identical_for_0_and_2_workers(weights: dict[tuple[int, str], str]) -> None:
     assert weights[0, "full"] == weights[2, "full"]
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Ranks:
+    """2 processes (batch 4 each, 2 workers): 3 epochs; stopped at step 9; resumed anew."""
+    out = tmp_path_factory.mktemp("hf2")
+    ranks = rank_runs(SCRIPT, out, 2, ("full", "stop"), OFFLINE)
+    for rank, resumed in zip(ranks, rank_runs(SCRIPT, out, 2, ("resume",), OFFLINE), strict=True):
+        rank.update(resumed)
+    return ranks
+
+
+@pytest.mark.slow
+def test_two_processes_with_2_workers_see_every_sample_once_an_epoch(two_processes: Ranks) -> None:
+    steps = [rank["full"][1] for rank in two_processes]
+    assert [len(s) for s in steps] == [18, 18]  # 6 steps an epoch, batch 4 on each rank
+    for epoch in range(3):
+        ids = [i for s in steps for step in s[6 * epoch : 6 * epoch + 6] for i in step]
+        assert sorted(ids) == list(range(48)), epoch
+    assert steps[0][:6] != steps[0][6:12]  # each epoch its own order
+    assert two_processes[0]["full"][0] == two_processes[1]["full"][0]  # DDP: equal weights
+
+
+@pytest.mark.slow
+def test_two_processes_resume_from_checkpoint_mid_epoch_in_new_processes_bit_exactly(
+    two_processes: Ranks,
+) -> None:
+    for rank in two_processes:
+        (full, full_seen), (stop, stop_seen) = rank["full"], rank["stop"]
+        resumed, resumed_seen = rank["resume"]
+        # Steps 10 to 18 of the uninterrupted run (epoch 2 from its 4th batch), same weights.
+        assert stop_seen + resumed_seen == full_seen
+        assert resumed == full != stop
 
 
 def test_without_the_callback_the_worker_count_changes_the_weights(

@@ -106,3 +106,25 @@ def digests(lines: list[list[str]], modes: tuple[str, ...]) -> dict[str, str]:
             assert parts[2] == ("9" if parts[0] == "stop" else "18"), parts
     assert set(results) == set(modes), results
     return results
+
+
+#: Per rank, ``{mode: (weights digest, [the ints of each "seen" line the mode printed])}``.
+Ranks = list[dict[str, tuple[str, list[list[int]]]]]
+
+
+def rank_runs(
+    script: Path, out: Path, workers: int, modes: tuple[str, ...], env: Mapping[str, str] = {}
+) -> Ranks:
+    """Run ``script OUT WORKERS MODE...`` on 2 ranks: each rank's digests and ``seen`` lines."""
+    results = []
+    for lines in run_ranks(script, (str(out), str(workers), *modes), env=env):
+        found: dict[str, str] = digests(lines, modes)
+        seen: dict[str, list[list[int]]] = {}
+        steps: list[list[int]] = []
+        for parts in lines:
+            if parts[0] == "seen":
+                steps.append([int(word) for word in parts[1:]])
+            elif parts[0] in modes:
+                seen[parts[0]], steps = steps, []
+        results.append({mode: (found[mode], seen[mode]) for mode in modes})
+    return results
