@@ -30,6 +30,7 @@ from seedlock._errors import SeedlockError, StateError
 from seedlock._everything import seed_everything
 from seedlock._seed import SeedLike, derive, normalize_seed, root_seed, stream_seeds
 from seedlock.data.rng import SeededDataset
+from seedlock.distributed import process_group_ready
 from seedlock.state import Snapshot, restore, snapshot
 from seedlock.torch import EpochSampler, _agreed_root, _ChainedWorkerInit
 
@@ -161,7 +162,11 @@ class SeedlockCallback(Callback):
             sampler.set_epoch(epoch)
         self._seed_generators(epoch)
         if pending is not None:
-            restore(Snapshot.from_dict(pending["snapshot"]))
+            ranks, own = pending.get("ranks"), pending["snapshot"]
+            # Resumed on another number of processes, every rank continues rank 0's streams.
+            if isinstance(ranks, list) and len(ranks) == trainer.world_size:
+                own = ranks[trainer.global_rank]
+            restore(Snapshot.from_dict(own))
         else:
             # Lightning's first iterator over the user's loader drew from the global torch RNG
             # (RandomSampler, worker seeds) differently for each num_workers: start training
@@ -182,7 +187,7 @@ class SeedlockCallback(Callback):
         self._seed_generators(trainer.current_epoch)
 
     def on_save_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
-        """Store the RNG snapshot and each training loader's position (JSON-able values)."""
+        """Store the RNG snapshot (each rank's) and each training loader's position (JSON-able)."""
         progress = trainer.fit_loop.epoch_loop.batch_progress.current
         batches = progress.processed  # saved from on_train_batch_end: this batch is done
         loaders = []
@@ -191,11 +196,16 @@ class SeedlockCallback(Callback):
             batch = self._batch_size(trainer, sampler)
             consumed = min(order.total(0), batches * batch * order.world)
             loaders.append(order.state_dict(consumed=consumed))
-        checkpoint[_KEY] = {
-            "format": _FORMAT,
-            "snapshot": snapshot().to_dict(),
-            "loaders": loaders,
-        }
+        own = snapshot().to_dict()
+        checkpoint[_KEY] = {"format": _FORMAT, "snapshot": own, "loaders": loaders}
+        if trainer.world_size > 1 and process_group_ready():
+            # Only rank 0 writes the checkpoint, but each rank's RNG state is its own (work done
+            # on one rank only moves it): keep them all. Every rank calls this hook.
+            import torch.distributed as dist
+
+            ranks: list[Any] = [None] * trainer.world_size
+            dist.all_gather_object(ranks, own)
+            checkpoint[_KEY]["ranks"] = ranks
 
     def _batch_size(self, trainer: Any, sampler: EpochSampler) -> int:
         for loader in trainer.fit_loop._combined_loader.flattened:
