@@ -8,9 +8,10 @@ gradient of the 1-process batch ``2b`` made of the same samples.
 
 ``python lightning_ddp.py OUT DEVICES BATCH RUN...`` (started once per rank, as ``torchrun``
 does: tests/integrations/trainer_scripts.run_ranks) trains each RUN in turn with dropout in the
-step and writes ``OUT/RUN/rank{r}.json``. ``RUN`` is ``MODE-WORKERS``: ``full`` trains 2 epochs,
-``stop`` stops at step 9 (the middle of epoch 2) saving Lightning's own checkpoint there,
-``resume`` resumes from that checkpoint (of ``OUT/stop-WORKERS``).
+step (and an extra draw on rank 1, so the ranks' RNG states differ) and writes
+``OUT/RUN/rank{r}.json``. ``RUN`` is ``MODE-WORKERS``: ``full`` trains 2 epochs, ``stop`` stops
+at step 9 (the middle of epoch 2) saving Lightning's own checkpoint there, ``resume`` resumes
+from that checkpoint (of ``OUT/stop-WORKERS``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class Net(pl.LightningModule):
         self.seen.append([self.current_epoch, *ids.tolist()])
         if self.dropout:
             x = torch.nn.functional.dropout(x, self.dropout)  # the rank's global torch RNG
+            if self.global_rank == 1:
+                torch.rand(1)  # work on one rank only: the ranks' RNG states part ways
         return torch.nn.functional.cross_entropy(self.net(x), y)
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
