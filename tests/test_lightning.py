@@ -243,6 +243,80 @@ def test_lightnings_worker_init_chained_by_the_callback_keeps_batches_worker_inv
     assert batches[0] == batches[1]
 
 
+class _Counted(torch.utils.data.Dataset):  # type: ignore[misc]
+    """Counts its loads in every process (a fork-shared counter); draws from NumPy."""
+
+    def __init__(self) -> None:
+        self.loads = torch.multiprocessing.get_context("fork").Value("i", 0)
+
+    def __len__(self) -> int:
+        return 16
+
+    def __getitem__(self, i: int) -> tuple[int, float]:
+        with self.loads.get_lock():
+            self.loads.value += 1
+        return i, float(np.random.random())
+
+
+def test_worker_processes_start_knowing_which_global_rngs_the_items_draw_from() -> None:
+    dataset = _Counted()
+    plain = DataLoader(
+        dataset, batch_size=4, shuffle=True, num_workers=2, multiprocessing_context="fork"
+    )
+    seeded = _batches(_rebuilt(SeedlockCallback(seed=3), plain))
+    # Found once in the main process; a worker that had to find them would load its first
+    # batch twice (16 + 2 * 4 loads).
+    assert dataset.loads.value - len(dataset) < 4
+    dataset.loads.value = 0
+    in_process = DataLoader(dataset, batch_size=4, shuffle=True)
+    assert seeded == _batches(_rebuilt(SeedlockCallback(seed=3), in_process))
+
+
+@pytest.mark.filterwarnings("ignore")  # Lightning's advice (workers, loggers)
+def test_lightning_dispatches_no_training_step_hook_to_the_callback() -> None:
+    import lightning.pytorch as pl
+    from lightning.pytorch.profilers import Profiler
+
+    class Actions(Profiler):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.names: set[str] = set()
+
+        def start(self, action_name: str) -> None:
+            self.names.add(action_name)
+
+        def stop(self, action_name: str) -> None:
+            pass
+
+    class Linear(pl.LightningModule):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(1, 1)
+
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            return self.layer(batch[1].float().unsqueeze(1)).mean()
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    profiler = Actions()
+    trainer = pl.Trainer(
+        accelerator="cpu",
+        max_steps=3,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        callbacks=[SeedlockCallback(seed=1)],
+        profiler=profiler,
+    )
+    trainer.fit(Linear(), DataLoader(_Augmented(), batch_size=4, shuffle=True))
+    ours = {name.split(".")[-1] for name in profiler.names if "SeedlockCallback" in name}
+    # Each dispatched hook costs a profiler context and a call, several a step; the callback's
+    # work happens when training starts, at each epoch and at checkpoints.
+    assert ours == {"setup", "on_train_start", "on_train_epoch_start", "teardown"}
+
+
 # Ported from test_seed.py::test_correct_seed_with_environment_variable: Lightning's seed_everything
 # (and LightningCLI's `seed_everything:`) leave the seed in PL_GLOBAL_SEED.
 def test_a_callback_without_a_seed_takes_lightnings_seed(monkeypatch: pytest.MonkeyPatch) -> None:
