@@ -2,17 +2,30 @@
 
 The digits CNN of ``examples/digits.py`` (two convolutions, dropout, one linear layer) trained by a
 Lightning ``Trainer`` on its augmented digits (a random shift and flip from NumPy's global RNG,
-noise from torch's), batch 32, a plain shuffling ``DataLoader``, torch on one thread. ``plain``
-is that Trainer; ``seedlock`` adds ``callbacks=[SeedlockCallback(seed=0)]`` and nothing else (the
-callback rebuilds the loader around its epoch sampler and per-sample reseeding). A timing callback
-records the time between consecutive ``on_train_batch_end`` calls (data fetch and step); the
-median over the steps of a run, after the first epoch's warm-up, is that run's step time. Runs
-alternate (plain, seedlock, repeated) and the median of the per-round ratios is printed for each
-``num_workers``. ``--clock cpu`` uses the main process's CPU time instead of wall time: steadier
-on a shared machine, meaningful for ``num_workers=0`` only.
+noise from torch's), batch 32, a plain shuffling ``DataLoader``, torch on one thread. Three
+Trainers, identical but for their callbacks:
 
-    python benchmarks/lightning_callback.py [--rounds 5] [--steps 150] [--workers 0 2]
-        [--clock wall|cpu]
+* ``plain``: no seedlock.
+* ``callback``: ``SeedlockCallback(seed=0, globals=())``: the callback with its epoch sampler and
+  dataset wrapper, but no global RNG reseeded per item. This is what the callback itself adds.
+* ``seeded``: ``SeedlockCallback(seed=0)``, the default: each item also reseeds the global RNGs it
+  draws from (here NumPy's and torch's), the per-sample seeding of ``seedlock.data.seeded``.
+
+A run trains one warm-up epoch, then ``--steps`` more; its step time is the time from the end of
+the warm-up to the end of the last step divided by the steps (epoch boundaries included). Runs
+alternate (plain, callback, seeded, repeated) and the median of the per-round ratios is printed
+for each ``num_workers``, with the difference ``seeded - callback`` in microseconds per item (the
+cost of the per-sample reseeding). ``--clock cpu`` uses the main process's CPU time instead of
+wall time: steadier on a shared machine, meaningful for ``num_workers=0`` only.
+
+``--parts`` times the parts alone, in CPU time (steadier than a training step's few percent):
+loading an item that does almost no work of its own but draw from NumPy and torch, through a
+plain loader, the callback's (``seeded(..., globals=())`` and its ``EpochSampler``) and the
+default ``seeded`` one, in microseconds per item over the plain loader; and Lightning's dispatch
+of the six per-step callback hooks, in microseconds per step over a Trainer without the callback.
+
+    python benchmarks/lightning_callback.py [--rounds 7] [--steps 171] [--workers 0 2]
+        [--clock wall|cpu] [--parts]
 """
 
 from __future__ import annotations
@@ -27,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+BATCH = 32
+VARIANTS = ("plain", "callback", "seeded")
 
 
 def _example() -> Any:
@@ -38,27 +53,14 @@ def _example() -> Any:
     return module
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=150)
-    parser.add_argument("--workers", nargs="+", type=int, default=[0, 2])
-    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
-    args = parser.parse_args()
-    clock = time.perf_counter if args.clock == "wall" else time.process_time
-
+def _training(args: argparse.Namespace, example: Any, train: Any) -> None:
     import lightning.pytorch as pl
     import torch
-    from sklearn.datasets import load_digits
 
     from seedlock.lightning import SeedlockCallback
 
-    warnings.filterwarnings("ignore")  # Lightning's advice (workers, loggers) is not measured
-    torch.set_num_threads(1)
-    example = _example()
-    digits = load_digits()
-    train = example.Digits(digits.data, digits.target, augment=True)
-    warm_up = len(train) // 32 + 1  # steps of the first epoch (workers start, caches fill)
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
+    warm_up = -(-len(train) // BATCH)  # the first epoch's steps (workers start, caches fill)
 
     class Module(pl.LightningModule):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -80,16 +82,19 @@ def main() -> None:
             self.ends.append(clock())
 
         def step_seconds(self) -> float:
-            gaps = [b - a for a, b in zip(self.ends, self.ends[1:], strict=False)]
-            return statistics.median(gaps[warm_up:])
+            return (self.ends[-1] - self.ends[warm_up - 1]) / (len(self.ends) - warm_up)
 
-    def run(workers: int, seedlock: bool) -> float:
+    def run(workers: int, variant: str) -> float:
         timer = StepTimes()
-        callbacks: list[Any] = [timer] + ([SeedlockCallback(seed=0)] if seedlock else [])
+        callbacks: list[Any] = [timer]
+        if variant == "callback":
+            callbacks.append(SeedlockCallback(seed=0, globals=()))
+        elif variant == "seeded":
+            callbacks.append(SeedlockCallback(seed=0))
         extra: dict[str, Any] = {"num_workers": workers}
         if workers:
             extra.update(persistent_workers=True, multiprocessing_context="fork")
-        loader = torch.utils.data.DataLoader(train, batch_size=32, shuffle=True, **extra)
+        loader = torch.utils.data.DataLoader(train, batch_size=BATCH, shuffle=True, **extra)
         trainer = pl.Trainer(
             accelerator="cpu",
             devices=1,
@@ -104,19 +109,137 @@ def main() -> None:
         return timer.step_seconds()
 
     for workers in args.workers:
-        times: dict[str, list[float]] = {"plain": [], "seedlock": []}
-        for _ in range(args.rounds):
-            times["plain"].append(run(workers, seedlock=False))
-            times["seedlock"].append(run(workers, seedlock=True))
-        ratio = statistics.median(
-            s / p for s, p in zip(times["seedlock"], times["plain"], strict=True)
+        times: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
+        for round_ in range(args.rounds):
+            shift = round_ % len(VARIANTS)  # no variant always runs first
+            for variant in VARIANTS[shift:] + VARIANTS[:shift]:
+                times[variant].append(run(workers, variant))
+        plain = times["plain"]
+        ratios = {
+            v: statistics.median(t / p for t, p in zip(times[v], plain, strict=True))
+            for v in VARIANTS[1:]
+        }
+        per_item = statistics.median(
+            (s - c) / BATCH for s, c in zip(times["seeded"], times["callback"], strict=True)
         )
         print(
-            f"num_workers={workers}: plain {statistics.median(times['plain']) * 1e3:6.2f} ms/step, "
-            f"seedlock {statistics.median(times['seedlock']) * 1e3:6.2f} ms/step, "
-            f"ratio {ratio:.3f}x",
+            f"num_workers={workers} ({args.clock}): plain "
+            f"{statistics.median(plain) * 1e3:.2f} ms/step; callback {ratios['callback']:.3f}x; "
+            f"seeded {ratios['seeded']:.3f}x; per-sample reseeding {per_item * 1e6:+.1f} us/item",
             flush=True,
         )
+
+
+class _Tiny:
+    """An item with almost no work of its own: one draw from NumPy's and one from torch's RNG."""
+
+    def __len__(self) -> int:
+        return 2048
+
+    def __getitem__(self, index: int) -> Any:
+        import numpy as np
+        import torch
+
+        return np.random.random() + float(torch.rand(()))
+
+
+def _parts(args: argparse.Namespace) -> None:
+    import lightning.pytorch as pl
+    from lightning.pytorch.trainer.call import _call_callback_hooks
+    from torch.utils.data import DataLoader
+
+    from seedlock.data import seeded
+    from seedlock.lightning import SeedlockCallback
+    from seedlock.torch import EpochSampler
+
+    tiny = _Tiny()
+
+    def loader(variant: str) -> DataLoader[Any]:
+        if variant == "plain":
+            return DataLoader(tiny, batch_size=BATCH, shuffle=True)  # type: ignore[arg-type]
+        dataset = seeded(tiny, seed=0, globals=() if variant == "callback" else None)
+        return DataLoader(dataset, batch_size=BATCH, sampler=EpochSampler(len(tiny), seed=0))
+
+    loaders = {variant: loader(variant) for variant in VARIANTS}
+    for each in loaders.values():  # warm-up; the default wrapper finds the RNGs in use
+        for _ in each:
+            pass
+    times: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
+    for round_ in range(args.rounds):
+        shift = round_ % len(VARIANTS)
+        for variant in VARIANTS[shift:] + VARIANTS[:shift]:
+            start = time.process_time()
+            for _ in range(5):
+                for _ in loaders[variant]:
+                    pass
+            times[variant].append((time.process_time() - start) / (5 * len(tiny)))
+    added = {
+        v: statistics.median(t - p for t, p in zip(times[v], times["plain"], strict=True))
+        for v in VARIANTS[1:]
+    }
+    print(
+        f"loading a tiny item (cpu): plain {statistics.median(times['plain']) * 1e6:.2f} us/item; "
+        f"callback {added['callback'] * 1e6:+.2f} us/item; seeded {added['seeded'] * 1e6:+.2f} "
+        "us/item",
+        flush=True,
+    )
+
+    # What Lightning does for every callback at each training step (Lightning's dispatcher).
+    hooks = {
+        "on_train_batch_start": (None, 0),
+        "on_before_backward": (None,),
+        "on_after_backward": (),
+        "on_before_optimizer_step": (None,),
+        "on_before_zero_grad": (None,),
+        "on_train_batch_end": (None, None, 0),
+    }
+    trainers = {
+        variant: pl.Trainer(
+            accelerator="cpu",
+            logger=False,
+            enable_checkpointing=False,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            callbacks=[] if variant == "plain" else [SeedlockCallback(seed=0)],
+        )
+        for variant in ("plain", "callback")
+    }
+    steps = 2000
+    dispatch: dict[str, list[float]] = {"plain": [], "callback": []}
+    for _ in range(args.rounds):
+        for variant, trainer in trainers.items():
+            start = time.process_time()
+            for _ in range(steps):
+                for hook, hook_args in hooks.items():
+                    _call_callback_hooks(trainer, hook, *hook_args)
+            dispatch[variant].append((time.process_time() - start) / steps)
+    per_step = statistics.median(
+        c - p for c, p in zip(dispatch["callback"], dispatch["plain"], strict=True)
+    )
+    print(f"per-step hook dispatch (cpu): callback {per_step * 1e6:+.2f} us/step", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=171)
+    parser.add_argument("--workers", nargs="+", type=int, default=[0, 2])
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    parser.add_argument("--parts", action="store_true", help="time the callback's parts alone")
+    args = parser.parse_args()
+
+    import torch
+    from sklearn.datasets import load_digits
+
+    warnings.filterwarnings("ignore")  # Lightning's advice (workers, loggers) is not measured
+    torch.set_num_threads(1)
+    example = _example()
+    digits = load_digits()
+    train = example.Digits(digits.data, digits.target, augment=True)
+    if args.parts:
+        _parts(args)
+    else:
+        _training(args, example, train)
 
 
 if __name__ == "__main__":
