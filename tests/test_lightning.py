@@ -272,9 +272,34 @@ def test_worker_processes_start_knowing_which_global_rngs_the_items_draw_from() 
     assert seeded == _batches(_rebuilt(SeedlockCallback(seed=3), in_process))
 
 
+def _fit(loader: DataLoader, callback: SeedlockCallback, **options: Any) -> None:
+    import lightning.pytorch as pl
+
+    class Linear(pl.LightningModule):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(1, 1)
+
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            return self.layer(batch[1].float().unsqueeze(1)).mean()
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    trainer = pl.Trainer(
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        callbacks=[callback],
+        **options,
+    )
+    trainer.fit(Linear(), loader)
+
+
 @pytest.mark.filterwarnings("ignore")  # Lightning's advice (workers, loggers)
 def test_lightning_dispatches_no_training_step_hook_to_the_callback() -> None:
-    import lightning.pytorch as pl
     from lightning.pytorch.profilers import Profiler
 
     class Actions(Profiler):  # type: ignore[misc]
@@ -288,33 +313,33 @@ def test_lightning_dispatches_no_training_step_hook_to_the_callback() -> None:
         def stop(self, action_name: str) -> None:
             pass
 
-    class Linear(pl.LightningModule):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.layer = torch.nn.Linear(1, 1)
-
-        def training_step(self, batch: Any, batch_idx: int) -> Any:
-            return self.layer(batch[1].float().unsqueeze(1)).mean()
-
-        def configure_optimizers(self) -> Any:
-            return torch.optim.SGD(self.parameters(), lr=0.1)
-
     profiler = Actions()
-    trainer = pl.Trainer(
-        accelerator="cpu",
-        max_steps=3,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        callbacks=[SeedlockCallback(seed=1)],
-        profiler=profiler,
-    )
-    trainer.fit(Linear(), DataLoader(_Augmented(), batch_size=4, shuffle=True))
+    loader = DataLoader(_Augmented(), batch_size=4, shuffle=True)
+    _fit(loader, SeedlockCallback(seed=1), max_steps=3, profiler=profiler)
     ours = {name.split(".")[-1] for name in profiler.names if "SeedlockCallback" in name}
     # Each dispatched hook costs a profiler context and a call, several a step; the callback's
     # work happens when training starts, at each epoch and at checkpoints.
     assert ours == {"setup", "on_train_start", "on_train_epoch_start", "teardown"}
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_the_persistent_workers_of_the_loader_the_callback_replaced_do_not_outlive_the_fit() -> (
+    None
+):
+    import multiprocessing
+
+    before = set(multiprocessing.active_children())
+    loader = DataLoader(
+        _Augmented(),
+        batch_size=4,
+        shuffle=True,
+        num_workers=2,
+        persistent_workers=True,
+        multiprocessing_context="fork",
+    )
+    _fit(loader, SeedlockCallback(seed=1), max_epochs=2)
+    assert set(multiprocessing.active_children()) - before == set()
+    assert len(_batches(loader)) == 4  # the user's loader still works
 
 
 # Ported from test_seed.py::test_correct_seed_with_environment_variable: Lightning's seed_everything

@@ -167,7 +167,13 @@ class SeedlockCallback(Callback):
         if combined is None:
             return
         self._samplers, self._generators = [], []
-        combined.flattened = [self._rebuild(loader, trainer) for loader in combined.flattened]
+        rebuilt = [self._rebuild(loader, trainer) for loader in combined.flattened]
+        if any(new is not old for new, old in zip(rebuilt, combined.flattened, strict=True)):
+            # Lightning has already started iterating the user's loaders: stop their worker
+            # processes (persistent ones would stay alive beside the new ones until the user's
+            # loader is dropped) and forget their iterators, so the loaders stay usable.
+            combined.reset()
+        combined.flattened = rebuilt
         epoch = trainer.current_epoch
         pending, self._pending = self._pending, None
         for i, sampler in enumerate(self._samplers):
