@@ -15,8 +15,10 @@ A run trains one warm-up epoch, then ``--steps`` more; its step time is the time
 the warm-up to the end of the last step divided by the steps (epoch boundaries included). Runs
 alternate (plain, callback, seeded, repeated) and the median of the per-round ratios is printed
 for each ``num_workers``, with the difference ``seeded - callback`` in microseconds per item (the
-cost of the per-sample reseeding). ``--clock cpu`` uses the main process's CPU time instead of
-wall time: steadier on a shared machine, meaningful for ``num_workers=0`` only.
+cost of the per-sample reseeding). ``--clock cpu`` uses CPU time instead of wall time, the main
+process's plus its worker processes' (persistent, so alive from the warm-up to the last step;
+needs ``psutil``): steadier on a shared machine, and with workers it counts the loading work
+that wall time hides while the cores are free and shows at random when they are not.
 
 ``--parts`` times the parts alone, in CPU time (steadier than a training step's few percent):
 loading an item that does almost no work of its own but draw from NumPy and torch, through a
@@ -59,7 +61,7 @@ def _training(args: argparse.Namespace, example: Any, train: Any) -> None:
 
     from seedlock.lightning import SeedlockCallback
 
-    clock = time.perf_counter if args.clock == "wall" else time.process_time
+    clock = time.perf_counter if args.clock == "wall" else _cpu_seconds
     warm_up = -(-len(train) // BATCH)  # the first epoch's steps (workers start, caches fill)
 
     class Module(pl.LightningModule):  # type: ignore[misc]
@@ -75,14 +77,19 @@ def _training(args: argparse.Namespace, example: Any, train: Any) -> None:
             return torch.optim.SGD(self.parameters(), lr=0.05)
 
     class StepTimes(pl.Callback):  # type: ignore[misc]
+        """The clock at the end of the warm-up and of the last step (read twice: cheap)."""
+
         def __init__(self) -> None:
-            self.ends: list[float] = []
+            self.steps = 0
+            self.marks: list[float] = []
 
         def on_train_batch_end(self, *_: Any) -> None:
-            self.ends.append(clock())
+            self.steps += 1
+            if self.steps in (warm_up, warm_up + args.steps):
+                self.marks.append(clock())
 
         def step_seconds(self) -> float:
-            return (self.ends[-1] - self.ends[warm_up - 1]) / (len(self.ends) - warm_up)
+            return (self.marks[1] - self.marks[0]) / args.steps
 
     def run(workers: int, variant: str) -> float:
         timer = StepTimes()
@@ -128,6 +135,14 @@ def _training(args: argparse.Namespace, example: Any, train: Any) -> None:
             f"seeded {ratios['seeded']:.3f}x; per-sample reseeding {per_item * 1e6:+.1f} us/item",
             flush=True,
         )
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its worker processes (alive while it is read)."""
+    import psutil
+
+    children = psutil.Process().children(recursive=True)
+    return time.process_time() + sum(sum(child.cpu_times()[:2]) for child in children)
 
 
 class _Tiny:
