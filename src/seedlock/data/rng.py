@@ -46,8 +46,9 @@ from __future__ import annotations
 import _random
 import ctypes
 import random
+import struct
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -74,7 +75,7 @@ __all__ = [
 ]
 
 #: Identifies the per-sample stream definition above.
-STREAM = "sfc64-splitmix-sample/1"
+STREAM = "sfc64-splitmix-sample/2"
 _GLOBALS, _PYTHON, _TORCH = 1, 2, 3
 _M64 = 2**64 - 1
 _GAMMA = 0x9E3779B97F4A7C15
@@ -245,20 +246,204 @@ def sample_torch_generator(
 #: The global RNGs that :func:`reseed` and :func:`seeded` can reseed.
 GLOBAL_RNGS = ("random", "numpy", "torch")
 
+_MT_N = 624  # MT19937's key words; Python's and NumPy's generators both keep 624 + a position
+_MT_BYTES = _MT_N * 4 + 4
+_MT_STEPS = (np.arange(1, _MT_N // 2 + 1, dtype=np.uint64) * np.uint64(_GAMMA))[np.newaxis, :]
+
+
+def _mt_rows(seeds: np.ndarray, position_first: bool) -> np.ndarray:
+    """MT19937 states expanded from 64-bit ``seeds``: a ``(len, 625)`` little-endian uint32 array.
+
+    Row ``k`` holds the key ``mix(s + j * G)`` for ``j = 1 .. 312`` (each the low then the high
+    32 bits) with word 0 set to ``0x80000000`` (as ``init_by_array`` does, so no key is all
+    zero), and the position 624 (the next draw twists); the position comes first for CPython's
+    ``random.Random`` layout and last for NumPy's ``mt19937_state``.
+    """
+    key = np.ascontiguousarray(_mix_array(seeds[:, np.newaxis] + _MT_STEPS), dtype="<u8")
+    rows = np.empty((len(seeds), _MT_N + 1), dtype="<u4")
+    words = rows[:, 1:] if position_first else rows[:, :-1]
+    words[...] = key.view("<u4")
+    words[:, 0] = 0x80000000
+    rows[:, 0 if position_first else -1] = _MT_N
+    return rows
+
+
+def _writable(address: int, size: int) -> memoryview:
+    return memoryview((ctypes.c_char * size).from_address(address)).cast("B")
+
+
+_python_memory: dict[int, tuple[Any, memoryview | None]] = {}
+
+
+def _python_target(instance: Any) -> memoryview | None:
+    """CPython's ``random.Random`` state (``int index; uint32_t state[624]``) as writable memory.
+
+    ``Random.seed(x)`` runs ~1,900 MT19937 steps (about 7 us); writing a ready state is one
+    copy. CPython documents no address for it: the layout is trusted only after the bytes read
+    there equal ``getstate()`` and a test write reads back through ``getstate()``; otherwise
+    ``None`` (other interpreters and builds), and states are written with ``setstate``.
+    """
+    cached = _python_memory.get(id(instance))
+    if cached is not None and cached[0] is instance:
+        return cached[1]
+    target: memoryview | None = None
+    offset = object.__basicsize__  # the object header; _random.Random's fields follow it
+    if (
+        sys.byteorder == "little"
+        and isinstance(instance, _random.Random)
+        and _random.Random.__basicsize__ >= offset + _MT_BYTES
+        and type(instance).__basicsize__ >= offset + _MT_BYTES
+    ):
+        saved = _random.Random.getstate(instance)
+        expected = np.array((saved[-1], *saved[:-1]), dtype="<u4").tobytes()
+        if ctypes.string_at(id(instance) + offset, _MT_BYTES) == expected:
+            candidate = _writable(id(instance) + offset, _MT_BYTES)
+            probe = _mt_rows(np.array([_GAMMA], dtype=np.uint64), position_first=True)[0]
+            try:
+                candidate[:] = probe.data.cast("B")
+                if _random.Random.getstate(instance) == (*probe[1:].tolist(), _MT_N):
+                    target = candidate
+            finally:
+                _random.Random.setstate(instance, saved)
+    _python_memory.clear()
+    _python_memory[id(instance)] = (instance, target)
+    return target
+
+
+_numpy_gauss: dict[int, tuple[Any, memoryview | None]] = {}
+_NO_GAUSS = bytes(16)
+
+
+def _numpy_gauss_target(legacy: Any) -> memoryview | None:
+    """The cached-normal fields (``int has_gauss; double gauss``) of NumPy's global RandomState.
+
+    ``np.random.seed`` clears them; writing a ready key must too, or an odd number of normals
+    drawn by one item would hand its cached second normal to the next. NumPy has no address for
+    them: the one place in the object where they are found to change as ``get_state()`` shows,
+    and where zeroing them reads back as no cached normal, is trusted; otherwise ``None``.
+    """
+    cached = _numpy_gauss.get(id(legacy))
+    if cached is not None and cached[0] is legacy:
+        return cached[1]
+    target: memoryview | None = None
+    saved = legacy.get_state()
+    size = type(legacy).__basicsize__
+    if sys.byteorder == "little" and isinstance(saved, tuple) and saved[0] == "MT19937":
+        try:
+            legacy.set_state(("MT19937", saved[1], saved[2], 0, 0.0))
+            clear = ctypes.string_at(id(legacy), size)
+            legacy.standard_normal()
+            _, _, _, has_gauss, gauss = legacy.get_state()
+            cached_bytes = ctypes.string_at(id(legacy), size)
+            found = struct.pack("<i", 1), struct.pack("<d", gauss)
+            offsets = [
+                o
+                for o in range(0, size - 15, 8)
+                if (cached_bytes[o : o + 4], cached_bytes[o + 8 : o + 16]) == found
+                and clear[o : o + 4] == bytes(4)
+                and clear[o + 8 : o + 16] == bytes(8)
+            ]
+            if has_gauss == 1 and len(offsets) == 1:
+                candidate = _writable(id(legacy) + offsets[0], 16)
+                candidate[:4] = bytes(4)
+                candidate[8:] = bytes(8)
+                if legacy.get_state()[3:] == (0, 0.0):
+                    target = candidate
+        finally:
+            legacy.set_state(saved)
+    _numpy_gauss.clear()
+    _numpy_gauss[id(legacy)] = (legacy, target)
+    return target
+
+
+Writer = Callable[[int], None]
+
+
+def _python_writer(seeds: np.ndarray) -> Writer:
+    """Writes item ``k``'s state (from ``seeds[k]``) into Python's global ``random``."""
+    rows = _mt_rows(seeds, position_first=True)
+    instance: random.Random = random.seed.__self__  # type: ignore[attr-defined]
+    target = _python_target(instance) if _FAST[0] else None
+    if target is None:
+        states = [(*row[1:], row[0]) for row in rows.tolist()]
+        setstate = _random.Random.setstate
+
+        def write_slowly(k: int) -> None:
+            setstate(instance, states[k])
+            instance.gauss_next = None  # type: ignore[attr-defined]
+
+        return write_slowly
+    source = rows.data.cast("B")
+
+    def write(k: int) -> None:
+        target[:] = source[k * _MT_BYTES : (k + 1) * _MT_BYTES]
+        instance.gauss_next = None  # type: ignore[attr-defined]
+
+    return write
+
+
+def _numpy_writer(seeds: np.ndarray) -> Writer:
+    """Writes item ``k``'s state (from ``seeds[k]``) into NumPy's legacy global RandomState."""
+    legacy = np.random.get_state.__self__  # type: ignore[attr-defined]  # noqa: NPY002
+    address = _numpy_state_address() if _FAST[1] else None
+    if address is None and not isinstance(legacy.get_state(), tuple):
+        # Another bit generator was made global (np.random.set_bit_generator): no MT key to
+        # write; its own seeding from the top 32 bits, as np.random.seed(int) takes.
+        legacy_seeds = (seeds >> np.uint64(32)).tolist()
+        seed = np.random.seed  # noqa: NPY002
+        return lambda k: seed(legacy_seeds[k])
+    rows = _mt_rows(seeds, position_first=False)
+    gauss = _numpy_gauss_target(legacy) if address is not None else None
+    if address is None or gauss is None:
+        keys = list(rows[:, :-1])
+
+        def write_slowly(k: int) -> None:
+            legacy.set_state(("MT19937", keys[k], _MT_N, 0, 0.0))
+
+        return write_slowly
+    target = _writable(address, _MT_BYTES)
+    source = rows.data.cast("B")
+
+    def write(k: int) -> None:
+        target[:] = source[k * _MT_BYTES : (k + 1) * _MT_BYTES]
+        gauss[:] = _NO_GAUSS
+
+    return write
+
+
+def _torch_writer(seeds: np.ndarray) -> Writer | None:
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    torch_seeds = seeds.tolist()
+    seed = torch.default_generator.manual_seed
+    return lambda k: seed(torch_seeds[k])
+
+
+#: Whether the direct writes may be used (Python, NumPy); tests force the slow paths with it.
+_FAST = [True, True]
+
+
+def _writers(
+    root: int, epoch: int, indices: Sequence[int], which: tuple[bool, bool, bool]
+) -> list[Writer]:
+    """Per-item writers of the reseeded global RNGs' states for ``indices`` of one ``epoch``."""
+    if not any(which):
+        return []
+    seeds = _global_seeds_array(root, epoch, indices)
+    writers: list[Writer | None] = [
+        _python_writer(seeds[0]) if which[0] else None,
+        _numpy_writer(seeds[1]) if which[1] else None,
+        _torch_writer(seeds[2]) if which[2] else None,
+    ]
+    return [writer for writer in writers if writer is not None]
+
 
 def _reseed_root(
     root: int, epoch: int, index: int, which: tuple[bool, bool, bool] = (True, True, True)
 ) -> None:
-    a, b, c = _seeds(root, epoch, index, _GLOBALS)
-    if which[0]:
-        random.seed(a)
-    if which[1]:
-        # The one sanctioned write to NumPy's legacy global state outside seed_everything.
-        np.random.seed(b >> 32)  # noqa: NPY002
-    if which[2]:
-        torch = sys.modules.get("torch")
-        if torch is not None:
-            torch.default_generator.manual_seed(c)
+    for write in _writers(root, epoch, (index,), which):
+        write(0)
 
 
 def _check_globals(names: object) -> tuple[bool, bool, bool]:
@@ -278,7 +463,6 @@ def _in_worker() -> bool:
     return data is not None and data.get_worker_info() is not None
 
 
-_MT_BYTES = 624 * 4 + 4  # NumPy's mt19937_state: uint32 key[624], int pos
 _mt_address: dict[int, tuple[Any, int | None]] = {}
 
 
@@ -410,7 +594,9 @@ class EpochIndex(int):
     """A dataset index that carries its epoch, so that worker processes know it.
 
     ``seedlock.torch`` samplers yield these; it is an ``int`` everywhere else, so datasets that
-    know nothing of epochs index with it as usual.
+    know nothing of epochs index with it as usual. Each epoch has its own subclass with
+    ``epoch`` as a class attribute (:func:`epoch_index_type`), so that a sampler makes one with
+    ``int.__new__`` at C speed; test with ``isinstance(x, EpochIndex)``.
 
     Example:
         >>> i = EpochIndex(7, 2)
@@ -418,18 +604,23 @@ class EpochIndex(int):
         (8, 2)
     """
 
+    __slots__ = ()
     epoch: int
 
     def __new__(cls, index: int, epoch: int) -> EpochIndex:
-        self = super().__new__(cls, index)
-        self.epoch = epoch
-        return self
+        return int.__new__(epoch_index_type(check_epoch(epoch, "EpochIndex")), index)
 
     def __reduce__(self) -> tuple[type[EpochIndex], tuple[int, int]]:
         return (EpochIndex, (int(self), self.epoch))
 
     def __repr__(self) -> str:
         return f"EpochIndex({int(self)}, epoch={self.epoch})"
+
+
+@lru_cache(maxsize=256)
+def epoch_index_type(epoch: int) -> type[EpochIndex]:
+    """The :class:`EpochIndex` subclass of ``epoch``: ``int.__new__(cls, i)`` makes its indices."""
+    return type("EpochIndex", (EpochIndex,), {"__slots__": (), "epoch": epoch})
 
 
 T = TypeVar("T")
@@ -467,7 +658,7 @@ class SeededDataset(Generic[T]):
         self.epoch = check_epoch(epoch, "SeededDataset.set_epoch")
 
     def _load(self, index: int, which: tuple[bool, bool, bool]) -> T:
-        if type(index) is EpochIndex:
+        if isinstance(index, EpochIndex):
             epoch, plain = index.epoch, int(index)
         else:
             epoch, plain = self.epoch, _check_index(index, "SeededDataset.__getitem__")
@@ -540,18 +731,18 @@ class SeededDataset(Generic[T]):
     def _batch_epoch(self, indices: list[int]) -> int | None:
         """The one epoch of a batch of valid int indices; ``None`` sends it down the per-item path.
 
-        Batches from ``seedlock.torch`` samplers are all :class:`EpochIndex` of one epoch, and
-        foreign samplers give plain ints; anything else (mixed epochs, NumPy ints, bad values)
-        takes the per-item path, which gives the same values and the usual errors.
+        Batches from ``seedlock.torch`` samplers are all :class:`EpochIndex` of one epoch (one
+        type), and foreign samplers give plain ints; anything else (mixed epochs, NumPy ints,
+        bad values) takes the per-item path, which gives the same values and the usual errors.
         """
         kinds = {type(index) for index in indices}
-        if kinds == {EpochIndex}:
-            epochs = {index.epoch for index in indices}  # type: ignore[attr-defined]
-            if len(epochs) != 1:
-                return None
-            epoch: int = epochs.pop()
-        elif kinds == {int}:
+        if len(kinds) != 1:
+            return None  # mixed epochs, or EpochIndex mixed with ints
+        kind = kinds.pop()
+        if kind is int:
             epoch = self.epoch
+        elif issubclass(kind, EpochIndex):
+            epoch = kind.epoch
         else:
             return None
         if min(indices) < 0 or max(indices) > _M64:
@@ -562,29 +753,24 @@ class SeededDataset(Generic[T]):
         epoch = self._batch_epoch(indices) if indices else None
         if epoch is None:
             return [self._load(index, self.reseeding) for index in indices]
-        # The per-sample path of every seeded batch, so its Python overhead is kept to the
-        # seeding calls themselves: the seeds come from one vectorised computation, and the
-        # seeders are bound once per batch (the values equal _reseed_root's).
-        python, numpy_, torch_ = self.reseeding
-        seeds = _global_seeds_array(self.root, epoch, indices)
-        torch = sys.modules.get("torch") if torch_ else None
-        instance: random.Random = random.seed.__self__  # type: ignore[attr-defined]
-        seed_python = _random.Random.seed  # what random.seed does for an int, less its wrapper
-        seed_numpy = np.random.seed
-        seed_torch = None if torch is None else torch.default_generator.manual_seed
-        python_seeds = seeds[0].tolist() if python else None
-        numpy_seeds = (seeds[1] >> np.uint64(32)).tolist() if numpy_ else None
-        torch_seeds = seeds[2].tolist() if seed_torch is not None else None
+        # The per-sample path of every seeded batch, so its Python overhead is kept to writing
+        # the states: they come from one vectorised computation per batch (the values equal
+        # _reseed_root's, which runs the same writers for one index).
+        plain = np.array(indices, dtype=np.uint64).tolist()
+        writers = _writers(self.root, epoch, plain, self.reseeding)
         dataset = self.dataset
         out = []
-        for k, index in enumerate(np.array(indices, dtype=np.uint64).tolist()):
-            if python_seeds is not None:
-                seed_python(instance, python_seeds[k])
-                instance.gauss_next = None  # type: ignore[attr-defined]
-            if numpy_seeds is not None:
-                seed_numpy(numpy_seeds[k])
-            if torch_seeds is not None:
-                seed_torch(torch_seeds[k])  # type: ignore[misc]
+        if len(writers) == 3:
+            python, numpy_, torch_ = writers
+            for k, index in enumerate(plain):
+                python(k)
+                numpy_(k)
+                torch_(k)
+                out.append(dataset[index])
+            return out
+        for k, index in enumerate(plain):
+            for write in writers:
+                write(k)
             out.append(dataset[index])
         return out
 
