@@ -309,11 +309,18 @@ def numpy_state() -> tuple[Any, ...]:
     return name, key.tolist(), pos, has_gauss, gauss
 
 
+@pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize("cached_normal", [False, True])
 @pytest.mark.parametrize("draws_numpy", [False, True])
-def test_a_batch_puts_back_numpys_state_with_or_without_a_cached_normal(
-    cached_normal: bool, draws_numpy: bool
+def test_a_batch_puts_back_the_callers_state_with_or_without_cached_normals(
+    cached_normal: bool, draws_numpy: bool, fast: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from seedlock.data import rng
+
+    monkeypatch.setattr(rng, "_FAST", [fast, fast])
+    random.seed(8)
+    random.gauss(0, 1) if cached_normal else random.random()  # gauss caches its second normal
+    python_before = random.getstate()
     np.random.seed(8)  # noqa: NPY002
     np.random.standard_normal(3 if cached_normal else 2)  # noqa: NPY002  (odd: one is cached)
     before = numpy_state()
@@ -323,6 +330,7 @@ def test_a_batch_puts_back_numpys_state_with_or_without_a_cached_normal(
     wrapped = seeded(data, seed=6)
     got = wrapped.__getitems__([EpochIndex(i, 0) for i in range(5)])
     assert numpy_state() == before
+    assert random.getstate() == python_before
     assert wrapped.reseeding == (True, draws_numpy, False)
     assert got == reseeded_reference(data, [EpochIndex(i, 0) for i in range(5)], root=6)
     np.random.seed(8)  # noqa: NPY002
@@ -337,7 +345,7 @@ def test_numpys_global_state_is_read_through_its_bit_generator_when_numpy_allows
     from seedlock.data import rng
 
     if hasattr(np.random, "get_bit_generator"):  # NumPy >= 1.25
-        assert rng._numpy_state_address() is not None
+        assert rng._numpy_key_target() is not None
 
 
 class Normals:
