@@ -4,7 +4,7 @@ Determinism contract: the stream of sample ``i`` in epoch ``e`` is a pure functi
 ``(root, e, i)`` and of nothing else (not the worker, the worker count, the rank or earlier draws),
 so an augmentation drawn from it is the same wherever and whenever the sample is loaded.
 
-The streams, precisely (``STREAM = "sfc64-splitmix-sample/1"``; all arithmetic modulo 2**64,
+The streams, precisely (``STREAM = "sfc64-splitmix-sample/2"``; all arithmetic modulo 2**64,
 ``mix(z)`` is the SplitMix64 finaliser ``z ^= z >> 30; z *= 0xBF58476D1CE4E5B9; z ^= z >> 27;
 z *= 0x94D049BB133111EB; z ^= z >> 31`` and ``G = 0x9E3779B97F4A7C15``):
 
@@ -17,13 +17,19 @@ z *= 0x94D049BB133111EB; z ^= z >> 31`` and ``G = 0x9E3779B97F4A7C15``):
 * Seeds for purpose ``p`` (1: :func:`reseed`/:func:`seeded`, 2: :func:`sample_python_rng`,
   3: :func:`sample_torch_generator`): SplitMix64 outputs ``mix(s + j * G)`` for ``j = 1, 2, 3``
   from ``s = W[2p + 1] ^ mix(i ^ W[2p + 2])``.
-* :func:`reseed` calls ``random.seed(a)``, ``np.random.seed(b >> 32)`` and
-  ``torch.default_generator.manual_seed(c)`` with the three seeds ``a, b, c`` of purpose 1 (torch
-  only if it is already imported); ``sample_python_rng`` is ``random.Random(a)`` and
-  ``sample_torch_generator`` a CPU ``torch.Generator`` seeded with ``a`` of their purposes.
-  Seeding ``torch.default_generator`` rather than calling ``torch.manual_seed`` keeps the cost at
-  a few microseconds: ``manual_seed`` also seeds every accelerator, and sample loading
-  (augmentation) runs on the CPU generator.
+* :func:`reseed` uses the three seeds ``a, b, c`` of purpose 1. Python's ``random`` and NumPy's
+  legacy global RNG (both MT19937) get the key ``mix(a + j * G)``, respectively
+  ``mix(b + j * G)``, for ``j = 1 .. 312`` (each the low, then the high 32-bit word) at position
+  0, with no cached normal: written straight into the generators' memory (one copy each,
+  instead of ``seed()``'s ~1,900 MT steps and the twist that follows it), where the layout is
+  found and self-checked, else through ``setstate``/``set_state`` (same values, slower). A
+  global NumPy bit generator other than MT19937 is seeded with ``np.random.seed(b >> 32)``.
+  torch's CPU default generator gets ``manual_seed(c)`` (only if torch is already imported);
+  ``sample_python_rng`` is ``random.Random(a)`` and ``sample_torch_generator`` a CPU
+  ``torch.Generator`` seeded with ``a`` of their purposes. Seeding ``torch.default_generator``
+  rather than calling ``torch.manual_seed`` keeps the cost at a few microseconds:
+  ``manual_seed`` also seeds every accelerator, and sample loading (augmentation) runs on the
+  CPU generator.
 
 ``reseed`` changes global RNG state on purpose: it is the documented exception to "only
 ``seed_everything`` touches global state", for augmentation code that uses the globals.
@@ -256,11 +262,13 @@ def _mt_rows(seeds: np.ndarray, position_first: bool) -> np.ndarray:
     """MT19937 states expanded from 64-bit ``seeds``, one ``(313,)`` uint64 row each.
 
     Row ``k``'s key is ``mix(s + j * G)`` for ``j = 1 .. 312``, each giving two 32-bit words (the
-    low, then the high half), with word 0 set to ``0x80000000`` (as ``init_by_array`` does, so
-    no key is all zero); the position is 624 (the next draw twists). The spare uint64 holds the
-    position where CPython's ``random.Random`` (before the key: in its upper half) or NumPy's
-    ``mt19937_state`` (after it: in its lower half) keep it, so on little-endian machines bytes
-    ``[4, 2504)`` respectively ``[0, 2500)`` of a row are the state exactly as laid out there.
+    low, then the high half), at position 0: the key words, tempered, are the next 624 outputs,
+    so an item's first draw does not run a twist (the one after ``seed()`` costs about a
+    microsecond per generator per item); an all-zero key, the one invalid MT state, has
+    probability 2**-19968. The spare uint64 holds the position where CPython's
+    ``random.Random`` (before the key: in its upper half) or NumPy's ``mt19937_state`` (after
+    it: in its lower half) keep it, so on little-endian machines bytes ``[4, 2504)``
+    respectively ``[0, 2500)`` of a row are the state exactly as laid out there.
     """
     rows = np.empty((len(seeds), _MT_N // 2 + 1), dtype=np.uint64)
     # _mix_array in place, on 312 words per item: half the time of fresh arrays.
@@ -272,10 +280,8 @@ def _mt_rows(seeds: np.ndarray, position_first: bool) -> np.ndarray:
     z ^= t
     z *= _MIX2
     np.right_shift(z, _SHIFTS[2], out=t)
-    key = rows[:, 1:] if position_first else rows[:, :-1]
-    np.bitwise_xor(z, t, out=key)
-    key[:, 0] = (key[:, 0] & np.uint64(0xFFFFFFFF00000000)) | np.uint64(0x80000000)
-    rows[:, 0 if position_first else -1] = np.uint64(_MT_N << 32 if position_first else _MT_N)
+    np.bitwise_xor(z, t, out=rows[:, 1:] if position_first else rows[:, :-1])
+    rows[:, 0 if position_first else -1] = 0  # the position (and the spare half)
     return rows
 
 
@@ -318,7 +324,7 @@ def _python_target(instance: Any) -> memoryview | None:
             probe = _mt_rows(np.array([_GAMMA], dtype=np.uint64), position_first=True)
             try:
                 candidate[:] = probe.data.cast("B")[4:_ROW_BYTES]
-                expected_state = (*_key_words(probe, position_first=True)[0].tolist(), _MT_N)
+                expected_state = (*_key_words(probe, position_first=True)[0].tolist(), 0)
                 if _random.Random.getstate(instance) == expected_state:
                     target = candidate
             finally:
@@ -383,7 +389,7 @@ def _python_writer(seeds: np.ndarray) -> Writer:
     instance: random.Random = random.seed.__self__  # type: ignore[attr-defined]
     target = _python_target(instance) if _FAST[0] else None
     if target is None:
-        states = [(*key, _MT_N) for key in _key_words(rows, position_first=True).tolist()]
+        states = [(*key, 0) for key in _key_words(rows, position_first=True).tolist()]
         setstate = _random.Random.setstate
 
         def write_slowly(k: int) -> None:
@@ -416,7 +422,7 @@ def _numpy_writer(seeds: np.ndarray) -> Writer:
         keys = list(_key_words(rows, position_first=False))
 
         def write_slowly(k: int) -> None:
-            legacy.set_state(("MT19937", keys[k], _MT_N, 0, 0.0))
+            legacy.set_state(("MT19937", keys[k], 0, 0, 0.0))
 
         return write_slowly
     key, gauss = targets
