@@ -54,8 +54,9 @@ import ctypes
 import random
 import struct
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 import numpy as np
@@ -380,94 +381,79 @@ def _numpy_gauss_target(legacy: Any) -> memoryview | None:
     return target
 
 
-Writer = Callable[[int], None]
+# A reseeding is a lazy iterator that, advanced once, writes the next item's state into one
+# global RNG. Built per batch from C callables over ready per-item arguments (map, repeat), so
+# zip(indices, *reseedings) does all of an item's writes without a Python frame (see _load_all).
+Reseeding = Iterator[object]
 
 
-def _python_writer(seeds: np.ndarray) -> Writer:
-    """Writes item ``k``'s state (from ``seeds[k]``) into Python's global ``random``."""
+def _python_reseeding(seeds: np.ndarray) -> Reseeding:
+    """Item ``k``'s state (from ``seeds[k]``) into Python's global ``random``, item by item."""
     rows = _mt_rows(seeds, position_first=True)
     instance: random.Random = random.seed.__self__  # type: ignore[attr-defined]
     target = _python_target(instance) if _FAST[0] else None
     if target is None:
-        states = [(*key, 0) for key in _key_words(rows, position_first=True).tolist()]
-        setstate = _random.Random.setstate
-
-        def write_slowly(k: int) -> None:
-            setstate(instance, states[k])
-            instance.gauss_next = None  # type: ignore[attr-defined]
-
-        return write_slowly
-    source = rows.data.cast("B")
-
-    def write(k: int) -> None:
-        # Row k's position word sits in the upper half of its first uint64 (see _mt_rows).
-        target[:] = source[k * _ROW_BYTES + 4 : (k + 1) * _ROW_BYTES]
-        instance.gauss_next = None  # type: ignore[attr-defined]
-
-    return write
+        keys = _key_words(rows, position_first=True).tolist()
+        return map(instance.setstate, [(3, (*key, 0), None) for key in keys])
+    # Row k's position word sits in the upper half of its first uint64 (see _mt_rows).
+    states = rows.view(np.uint8)[:, 4:]
+    n = len(states)
+    gauss_next = map(setattr, repeat(instance, n), repeat("gauss_next", n), repeat(None, n))
+    return zip(map(target.__setitem__, repeat(_ALL, n), states), gauss_next, strict=True)
 
 
-def _numpy_writer(seeds: np.ndarray) -> Writer:
-    """Writes item ``k``'s state (from ``seeds[k]``) into NumPy's legacy global RandomState."""
+def _numpy_reseeding(seeds: np.ndarray) -> Reseeding:
+    """Item ``k``'s state (from ``seeds[k]``) into NumPy's legacy global RandomState."""
     legacy = np.random.get_state.__self__  # type: ignore[attr-defined]  # noqa: NPY002
     targets = _numpy_targets()
     if targets is None and not isinstance(legacy.get_state(), tuple):
         # Another bit generator was made global (np.random.set_bit_generator): no MT key to
         # write; its own seeding from the top 32 bits, as np.random.seed(int) takes.
-        legacy_seeds = (seeds >> np.uint64(32)).tolist()
-        seed = np.random.seed  # noqa: NPY002
-        return lambda k: seed(legacy_seeds[k])
+        return map(np.random.seed, (seeds >> np.uint64(32)).tolist())  # noqa: NPY002
     rows = _mt_rows(seeds, position_first=False)
     if targets is None:
-        keys = list(_key_words(rows, position_first=False))
-
-        def write_slowly(k: int) -> None:
-            legacy.set_state(("MT19937", keys[k], 0, 0, 0.0))
-
-        return write_slowly
+        keys = _key_words(rows, position_first=False)
+        return map(legacy.set_state, [("MT19937", key, 0, 0, 0.0) for key in keys])
     key, gauss = targets
-    source = rows.data.cast("B")
-
-    def write(k: int) -> None:
-        key[:] = source[k * _ROW_BYTES : k * _ROW_BYTES + _MT_BYTES]
-        gauss[:] = _NO_GAUSS
-
-    return write
+    states = rows.view(np.uint8)[:, :_MT_BYTES]
+    n = len(states)
+    cleared = map(gauss.__setitem__, repeat(_ALL, n), repeat(_NO_GAUSS, n))
+    return zip(map(key.__setitem__, repeat(_ALL, n), states), cleared, strict=True)
 
 
-def _torch_writer(seeds: np.ndarray) -> Writer | None:
+def _torch_reseeding(seeds: np.ndarray) -> Reseeding | None:
     torch = sys.modules.get("torch")
     if torch is None:
         return None
-    torch_seeds = seeds.tolist()
-    seed = torch.default_generator.manual_seed
-    return lambda k: seed(torch_seeds[k])
+    return map(torch.default_generator.manual_seed, seeds.tolist())
 
+
+_ALL = slice(None)
 
 #: Whether the direct writes may be used (Python, NumPy); tests force the slow paths with it.
 _FAST = [True, True]
 
 
-def _writers(
+def _reseedings(
     root: int, epoch: int, indices: Sequence[int], which: tuple[bool, bool, bool]
-) -> list[Writer]:
-    """Per-item writers of the reseeded global RNGs' states for ``indices`` of one ``epoch``."""
+) -> list[Reseeding]:
+    """The reseedings of the chosen global RNGs for ``indices`` of one ``epoch``."""
     if not any(which):
         return []
     seeds = _global_seeds_array(root, epoch, indices)
-    writers: list[Writer | None] = [
-        _python_writer(seeds[0]) if which[0] else None,
-        _numpy_writer(seeds[1]) if which[1] else None,
-        _torch_writer(seeds[2]) if which[2] else None,
+    reseedings: list[Reseeding | None] = [
+        _python_reseeding(seeds[0]) if which[0] else None,
+        _numpy_reseeding(seeds[1]) if which[1] else None,
+        _torch_reseeding(seeds[2]) if which[2] else None,
     ]
-    return [writer for writer in writers if writer is not None]
+    return [reseeding for reseeding in reseedings if reseeding is not None]
 
 
 def _reseed_root(
     root: int, epoch: int, index: int, which: tuple[bool, bool, bool] = (True, True, True)
 ) -> None:
-    for write in _writers(root, epoch, (index,), which):
-        write(0)
+    for _ in zip(*_reseedings(root, epoch, (index,), which), strict=True):
+        pass
 
 
 def _check_globals(names: object) -> tuple[bool, bool, bool]:
@@ -807,26 +793,14 @@ class SeededDataset(Generic[T]):
         epoch = self._batch_epoch(indices) if indices else None
         if epoch is None:
             return [self._load(index, self.reseeding) for index in indices]
-        # The per-sample path of every seeded batch, so its Python overhead is kept to writing
-        # the states: they come from one vectorised computation per batch (the values equal
-        # _reseed_root's, which runs the same writers for one index).
+        # The per-sample path of every seeded batch: the states come from one vectorised
+        # computation per batch, and zip advances the reseedings (all C calls) before each item
+        # is loaded, so the Python overhead per item is this loop alone. The values equal
+        # _reseed_root's, which runs the same reseedings for one index.
         plain = np.array(indices, dtype=np.uint64).tolist()
-        writers = _writers(self.root, epoch, plain, self.reseeding)
+        reseedings = _reseedings(self.root, epoch, plain, self.reseeding)
         dataset = self.dataset
-        out = []
-        if len(writers) == 3:
-            python, numpy_, torch_ = writers
-            for k, index in enumerate(plain):
-                python(k)
-                numpy_(k)
-                torch_(k)
-                out.append(dataset[index])
-            return out
-        for k, index in enumerate(plain):
-            for write in writers:
-                write(k)
-            out.append(dataset[index])
-        return out
+        return [dataset[item[0]] for item in zip(plain, *reseedings, strict=True)]
 
     def __len__(self) -> int:
         return len(self.dataset)
