@@ -12,9 +12,10 @@ delivered-batch counting; ``seedlock+globals`` declares the RNGs the pipeline us
 the per-round ratios is printed, for each ``num_workers``; torch uses one thread.
 ``--clock cpu`` times the main process's CPU time instead of wall time: steadier on a machine
 shared with other work, and meaningful for ``num_workers=0`` only (workers' time is not counted).
+``--load-only`` skips the training step and also prints what each loader adds per item (us).
 
     python benchmarks/dataloader_epoch.py [--rounds 7] [--workers 0 2] [--items digits image]
-        [--clock wall|cpu]
+        [--clock wall|cpu] [--load-only]
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("--workers", nargs="+", type=int, default=[0, 2])
     parser.add_argument("--items", nargs="+", default=["digits", "image"])
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    parser.add_argument("--load-only", action="store_true")
     args = parser.parse_args()
     clock = time.perf_counter if args.clock == "wall" else time.process_time
 
@@ -88,6 +90,8 @@ def main() -> None:
     def epoch_seconds(loader: Any, model: Any, optimizer: Any) -> float:
         start = clock()
         for x, y in loader:
+            if args.load_only:
+                continue
             optimizer.zero_grad()
             torch.nn.functional.cross_entropy(model(x), y).backward()
             optimizer.step()
@@ -133,6 +137,11 @@ def main() -> None:
             for name in ("seedlock", "seedlock+globals"):
                 ratio = statistics.median(o / p for o, p in zip(times[name], plain, strict=True))
                 parts.append(f"{name} {ratio:.3f}x")
+                if args.load_only:
+                    extra_s = statistics.median(
+                        o - p for o, p in zip(times[name], plain, strict=True)
+                    )
+                    parts[-1] += f" (+{extra_s / len(dataset_type()) * 1e6:.1f} us/item)"
             print(f"{item:>6} num_workers={workers}: " + ", ".join(parts), flush=True)
 
 

@@ -164,13 +164,13 @@ def _mix_array(z: np.ndarray) -> np.ndarray:
     return mixed
 
 
-def _global_seeds_array(root: int, epoch: int, indices: Sequence[int]) -> np.ndarray:
+def _global_seeds_array(root: int, epoch: int, indices: Sequence[int] | np.ndarray) -> np.ndarray:
     """``_seeds(root, epoch, i, _GLOBALS)`` for every ``i`` at once: a ``(3, len)`` uint64 array.
 
     One batch costs a few NumPy calls instead of a Python big-int loop per sample.
     """
     words = _epoch_words(root, epoch)
-    index = np.array(indices, dtype=np.uint64)
+    index = np.asarray(indices, dtype=np.uint64)
     state = np.uint64(words[3]) ^ _mix_array(index ^ np.uint64(words[4]))
     return _mix_array(state[np.newaxis, :] + _STEPS)
 
@@ -435,7 +435,7 @@ _FAST = [True, True]
 
 
 def _reseedings(
-    root: int, epoch: int, indices: Sequence[int], which: tuple[bool, bool, bool]
+    root: int, epoch: int, indices: Sequence[int] | np.ndarray, which: tuple[bool, bool, bool]
 ) -> list[Reseeding]:
     """The reseedings of the chosen global RNGs for ``indices`` of one ``epoch``."""
     if not any(which):
@@ -797,8 +797,9 @@ class SeededDataset(Generic[T]):
         # computation per batch, and zip advances the reseedings (all C calls) before each item
         # is loaded, so the Python overhead per item is this loop alone. The values equal
         # _reseed_root's, which runs the same reseedings for one index.
-        plain = np.array(indices, dtype=np.uint64).tolist()
-        reseedings = _reseedings(self.root, epoch, plain, self.reseeding)
+        array = np.array(indices, dtype=np.uint64)
+        plain = array.tolist()
+        reseedings = _reseedings(self.root, epoch, array, self.reseeding)
         dataset = self.dataset
         return [dataset[item[0]] for item in zip(plain, *reseedings, strict=True)]
 
