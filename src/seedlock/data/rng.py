@@ -265,10 +265,10 @@ def _mt_rows(seeds: np.ndarray, position_first: bool) -> np.ndarray:
     Row ``k``'s key is ``mix(s + j * G)`` for ``j = 1 .. 312``, each giving two 32-bit words (the
     low, then the high half), at position 0: the key words, tempered, are the next 624 outputs,
     so an item's first draw does not run a twist (the one after ``seed()`` costs about a
-    microsecond per generator per item); an all-zero key, the one invalid MT state, has
-    probability 2**-19968. The spare uint64 holds the position where CPython's
-    ``random.Random`` (before the key: in its upper half) or NumPy's ``mt19937_state`` (after
-    it: in its lower half) keep it, so on little-endian machines bytes ``[4, 2504)``
+    microsecond per generator per item). The one invalid MT state (every key bit zero but the
+    low 31 of word 0) has probability 2**-19937. The spare uint64 holds the position where
+    CPython's ``random.Random`` (before the key: in its upper half) or NumPy's ``mt19937_state``
+    (after it: in its lower half) keep it, so on little-endian machines bytes ``[4, 2504)``
     respectively ``[0, 2500)`` of a row are the state exactly as laid out there.
     """
     rows = np.empty((len(seeds), _MT_N // 2 + 1), dtype=np.uint64)
