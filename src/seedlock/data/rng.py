@@ -292,6 +292,10 @@ def _key_words(rows: np.ndarray, position_first: bool) -> np.ndarray:
     return np.ascontiguousarray(key, dtype="<u8").view("<u4").astype(np.uint32)
 
 
+# Object layouts and ids as addresses are CPython's; elsewhere the setstate paths are used.
+_CPYTHON_LITTLE_ENDIAN = sys.implementation.name == "cpython" and sys.byteorder == "little"
+
+
 def _writable(address: int, size: int) -> memoryview:
     return memoryview((ctypes.c_char * size).from_address(address)).cast("B")
 
@@ -313,7 +317,7 @@ def _python_target(instance: Any) -> memoryview | None:
     target: memoryview | None = None
     offset = object.__basicsize__  # the object header; _random.Random's fields follow it
     if (
-        sys.byteorder == "little"
+        _CPYTHON_LITTLE_ENDIAN
         and isinstance(instance, _random.Random)
         and _random.Random.__basicsize__ >= offset + _MT_BYTES
         and type(instance).__basicsize__ >= offset + _MT_BYTES
@@ -353,7 +357,7 @@ def _numpy_gauss_target(legacy: Any) -> memoryview | None:
     target: memoryview | None = None
     saved = legacy.get_state()
     size = type(legacy).__basicsize__
-    if sys.byteorder == "little" and isinstance(saved, tuple) and saved[0] == "MT19937":
+    if _CPYTHON_LITTLE_ENDIAN and isinstance(saved, tuple) and saved[0] == "MT19937":
         try:
             legacy.set_state(("MT19937", saved[1], saved[2], 0, 0.0))
             clear = ctypes.string_at(id(legacy), size)
