@@ -429,3 +429,20 @@ def test_a_layout_that_does_not_check_out_is_not_written(monkeypatch: pytest.Mon
     assert rng._python_target(instance) is None
     assert rng._numpy_gauss_target(np.random.RandomState(1)) is None
     assert instance.getstate() == state
+
+
+def test_another_global_numpy_bit_generator_is_reseeded_by_its_own_seeding() -> None:
+    get = getattr(np.random, "get_bit_generator", None)
+    if get is None:
+        pytest.skip("np.random.set_bit_generator needs NumPy >= 1.25")
+    original = get()
+    np.random.set_bit_generator(np.random.PCG64(1))
+    try:
+        reseed(3, 0, seed=1)
+        first = np.random.random(2)  # noqa: NPY002
+        reseed(3, 0, seed=1)
+        assert np.array_equal(first, np.random.random(2))  # noqa: NPY002
+        reseed(4, 0, seed=1)
+        assert not np.array_equal(first, np.random.random(2))  # noqa: NPY002
+    finally:
+        np.random.set_bit_generator(original)

@@ -410,7 +410,7 @@ def _numpy_reseeding(seeds: np.ndarray) -> Reseeding:
     """Item ``k``'s state (from ``seeds[k]``) into NumPy's legacy global RandomState."""
     legacy = np.random.get_state.__self__  # type: ignore[attr-defined]  # noqa: NPY002
     targets = _numpy_targets()
-    if targets is None and not isinstance(legacy.get_state(), tuple):
+    if targets is None and legacy.get_state(legacy=False)["bit_generator"] != "MT19937":
         # Another bit generator was made global (np.random.set_bit_generator): no MT key to
         # write; its own seeding from the top 32 bits, as np.random.seed(int) takes.
         return map(np.random.seed, (seeds >> np.uint64(32)).tolist())  # noqa: NPY002
