@@ -444,7 +444,10 @@ def _reseedings(
     """The reseedings of the chosen global RNGs for ``indices`` of one ``epoch``."""
     if not any(which):
         return []
-    seeds = _global_seeds_array(root, epoch, indices)
+    if len(indices) == 1:  # reseed() and per-item loads: the scalar seeds are cheaper here
+        seeds = np.array([_seeds(root, epoch, int(indices[0]), _GLOBALS)], dtype=np.uint64).T
+    else:
+        seeds = _global_seeds_array(root, epoch, indices)
     reseedings: list[Reseeding | None] = [
         _python_reseeding(seeds[0]) if which[0] else None,
         _numpy_reseeding(seeds[1]) if which[1] else None,
