@@ -255,23 +255,26 @@ GLOBAL_RNGS = ("random", "numpy", "torch")
 
 _MT_N = 624  # MT19937's key words; Python's and NumPy's generators both keep 624 + a position
 _MT_BYTES = _MT_N * 4 + 4
-_ROW_BYTES = (_MT_N // 2 + 1) * 8  # one row of _mt_rows
+# A row of _mt_rows is a zero uint64, the 312 key uint64s and a zero uint64: its bytes
+# [4, 2504) are CPython's Random state (int index = 0, then the key), [8, 2508) NumPy's
+# mt19937_state (the key, then int pos = 0).
+_PYTHON_BYTES = slice(4, 4 + _MT_BYTES)
+_NUMPY_BYTES = slice(8, 8 + _MT_BYTES)
 _MT_STEPS = (np.arange(1, _MT_N // 2 + 1, dtype=np.uint64) * np.uint64(_GAMMA))[np.newaxis, :]
 
 
-def _mt_rows(seeds: np.ndarray, position_first: bool) -> np.ndarray:
-    """MT19937 states expanded from 64-bit ``seeds``, one ``(313,)`` uint64 row each.
+def _mt_rows(seeds: np.ndarray) -> np.ndarray:
+    """MT19937 states expanded from 64-bit ``seeds``, one ``(314,)`` uint64 row each.
 
     Row ``k``'s key is ``mix(s + j * G)`` for ``j = 1 .. 312``, each giving two 32-bit words (the
     low, then the high half), at position 0: the key words, tempered, are the next 624 outputs,
     so an item's first draw does not run a twist (the one after ``seed()`` costs about a
     microsecond per generator per item). The one invalid MT state (every key bit zero but the
-    low 31 of word 0) has probability 2**-19937. The spare uint64 holds the position where
-    CPython's ``random.Random`` (before the key: in its upper half) or NumPy's ``mt19937_state``
-    (after it: in its lower half) keep it, so on little-endian machines bytes ``[4, 2504)``
-    respectively ``[0, 2500)`` of a row are the state exactly as laid out there.
+    low 31 of word 0) has probability 2**-19937. The key sits between two zero uint64s, so on
+    little-endian machines a row's bytes ``_PYTHON_BYTES`` and ``_NUMPY_BYTES`` are the state
+    exactly as CPython's ``random.Random`` and NumPy's ``mt19937_state`` lay it out.
     """
-    rows = np.empty((len(seeds), _MT_N // 2 + 1), dtype=np.uint64)
+    rows = np.zeros((len(seeds), _MT_N // 2 + 2), dtype=np.uint64)
     # _mix_array in place, on 312 words per item: half the time of fresh arrays.
     z = np.add(seeds[:, np.newaxis], _MT_STEPS)
     t = z >> _SHIFTS[0]
@@ -281,15 +284,13 @@ def _mt_rows(seeds: np.ndarray, position_first: bool) -> np.ndarray:
     z ^= t
     z *= _MIX2
     np.right_shift(z, _SHIFTS[2], out=t)
-    np.bitwise_xor(z, t, out=rows[:, 1:] if position_first else rows[:, :-1])
-    rows[:, 0 if position_first else -1] = 0  # the position (and the spare half)
+    np.bitwise_xor(z, t, out=rows[:, 1:-1])
     return rows
 
 
-def _key_words(rows: np.ndarray, position_first: bool) -> np.ndarray:
+def _key_words(rows: np.ndarray) -> np.ndarray:
     """The ``(len, 624)`` uint32 keys of :func:`_mt_rows`, on any byte order."""
-    key = rows[:, 1:] if position_first else rows[:, :-1]
-    return np.ascontiguousarray(key, dtype="<u8").view("<u4").astype(np.uint32)
+    return np.ascontiguousarray(rows[:, 1:-1], dtype="<u8").view("<u4").astype(np.uint32)
 
 
 # Object layouts and ids as addresses are CPython's; elsewhere the setstate paths are used.
@@ -326,10 +327,10 @@ def _python_target(instance: Any) -> memoryview | None:
         expected = np.array((saved[-1], *saved[:-1]), dtype="<u4").tobytes()
         if ctypes.string_at(id(instance) + offset, _MT_BYTES) == expected:
             candidate = _writable(id(instance) + offset, _MT_BYTES)
-            probe = _mt_rows(np.array([_GAMMA], dtype=np.uint64), position_first=True)
+            probe = _mt_rows(np.array([_GAMMA], dtype=np.uint64))
             try:
-                candidate[:] = probe.data.cast("B")[4:_ROW_BYTES]
-                expected_state = (*_key_words(probe, position_first=True)[0].tolist(), 0)
+                candidate[:] = probe.view(np.uint8)[0, _PYTHON_BYTES]
+                expected_state = (*_key_words(probe)[0].tolist(), 0)
                 if _random.Random.getstate(instance) == expected_state:
                     target = candidate
             finally:
@@ -391,35 +392,32 @@ def _numpy_gauss_target(legacy: Any) -> memoryview | None:
 Reseeding = Iterator[object]
 
 
-def _python_reseeding(seeds: np.ndarray) -> Reseeding:
-    """Item ``k``'s state (from ``seeds[k]``) into Python's global ``random``, item by item."""
-    rows = _mt_rows(seeds, position_first=True)
+def _python_reseeding(rows: np.ndarray) -> Reseeding:
+    """Item ``k``'s state (``rows[k]``) into Python's global ``random``, item by item."""
     instance: random.Random = random.seed.__self__  # type: ignore[attr-defined]
     target = _python_target(instance) if _FAST[0] else None
     if target is None:
-        keys = _key_words(rows, position_first=True).tolist()
+        keys = _key_words(rows).tolist()
         return map(instance.setstate, [(3, (*key, 0), None) for key in keys])
-    # Row k's position word sits in the upper half of its first uint64 (see _mt_rows).
-    states = rows.view(np.uint8)[:, 4:]
+    states = rows.view(np.uint8)[:, _PYTHON_BYTES]
     n = len(states)
     gauss_next = map(setattr, repeat(instance, n), repeat("gauss_next", n), repeat(None, n))
     return zip(map(target.__setitem__, repeat(_ALL, n), states), gauss_next, strict=True)
 
 
-def _numpy_reseeding(seeds: np.ndarray) -> Reseeding:
-    """Item ``k``'s state (from ``seeds[k]``) into NumPy's legacy global RandomState."""
+def _numpy_reseeding(rows: np.ndarray, seeds: np.ndarray) -> Reseeding:
+    """Item ``k``'s state (``rows[k]``, from ``seeds[k]``) into NumPy's legacy global RNG."""
     legacy = np.random.get_state.__self__  # type: ignore[attr-defined]  # noqa: NPY002
     targets = _numpy_targets()
     if targets is None and legacy.get_state(legacy=False)["bit_generator"] != "MT19937":
         # Another bit generator was made global (np.random.set_bit_generator): no MT key to
         # write; its own seeding from the top 32 bits, as np.random.seed(int) takes.
         return map(np.random.seed, (seeds >> np.uint64(32)).tolist())  # noqa: NPY002
-    rows = _mt_rows(seeds, position_first=False)
     if targets is None:
-        keys = _key_words(rows, position_first=False)
+        keys = _key_words(rows)
         return map(legacy.set_state, [("MT19937", key, 0, 0, 0.0) for key in keys])
     key, gauss = targets
-    states = rows.view(np.uint8)[:, :_MT_BYTES]
+    states = rows.view(np.uint8)[:, _NUMPY_BYTES]
     n = len(states)
     cleared = map(gauss.__setitem__, repeat(_ALL, n), repeat(_NO_GAUSS, n))
     return zip(map(key.__setitem__, repeat(_ALL, n), states), cleared, strict=True)
@@ -448,9 +446,13 @@ def _reseedings(
         seeds = np.array([_seeds(root, epoch, int(indices[0]), _GLOBALS)], dtype=np.uint64).T
     else:
         seeds = _global_seeds_array(root, epoch, indices)
+    # Python's and NumPy's keys in one pass (one set of NumPy calls per batch).
+    keyed = [purpose for purpose in (0, 1) if which[purpose]]
+    rows = _mt_rows(seeds[keyed].ravel()) if keyed else seeds
+    n = len(seeds[0])
     reseedings: list[Reseeding | None] = [
-        _python_reseeding(seeds[0]) if which[0] else None,
-        _numpy_reseeding(seeds[1]) if which[1] else None,
+        _python_reseeding(rows[:n]) if which[0] else None,
+        _numpy_reseeding(rows[-n:], seeds[1]) if which[1] else None,
         _torch_reseeding(seeds[2]) if which[2] else None,
     ]
     return [reseeding for reseeding in reseedings if reseeding is not None]
