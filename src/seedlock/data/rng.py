@@ -329,7 +329,7 @@ def _python_target(instance: Any) -> memoryview | None:
             candidate = _writable(id(instance) + offset, _MT_BYTES)
             probe = _mt_rows(np.array([_GAMMA], dtype=np.uint64))
             try:
-                candidate[:] = probe.view(np.uint8)[0, _PYTHON_BYTES]
+                candidate[:] = probe.view(np.uint8)[0, _PYTHON_BYTES].tobytes()
                 expected_state = (*_key_words(probe)[0].tolist(), 0)
                 if _random.Random.getstate(instance) == expected_state:
                     target = candidate
