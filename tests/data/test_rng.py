@@ -446,3 +446,55 @@ def test_another_global_numpy_bit_generator_is_reseeded_by_its_own_seeding() -> 
         assert not np.array_equal(first, np.random.random(2))  # noqa: NPY002
     finally:
         np.random.set_bit_generator(original)
+
+
+@pytest.fixture
+def pcg_global() -> Any:
+    """NumPy's global bit generator replaced by a PCG64 for the test (NumPy >= 1.25)."""
+    get = getattr(np.random, "get_bit_generator", None)
+    if get is None:
+        pytest.skip("np.random.set_bit_generator needs NumPy >= 1.25")
+    original = get()
+    np.random.set_bit_generator(np.random.PCG64(1))
+    yield
+    np.random.set_bit_generator(original)
+
+
+@pytest.mark.usefixtures("pcg_global")
+@pytest.mark.parametrize("declared", [None, ("random", "numpy")])
+def test_with_another_global_numpy_bit_generator_cached_normals_stay_in_their_item(
+    declared: tuple[str, ...] | None,
+) -> None:
+    # np.random.seed keeps a cached normal for such generators; each item must start clean.
+    wrapped = seeded(Normals(), seed=3, globals=declared)
+    alone = [wrapped.__getitems__([EpochIndex(i, 0)])[0] for i in (1, 2, 5)]
+    assert wrapped.__getitems__([EpochIndex(i, 0) for i in (1, 2, 5)]) == alone
+    assert [wrapped[EpochIndex(i, 0)] for i in (1, 2, 5)] == alone
+
+
+@pytest.mark.usefixtures("pcg_global")
+def test_with_another_global_numpy_bit_generator_the_callers_state_is_put_back() -> None:
+    np.random.standard_normal()  # noqa: NPY002  (leaves a cached normal)
+    before = np.random.get_state(legacy=False)  # noqa: NPY002
+    seeded(Normals(), seed=3).__getitems__([EpochIndex(i, 0) for i in (1, 2)])
+    after = np.random.get_state(legacy=False)  # noqa: NPY002
+    assert after["state"] == before["state"]
+    assert (after["has_gauss"], after["gauss"]) == (before["has_gauss"], before["gauss"]) != (0, 0)
+
+
+def test_reseeding_reaches_what_random_draws_from_when_random_seed_is_rebound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = _RandomItems()
+    expected = seeded(data, seed=4).__getitems__([EpochIndex(i, 0) for i in (3, 7)])
+    monkeypatch.setattr(random, "seed", lambda *args, **kwargs: None)  # "no reseeding here"
+    assert seeded(data, seed=4).__getitems__([EpochIndex(i, 0) for i in (3, 7)]) == expected
+    assert [seeded(data, seed=4)[EpochIndex(i, 0)] for i in (3, 7)] == expected
+
+
+class _RandomItems:
+    def __len__(self) -> int:
+        return 10
+
+    def __getitem__(self, i: int) -> float:
+        return random.random()

@@ -23,7 +23,8 @@ z *= 0x94D049BB133111EB; z ^= z >> 31`` and ``G = 0x9E3779B97F4A7C15``):
   0, with no cached normal: written straight into the generators' memory (one copy each,
   instead of ``seed()``'s ~1,900 MT steps and the twist that follows it), where the layout is
   found and self-checked, else through ``setstate``/``set_state`` (same values, slower). A
-  global NumPy bit generator other than MT19937 is seeded with ``np.random.seed(b >> 32)``.
+  global NumPy bit generator other than MT19937 is seeded with ``np.random.seed(b >> 32)``
+  and its cached normal cleared.
   torch's CPU default generator gets ``manual_seed(c)`` (only if torch is already imported);
   ``sample_python_rng`` is ``random.Random(a)`` and ``sample_torch_generator`` a CPU
   ``torch.Generator`` seeded with ``a`` of their purposes. Seeding ``torch.default_generator``
@@ -392,9 +393,37 @@ def _numpy_gauss_target(legacy: Any) -> memoryview | None:
 Reseeding = Iterator[object]
 
 
+def _python_global() -> Any:
+    """The ``random.Random`` behind the module's functions (``random.random`` is bound to it).
+
+    Found through the draw functions, not ``random.seed``: a program may rebind ``random.seed``
+    (to disable seeding, say), and reseeding must reach what ``random.random()`` draws from.
+    """
+    return random.random.__self__  # type: ignore[attr-defined]
+
+
+def _numpy_global() -> Any:
+    """NumPy's legacy global ``RandomState`` (what ``np.random.rand()`` and friends draw from)."""
+    return np.random.mtrand._rand
+
+
+def _seed_other_numpy(seed: int) -> None:
+    """Seed a global bit generator that is not MT19937, clearing the cached normal as well.
+
+    ``np.random.seed`` leaves a cached second normal in place for such generators, so an item
+    that drew an odd number of normals would hand its leftover to the next item.
+    """
+    np.random.seed(seed)  # noqa: NPY002  (the module function seeds any bit generator)
+    legacy = _numpy_global()
+    state = legacy.get_state(legacy=False)
+    if state["has_gauss"]:
+        state["has_gauss"], state["gauss"] = 0, 0.0
+        legacy.set_state(state)
+
+
 def _python_reseeding(rows: np.ndarray) -> Reseeding:
     """Item ``k``'s state (``rows[k]``) into Python's global ``random``, item by item."""
-    instance: random.Random = random.seed.__self__  # type: ignore[attr-defined]
+    instance = _python_global()
     target = _python_target(instance) if _FAST[0] else None
     if target is None:
         keys = _key_words(rows).tolist()
@@ -407,12 +436,12 @@ def _python_reseeding(rows: np.ndarray) -> Reseeding:
 
 def _numpy_reseeding(rows: np.ndarray, seeds: np.ndarray) -> Reseeding:
     """Item ``k``'s state (``rows[k]``, from ``seeds[k]``) into NumPy's legacy global RNG."""
-    legacy = np.random.get_state.__self__  # type: ignore[attr-defined]  # noqa: NPY002
+    legacy = _numpy_global()
     targets = _numpy_targets()
     if targets is None and legacy.get_state(legacy=False)["bit_generator"] != "MT19937":
         # Another bit generator was made global (np.random.set_bit_generator): no MT key to
         # write; its own seeding from the top 32 bits, as np.random.seed(int) takes.
-        return map(np.random.seed, (seeds >> np.uint64(32)).tolist())  # noqa: NPY002
+        return map(_seed_other_numpy, (seeds >> np.uint64(32)).tolist())
     if targets is None:
         keys = _key_words(rows)
         return map(legacy.set_state, [("MT19937", key, 0, 0, 0.0) for key in keys])
@@ -516,7 +545,7 @@ def _numpy_targets() -> tuple[memoryview, memoryview] | None:
     key = _numpy_key_target()
     if key is None:
         return None
-    gauss = _numpy_gauss_target(np.random.get_state.__self__)  # type: ignore[attr-defined]  # noqa: NPY002
+    gauss = _numpy_gauss_target(_numpy_global())
     return None if gauss is None else (key, gauss)
 
 
@@ -528,7 +557,7 @@ class _Raw(NamedTuple):
 
 
 def _save_python() -> Any:
-    instance = random.seed.__self__  # type: ignore[attr-defined]
+    instance = _python_global()
     target = _python_target(instance) if _FAST[0] else None
     if target is None:
         return random.getstate()
@@ -537,7 +566,7 @@ def _save_python() -> Any:
 
 def _put_back_python(saved: Any) -> None:
     if isinstance(saved, _Raw):
-        instance = random.seed.__self__  # type: ignore[attr-defined]
+        instance = _python_global()
         target = _python_target(instance)
         if target is None:  # pragma: no cover  (the layout was trusted when saved)
             raise SeedlockError("Python's global random.Random changed during a seeded batch.")
@@ -549,7 +578,7 @@ def _put_back_python(saved: Any) -> None:
 
 def _python_moved(saved: Any) -> bool:
     if isinstance(saved, _Raw):
-        instance = random.seed.__self__  # type: ignore[attr-defined]
+        instance = _python_global()
         target = _python_target(instance)
         return target is None or (target.tobytes(), instance.gauss_next) != tuple(saved)
     return bool(random.getstate() != saved)
@@ -559,7 +588,8 @@ def _save_numpy() -> Any:
     """The caller's NumPy global state: raw key and cached-normal bytes, or ``get_state()``."""
     targets = _numpy_targets()
     if targets is None:
-        return np.random.get_state()  # noqa: NPY002
+        # The dict form works for every bit generator (the tuple form only for MT19937).
+        return _numpy_global().get_state(legacy=False)
     return _Raw(targets[0].tobytes(), targets[1].tobytes())
 
 
@@ -574,15 +604,23 @@ def _put_back_numpy(saved: Any) -> None:
         targets[0][:] = saved.words
         targets[1][:] = saved.cached
     else:
-        np.random.set_state(saved)  # noqa: NPY002
+        _numpy_global().set_state(saved)
 
 
 def _numpy_moved(saved: Any) -> bool:
     if isinstance(saved, _Raw):
         targets = _numpy_targets()
         return targets is None or (targets[0].tobytes(), targets[1].tobytes()) != tuple(saved)
-    name, key, pos, has_gauss, gauss = np.random.get_state()  # noqa: NPY002
-    return not (np.array_equal(key, saved[1]) and (pos, has_gauss, gauss) == tuple(saved[2:]))
+    return bool(_comparable(_numpy_global().get_state(legacy=False)) != _comparable(saved))
+
+
+def _comparable(state: Any) -> Any:
+    """A NumPy ``get_state(legacy=False)`` dict with its arrays as tuples, so ``==`` compares."""
+    if isinstance(state, dict):
+        return {key: _comparable(value) for key, value in state.items()}
+    if isinstance(state, np.ndarray):
+        return tuple(state.tolist())
+    return state
 
 
 def _save(which: tuple[bool, bool, bool]) -> tuple[Any, Any, Any]:
