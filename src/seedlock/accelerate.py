@@ -17,6 +17,7 @@ one JSON text (a plain ``str``), read back by a validating loader.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,12 @@ def _group() -> tuple[int, int]:
     import torch.distributed as dist
 
     return int(dist.get_rank()), int(dist.get_world_size())
+
+
+def _launched_world() -> int:
+    """``$WORLD_SIZE`` as a launcher (accelerate launch, torchrun) sets it; 1 when unset or odd."""
+    value = os.environ.get("WORLD_SIZE", "1")
+    return int(value) if value.isdigit() else 1
 
 
 def dataloader(
@@ -75,7 +82,8 @@ def dataloader(
             ``persistent_workers``, ``collate_fn`` ...), except ``rank`` and ``world``.
 
     Raises:
-        SeedlockError: when ``rank`` or ``world`` is given.
+        SeedlockError: when ``rank`` or ``world`` is given, or when launched on several
+            processes (``$WORLD_SIZE`` > 1) before the ``Accelerator`` made the process group.
 
     Example:
         >>> loader = dataloader(list(range(8)), batch_size=2, seed=3)
@@ -98,6 +106,13 @@ def dataloader(
     augment = resolve_seed(seed, caller=caller, stream="augment")
     if _group()[1] > 1:
         data, augment = broadcast_root(data), broadcast_root(augment)
+    elif _launched_world() > 1:
+        raise SeedlockError(
+            f"seedlock.accelerate.dataloader() was called in a process of "
+            f"WORLD_SIZE={_launched_world()} before the process group exists, so the processes "
+            "cannot agree on one order (ranks seeded differently would split different orders "
+            "and skip or repeat samples). Create the Accelerator first, then the loader."
+        )
     if seeded and not isinstance(dataset, SeededDataset):
         dataset = SeededDataset(dataset, augment, globals=globals)
     return torch_dataloader(
@@ -114,7 +129,9 @@ class SeedlockState:
 
     With several processes ``state_dict`` gathers every process's RNG state (accelerate calls
     it on each process and writes rank 0's result) and ``load_state_dict`` puts back each
-    process's own, so ranks seeded differently resume their own dropout streams.
+    process's own, so ranks seeded differently resume their own dropout streams. So call
+    ``accelerator.save_state`` on every process, as accelerate asks (it saves on the main one);
+    under ``if accelerator.is_main_process:`` the gather would wait for the others forever.
 
     Example:
         >>> import seedlock

@@ -160,6 +160,15 @@ def test_seedlocks_accelerate_loader_refuses_a_rank_or_world_that_prepare_would_
         seedlock.accelerate.dataloader(list(range(8)), batch_size=2, seed=1, world=2)
 
 
+def test_seedlocks_accelerate_loader_made_before_the_process_group_of_a_launch_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Under `accelerate launch` ranks seeded per device would each shuffle their own order.
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(SeedlockError, match=r"WORLD_SIZE=2 .*Create the Accelerator first"):
+        seedlock.accelerate.dataloader(list(range(8)), batch_size=2, seed=3)
+
+
 def test_seedlocks_accelerate_loader_is_the_global_order_that_prepare_splits() -> None:
     loader = seedlock.accelerate.dataloader(list(range(12)), batch_size=3, seed=5)
     plain = seedlock.torch.dataloader(list(range(12)), batch_size=3, seed=5, rank=0, world=1)
