@@ -431,23 +431,6 @@ def test_a_layout_that_does_not_check_out_is_not_written(monkeypatch: pytest.Mon
     assert instance.getstate() == state
 
 
-def test_another_global_numpy_bit_generator_is_reseeded_by_its_own_seeding() -> None:
-    get = getattr(np.random, "get_bit_generator", None)
-    if get is None:
-        pytest.skip("np.random.set_bit_generator needs NumPy >= 1.25")
-    original = get()
-    np.random.set_bit_generator(np.random.PCG64(1))
-    try:
-        reseed(3, 0, seed=1)
-        first = np.random.random(2)  # noqa: NPY002
-        reseed(3, 0, seed=1)
-        assert np.array_equal(first, np.random.random(2))  # noqa: NPY002
-        reseed(4, 0, seed=1)
-        assert not np.array_equal(first, np.random.random(2))  # noqa: NPY002
-    finally:
-        np.random.set_bit_generator(original)
-
-
 @pytest.fixture
 def pcg_global() -> Any:
     """NumPy's global bit generator replaced by a PCG64 for the test (NumPy >= 1.25)."""
@@ -458,6 +441,16 @@ def pcg_global() -> Any:
     np.random.set_bit_generator(np.random.PCG64(1))
     yield
     np.random.set_bit_generator(original)
+
+
+@pytest.mark.usefixtures("pcg_global")
+def test_another_global_numpy_bit_generator_is_reseeded_by_its_own_seeding() -> None:
+    reseed(3, 0, seed=1)
+    first = np.random.random(2)  # noqa: NPY002
+    reseed(3, 0, seed=1)
+    assert np.array_equal(first, np.random.random(2))  # noqa: NPY002
+    reseed(4, 0, seed=1)
+    assert not np.array_equal(first, np.random.random(2))  # noqa: NPY002
 
 
 @pytest.mark.usefixtures("pcg_global")
