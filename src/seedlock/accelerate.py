@@ -17,14 +17,13 @@ one JSON text (a plain ``str``), read back by a validating loader.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from seedlock._base import persist
 from seedlock._errors import SeedlockError, StateError
 from seedlock._seed import SeedLike, resolve_seed
-from seedlock.distributed import broadcast_root, process_group_ready
+from seedlock.distributed import broadcast_root, gather_objects, process_group_ready, rank_info
 from seedlock.state import Snapshot, restore, snapshot
 
 if TYPE_CHECKING:
@@ -44,12 +43,6 @@ def _group() -> tuple[int, int]:
     import torch.distributed as dist
 
     return int(dist.get_rank()), int(dist.get_world_size())
-
-
-def _launched_world() -> int:
-    """``$WORLD_SIZE`` as a launcher (accelerate launch, torchrun) sets it; 1 when unset or odd."""
-    value = os.environ.get("WORLD_SIZE", "1")
-    return int(value) if value.isdigit() else 1
 
 
 def dataloader(
@@ -106,10 +99,10 @@ def dataloader(
     augment = resolve_seed(seed, caller=caller, stream="augment")
     if _group()[1] > 1:
         data, augment = broadcast_root(data), broadcast_root(augment)
-    elif _launched_world() > 1:
+    elif (launched := rank_info().world) > 1:  # $WORLD_SIZE of a launch, no group yet
         raise SeedlockError(
             f"seedlock.accelerate.dataloader() was called in a process of "
-            f"WORLD_SIZE={_launched_world()} before the process group exists, so the processes "
+            f"WORLD_SIZE={launched} before the process group exists, so the processes "
             "cannot agree on one order (ranks seeded differently would split different orders "
             "and skip or repeat samples). Create the Accelerator first, then the loader."
         )
@@ -156,12 +149,8 @@ class SeedlockState:
         """
         own = {"seed": self.seed, "rng": snapshot().to_dict()}
         data: dict[str, Any] = {**persist.header(_KIND, STATE_FORMAT), **own}
-        world = _group()[1]
-        if world > 1:
-            import torch.distributed as dist
-
-            ranks: list[Any] = [None] * world
-            dist.all_gather_object(ranks, own)
+        ranks = gather_objects(own)
+        if ranks is not None:
             data["ranks"] = ranks
         return {"seedlock": json.dumps(data, separators=(",", ":"))}
 

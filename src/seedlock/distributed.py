@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from seedlock._errors import SeedlockError
 from seedlock._seed import MAX_SEED, normalize_seed
@@ -44,6 +45,28 @@ def process_group_ready() -> bool:
         return False
     dist = torch.distributed
     return bool(dist.is_available() and dist.is_initialized())
+
+
+def gather_objects(obj: object) -> list[Any] | None:
+    """Every rank's ``obj``, by rank, when a process group of 2+ processes exists; else ``None``.
+
+    A collective: every rank must call it. ``obj`` travels through ``all_gather_object`` (live
+    processes exchanging it, not a file read back).
+
+    Example:
+        >>> gather_objects({"seed": 1}) is None  # a single process
+        True
+    """
+    if not process_group_ready():
+        return None
+    import torch.distributed as dist
+
+    world = int(dist.get_world_size())
+    if world == 1:
+        return None
+    gathered: list[Any] = [None] * world
+    dist.all_gather_object(gathered, obj)
+    return gathered
 
 
 def _env_int(name: str, *, minimum: int) -> int | None:

@@ -30,7 +30,7 @@ from seedlock._errors import SeedlockError, StateError
 from seedlock._everything import seed_everything
 from seedlock._seed import SeedLike, derive, normalize_seed, root_seed, stream_seeds
 from seedlock.data.rng import SeededDataset
-from seedlock.distributed import process_group_ready
+from seedlock.distributed import gather_objects
 from seedlock.state import Snapshot, restore, snapshot
 from seedlock.torch import EpochSampler, _agreed_root, _ChainedWorkerInit
 
@@ -218,13 +218,10 @@ class SeedlockCallback(Callback):
             loaders.append(order.state_dict(consumed=consumed))
         own = snapshot().to_dict()
         checkpoint[_KEY] = {"format": _FORMAT, "snapshot": own, "loaders": loaders}
-        if trainer.world_size > 1 and process_group_ready():
-            # Only rank 0 writes the checkpoint, but each rank's RNG state is its own (work done
-            # on one rank only moves it): keep them all. Every rank calls this hook.
-            import torch.distributed as dist
-
-            ranks: list[Any] = [None] * trainer.world_size
-            dist.all_gather_object(ranks, own)
+        # Only rank 0 writes the checkpoint, but each rank's RNG state is its own (work done on
+        # one rank only moves it): keep them all. Every rank calls this hook.
+        ranks = gather_objects(own)
+        if ranks is not None:
             checkpoint[_KEY]["ranks"] = ranks
 
     def _batch_size(self, trainer: Any, sampler: EpochSampler) -> int:
