@@ -55,8 +55,8 @@ import ctypes
 import random
 import struct
 import sys
-from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache, wraps
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
@@ -302,9 +302,28 @@ def _writable(address: int, size: int) -> memoryview:
     return memoryview((ctypes.c_char * size).from_address(address)).cast("B")
 
 
-_python_memory: dict[int, tuple[Any, memoryview | None]] = {}
+def _remembered(probe: Callable[[Any], memoryview | None]) -> Callable[[Any], memoryview | None]:
+    """``probe`` run once per object: its result is kept for the last object probed.
+
+    Holding that object keeps its id from being reused by another; a different object (the
+    global generator replaced) is probed afresh.
+    """
+    last: dict[int, tuple[Any, memoryview | None]] = {}
+
+    @wraps(probe)
+    def remembered(obj: Any) -> memoryview | None:
+        hit = last.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        result = probe(obj)
+        last.clear()
+        last[id(obj)] = (obj, result)
+        return result
+
+    return remembered
 
 
+@_remembered
 def _python_target(instance: Any) -> memoryview | None:
     """CPython's ``random.Random`` state (``int index; uint32_t state[624]``) as writable memory.
 
@@ -313,9 +332,6 @@ def _python_target(instance: Any) -> memoryview | None:
     there equal ``getstate()`` and a test write reads back through ``getstate()``; otherwise
     ``None`` (other interpreters and builds), and states are written with ``setstate``.
     """
-    cached = _python_memory.get(id(instance))
-    if cached is not None and cached[0] is instance:
-        return cached[1]
     target: memoryview | None = None
     offset = object.__basicsize__  # the object header; _random.Random's fields follow it
     if (
@@ -336,15 +352,13 @@ def _python_target(instance: Any) -> memoryview | None:
                     target = candidate
             finally:
                 _random.Random.setstate(instance, saved)
-    _python_memory.clear()
-    _python_memory[id(instance)] = (instance, target)
     return target
 
 
-_numpy_gauss: dict[int, tuple[Any, memoryview | None]] = {}
 _NO_GAUSS = bytes(16)
 
 
+@_remembered
 def _numpy_gauss_target(legacy: Any) -> memoryview | None:
     """The cached-normal fields (``int has_gauss; double gauss``) of NumPy's global RandomState.
 
@@ -353,9 +367,6 @@ def _numpy_gauss_target(legacy: Any) -> memoryview | None:
     them: the one place in the object where they are found to change as ``get_state()`` shows,
     and where zeroing them reads back as no cached normal, is trusted; otherwise ``None``.
     """
-    cached = _numpy_gauss.get(id(legacy))
-    if cached is not None and cached[0] is legacy:
-        return cached[1]
     target: memoryview | None = None
     saved = legacy.get_state()
     size = type(legacy).__basicsize__
@@ -382,8 +393,6 @@ def _numpy_gauss_target(legacy: Any) -> memoryview | None:
                     target = candidate
         finally:
             legacy.set_state(saved)
-    _numpy_gauss.clear()
-    _numpy_gauss[id(legacy)] = (legacy, target)
     return target
 
 
@@ -511,9 +520,6 @@ def _in_worker() -> bool:
     return data is not None and data.get_worker_info() is not None
 
 
-_mt_memory: dict[int, tuple[Any, memoryview | None]] = {}
-
-
 def _numpy_key_target() -> memoryview | None:
     """NumPy's global MT19937 key and position (``mt19937_state``) as writable memory, or ``None``.
 
@@ -524,20 +530,19 @@ def _numpy_key_target() -> memoryview | None:
     get = getattr(np.random, "get_bit_generator", None)  # NumPy >= 1.25
     if get is None or not _FAST[1]:
         return None
-    generator = get()
-    cached = _mt_memory.get(id(generator))
-    if cached is not None and cached[0] is generator:
-        return cached[1]
-    target: memoryview | None = None
-    if type(generator) is np.random.MT19937 and sys.byteorder == "little":
-        candidate = int(generator.ctypes.state_address)
-        _, key, pos, _, _ = np.random.get_state()  # noqa: NPY002
-        expected = np.asarray(key, dtype="<u4").tobytes() + int(pos).to_bytes(4, "little")
-        if ctypes.string_at(candidate, _MT_BYTES) == expected:
-            target = _writable(candidate, _MT_BYTES)
-    _mt_memory.clear()
-    _mt_memory[id(generator)] = (generator, target)
-    return target
+    return _mt_key_target(get())
+
+
+@_remembered
+def _mt_key_target(generator: Any) -> memoryview | None:
+    if type(generator) is not np.random.MT19937 or sys.byteorder != "little":
+        return None
+    candidate = int(generator.ctypes.state_address)
+    _, key, pos, _, _ = np.random.get_state()  # noqa: NPY002
+    expected = np.asarray(key, dtype="<u4").tobytes() + int(pos).to_bytes(4, "little")
+    if ctypes.string_at(candidate, _MT_BYTES) != expected:
+        return None
+    return _writable(candidate, _MT_BYTES)
 
 
 def _numpy_targets() -> tuple[memoryview, memoryview] | None:
