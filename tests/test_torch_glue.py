@@ -49,6 +49,20 @@ class Stream(torch.utils.data.IterableDataset):  # type: ignore[misc]
         return iter(range(20))
 
 
+def _one_rank(dataset: Any, seed: int, num_workers: int, batch_size: int, persistent: bool) -> Any:
+    """A one-rank seedlock loader of ``dataset``, its workers forked (persistent or not)."""
+    return dataloader(
+        dataset,
+        batch_size=batch_size,
+        num_workers=num_workers,
+        seed=seed,
+        rank=0,
+        world=1,
+        persistent_workers=persistent,
+        multiprocessing_context="fork" if num_workers else None,
+    )
+
+
 def epochs(loader: Any, count: int = 2) -> Any:
     return torch.cat([batch for _ in range(count) for batch in loader])
 
@@ -70,16 +84,7 @@ def test_order_and_augmentation_are_identical_for_any_num_workers_and_batch_size
         (3, 32, False),
         (3, 7, True),
     ]:
-        loader = dataloader(
-            Augmented(),
-            batch_size=batch_size,
-            num_workers=num_workers,
-            seed=42,
-            rank=0,
-            world=1,
-            persistent_workers=persistent,
-            multiprocessing_context="fork" if num_workers else None,
-        )
+        loader = _one_rank(Augmented(), 42, num_workers, batch_size, persistent)
         assert torch.equal(epochs(loader), expected), (num_workers, batch_size, persistent)
 
 
@@ -530,14 +535,5 @@ def test_found_globals_give_the_same_batches_as_reseeding_all_for_any_num_worker
             expected.append(Sometimes()[i])
     assert torch.equal(got, torch.stack(expected))
     for num_workers, batch_size, persistent in [(0, 4, False), (2, 5, False), (2, 3, True)]:
-        loader = dataloader(
-            Sometimes(),
-            batch_size=batch_size,
-            num_workers=num_workers,
-            seed=5,
-            rank=0,
-            world=1,
-            persistent_workers=persistent,
-            multiprocessing_context="fork" if num_workers else None,
-        )
+        loader = _one_rank(Sometimes(), 5, num_workers, batch_size, persistent)
         assert torch.equal(epochs(loader), got), (num_workers, batch_size, persistent)
