@@ -168,3 +168,30 @@ def test_float_seeds_numpy_floats_included_are_told_to_pass_an_int() -> None:
     for bad in (2.0, np.float64(2.0)):
         with pytest.raises(SeedlockError, match="Pass int\\(seed\\) if it is a whole number"):
             normalize_seed(bad)
+
+
+def test_seed_words_equal_numpy_seed_sequence_also_when_prefixes_come_from_the_cache() -> None:
+    rng = np.random.default_rng(20261129)
+    cases = []
+    for _ in range(200):
+        root = int(rng.integers(0, 2**63)) << int(rng.integers(0, 65))
+        prefix = tuple(
+            int(rng.integers(0, 2**63)) if rng.random() < 0.5 else f"s{int(rng.integers(50))}"
+            for _ in range(int(rng.integers(0, 4)))
+        )
+        cases.append((root, prefix, int(rng.integers(0, 2**64, dtype=np.uint64))))
+    for cold in (True, False):  # the second pass reads every path's prefix pool from the cache
+        if cold:
+            _seed._path_pool.cache_clear()
+        for root, prefix, last in cases:
+            path = (*prefix, last)
+            sequence = seed_sequence(*path, seed=root)
+            for n_words in (1, 8, 9):
+                assert (
+                    _seed.seed_words(path, root, n_words)
+                    == sequence.generate_state(n_words, np.uint32).tolist()
+                )
+                assert (
+                    _seed.seed_words(path, root, n_words, wide=True)
+                    == sequence.generate_state(n_words, np.uint64).tolist()
+                )

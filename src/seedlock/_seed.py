@@ -352,9 +352,7 @@ def _encode_item(item: object, position: int) -> list[int]:
             f"{position}. Convert it with int(...) or str(...)."
         )
     if isinstance(item, str):
-        digest = blake2b(item.encode("utf-8"), digest_size=8, person=b"seedlock-path").digest()
-        value = int.from_bytes(digest, "little")
-        return [_TAG_STR, value & _M32, value >> 32]
+        return list(_str_words(item))
     value = int(item)
     if not 0 <= value < 2**64:
         raise SeedlockError(
@@ -362,6 +360,14 @@ def _encode_item(item: object, position: int) -> list[int]:
             "Epochs, ranks and indices are non-negative."
         )
     return [_TAG_INT, value & _M32, value >> 32]
+
+
+@functools.lru_cache(maxsize=256)
+def _str_words(item: str) -> tuple[int, int, int]:
+    """The words of a str path item: its keyed hash, computed once per name."""
+    digest = blake2b(item.encode("utf-8"), digest_size=8, person=b"seedlock-path").digest()
+    value = int.from_bytes(digest, "little")
+    return (_TAG_STR, value & _M32, value >> 32)
 
 
 def _encode_path(path: Sequence[object]) -> list[int]:
@@ -388,6 +394,26 @@ def seed_sequence(*path: PathItem, seed: SeedLike | None = None) -> np.random.Se
 
     root = resolve_seed(seed, caller="seed_sequence", stream=_stream_of(path))
     return np.random.SeedSequence(root, spawn_key=tuple(_encode_path(path)))
+
+
+def seed_words(
+    path: Sequence[PathItem], root: int, n_words: int, *, wide: bool = False
+) -> list[int]:
+    """``seed_sequence(*path, seed=root).generate_state(n_words, uint64 if wide else uint32)``.
+
+    The same words as ints, from the cached pure-Python pools: no ``SeedSequence`` object, and
+    only the path's last item mixed in afresh (for per-epoch derivations on a hot path).
+
+    Example:
+        >>> import numpy as np
+        >>> seed_words(("data", 3), 42, 2, wide=True) == seed_sequence(
+        ...     "data", 3, seed=42).generate_state(2, np.uint64).tolist()
+        True
+    """
+    if not wide:
+        return _state_words(root, _encode_path(path), n_words)
+    words = _state_words(root, _encode_path(path), 2 * n_words)
+    return [words[2 * i] | words[2 * i + 1] << 32 for i in range(n_words)]
 
 
 def derive(*path: PathItem, seed: SeedLike | None = None) -> int:
@@ -448,6 +474,30 @@ _HASH_CONSTS = [_INIT_A]
 _ROOT_STEPS = _POOL_SIZE + _POOL_SIZE * (_POOL_SIZE - 1)
 
 
+@functools.lru_cache(maxsize=512)
+def _path_pool(root: int, words: tuple[int, ...]) -> tuple[int, ...]:
+    """SeedSequence's pool after mixing in the root and then the spawn-key ``words``.
+
+    The pool after a path's prefix (its items but the last, three words each) is cached, so
+    derivations that differ only in their last item (an epoch, a rank, an index) mix in only
+    that item's words: a few microseconds instead of tens.
+    """
+    if not words:
+        return _root_pool(root)
+    cut = max(0, len(words) - 3)
+    pool = list(_path_pool(root, words[:cut]))
+    step = _ROOT_STEPS + _POOL_SIZE * cut
+    consts = _hash_consts(step + _POOL_SIZE * (len(words) - cut) + 1)
+    for word in words[cut:]:
+        for i_dst in range(_POOL_SIZE):
+            value = ((word ^ consts[step]) * consts[step + 1]) & _M32
+            step += 1
+            value ^= value >> _XSHIFT
+            mixed = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * value) & _M32
+            pool[i_dst] = mixed ^ (mixed >> _XSHIFT)
+    return tuple(pool)
+
+
 @functools.lru_cache(maxsize=64)
 def _root_pool(root: int) -> tuple[int, ...]:
     """SeedSequence's pool after mixing in the root's words (at most four, for roots < 2**128)."""
@@ -473,18 +523,9 @@ def _state_words(root: int, spawn_words: list[int], n_words: int) -> list[int]:
     """``SeedSequence(root, spawn_key=spawn_words).generate_state(n_words, uint32)``, pure Python.
 
     The uint32 arithmetic of numpy/random/bit_generator.pyx is spelled out with masks, so a scalar
-    derivation needs no NumPy import; the root's part of the pool is cached.
+    derivation needs no NumPy import; the pools of the root and of path prefixes are cached.
     """
-    pool = list(_root_pool(root))
-    consts = _hash_consts(_ROOT_STEPS + _POOL_SIZE * len(spawn_words) + 1)
-    step = _ROOT_STEPS
-    for word in spawn_words:
-        for i_dst in range(_POOL_SIZE):
-            value = ((word ^ consts[step]) * consts[step + 1]) & _M32
-            step += 1
-            value ^= value >> _XSHIFT
-            mixed = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * value) & _M32
-            pool[i_dst] = mixed ^ (mixed >> _XSHIFT)
+    pool = _path_pool(root, tuple(spawn_words))
     out = []
     hash_b = _INIT_B
     for i_dst in range(n_words):

@@ -21,6 +21,7 @@ from seedlock.data import (
     sample_rng,
     seeded,
 )
+from seedlock.data import rng as rng_module
 
 
 def test_golden_values_pin_the_streams() -> None:
@@ -272,6 +273,53 @@ def test_a_batch_gives_every_item_the_values_of_reseeding_it_alone(indices: list
     expected = reseeded_reference(data, indices, root=11)
     assert seeded(data, seed=11).__getitems__(indices) == expected
     assert [seeded(data, seed=11)[i] for i in indices] == expected
+
+
+class Sized(Draws):
+    """``Draws`` of a dataset with a length: its batches read the per-epoch seed table."""
+
+    def __len__(self) -> int:
+        return 40
+
+
+@pytest.mark.parametrize("table", [True, False])
+def test_batches_of_a_sized_dataset_give_the_values_of_reseeding_each_item_alone(
+    table: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("torch")
+    if not table:
+        monkeypatch.setattr(rng_module, "_TABLE_LIMIT", 10)  # 40 items: no table
+    data = Sized(lambda i: ALL)
+    wrapped = seeded(data, seed=5, globals=ALL)
+    for epoch in (0, 1, 0, 7):
+        order = np.random.default_rng(epoch).permutation(40).tolist()
+        for first in range(0, 40, 16):
+            batch = [EpochIndex(i, epoch) for i in order[first : first + 16]]
+            assert wrapped.__getitems__(batch) == reseeded_reference(data, batch, root=5)
+    # Plain ints read the dataset's epoch; an index past the length is still seeded alike.
+    wrapped.set_epoch(3)
+    expected = reseeded_reference(data, [EpochIndex(i, 3) for i in (39, 0, 45)], root=5)
+    assert wrapped.__getitems__([39, 0, 45]) == expected
+
+
+class Nested(Sized):
+    """Items that draw, then load a batch of another seeded dataset (its own workspace)."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(lambda i: ALL)
+        self.inner = inner
+
+    def __getitem__(self, i: int) -> tuple[Any, ...]:
+        mine = super().__getitem__(i)
+        return (*mine, self.inner.__getitems__([EpochIndex(i, 0), EpochIndex(i + 1, 0)]))
+
+
+def test_a_batch_loaded_inside_an_item_leaves_the_outer_batchs_states_alone() -> None:
+    pytest.importorskip("torch")
+    data = Nested(seeded(Sized(lambda i: ALL), seed=8, globals=ALL))
+    batch = [EpochIndex(i, 2) for i in (3, 17, 4, 29, 0)]
+    expected = reseeded_reference(data, batch, root=9)
+    assert seeded(data, seed=9, globals=ALL).__getitems__(batch) == expected
 
 
 def test_undeclared_globals_are_found_and_reseeded_from_the_first_batch_that_draws() -> None:

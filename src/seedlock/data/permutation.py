@@ -43,7 +43,7 @@ import numpy as np
 
 from seedlock._base.validate import check_int, is_int
 from seedlock._errors import SeedlockError, SeedlockTypeError
-from seedlock._seed import SeedLike, normalize_seed, resolve_seed, seed_sequence
+from seedlock._seed import SeedLike, normalize_seed, resolve_seed, seed_words
 
 __all__ = ["ALGORITHM", "MAX_N", "Permutation"]
 
@@ -89,7 +89,7 @@ class _Feistel:
         # 32-bit words vectorise about twice as fast (no SIMD 64-bit multiply on common CPUs).
         self.word = 32 if bits <= _NARROW_BITS else 64
         self.dtype: type[np.unsignedinteger[Any]] = np.uint32 if self.word == 32 else np.uint64
-        keys = seed_sequence("permutation", n, seed=seed).generate_state(_ROUNDS, self.dtype)
+        keys = seed_words(("permutation", n), seed, _ROUNDS, wide=self.word == 64)
         self.keys = [self.dtype(k) for k in keys]
         self.m1, self.m2, self.shift = _MIX[self.word]
         high = (bits + 1) // 2
