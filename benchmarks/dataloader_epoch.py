@@ -14,13 +14,19 @@ the per-round ratios is printed, for each ``num_workers``; torch uses one thread
 shared with other work, and meaningful for ``num_workers=0`` only (workers' time is not counted).
 ``--load-only`` skips the training step and also prints what each loader adds per item (us).
 
+``--only VARIANT`` runs ``--rounds`` epochs of that one loader (after one warm-up epoch) inside a
+``functools.reduce`` call and prints nothing, for counting instructions, which a busy or virtual
+machine does not perturb the way it does time: run it once per variant under
+``valgrind --tool=callgrind --toggle-collect=functools_reduce`` and compare the counts.
+
     python benchmarks/dataloader_epoch.py [--rounds 7] [--workers 0 2] [--items digits image]
-        [--clock wall|cpu] [--load-only]
+        [--clock wall|cpu] [--load-only] [--only plain|seedlock|seedlock+globals]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import statistics
 import time
@@ -36,6 +42,7 @@ def main() -> None:
     parser.add_argument("--items", nargs="+", default=["digits", "image"])
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
     parser.add_argument("--load-only", action="store_true")
+    parser.add_argument("--only", choices=["plain", "seedlock", "seedlock+globals"])
     args = parser.parse_args()
     clock = time.perf_counter if args.clock == "wall" else time.process_time
 
@@ -126,6 +133,13 @@ def main() -> None:
                     **extra,
                 ),
             }
+            if args.only is not None:
+                chosen = loaders[args.only]
+                epoch_seconds(chosen, model, optimizer)  # warm-up, outside the counted call
+                functools.reduce(
+                    lambda _, __: epoch_seconds(chosen, model, optimizer), range(args.rounds), 0.0
+                )
+                continue
             for loader in loaders.values():
                 epoch_seconds(loader, model, optimizer)  # start workers, warm caches
             times: dict[str, list[float]] = {name: [] for name in loaders}
