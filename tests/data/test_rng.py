@@ -157,6 +157,12 @@ def test_epoch_index_is_an_int_that_keeps_its_epoch_through_pickle() -> None:
     assert type(copy) is type(index) is type(EpochIndex(0, 3)) is not type(EpochIndex(0, 4))
     assert [10, 20, 30, 40, 50, 60, 70, 80][index] == 80
     assert repr(index) == "EpochIndex(7, epoch=3)"
+    # A pickle made by hand with a bad epoch is refused as EpochIndex(7, -1) would be.
+    made = pickle.dumps(index, protocol=2)  # unframed: an opcode can be swapped in place
+    assert made.count(b"K\x03") == 1  # BININT1 3, the epoch
+    forged = made.replace(b"K\x03", b"J\xff\xff\xff\xff")  # BININT -1
+    with pytest.raises(SeedlockError, match="-1"):
+        pickle.loads(forged)
 
 
 @pytest.mark.parametrize(

@@ -774,11 +774,20 @@ class EpochIndex(int):
     def __new__(cls, index: int, epoch: int) -> EpochIndex:
         return int.__new__(epoch_index_type(check_epoch(epoch, "EpochIndex")), index)
 
-    def __reduce__(self) -> tuple[type[EpochIndex], tuple[int, int]]:
-        return (EpochIndex, (int(self), self.epoch))
+    def __reduce__(self) -> tuple[Callable[[int, int], EpochIndex], tuple[int, int]]:
+        # Batches of these are pickled to DataLoader workers: _epoch_index rebuilds one without
+        # the checks __new__ makes of an epoch a caller passes.
+        return (_epoch_index, (int(self), self.epoch))
 
     def __repr__(self) -> str:
         return f"EpochIndex({int(self)}, epoch={self.epoch})"
+
+
+def _epoch_index(index: int, epoch: int) -> EpochIndex:
+    """Unpickle an :class:`EpochIndex` (what ``__reduce__`` gives is taken as it is)."""
+    if type(epoch) is int and epoch >= 0:
+        return int.__new__(epoch_index_type(epoch), index)
+    return EpochIndex(index, epoch)  # a hand-made pickle: checked as a caller's would be
 
 
 @lru_cache(maxsize=256)
