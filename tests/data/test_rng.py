@@ -308,6 +308,19 @@ def test_batches_of_a_sized_dataset_give_the_values_of_reseeding_each_item_alone
     assert wrapped.__getitems__([39, 0, 45]) == expected
 
 
+class Unsized(Draws):
+    def __len__(self) -> int:
+        raise TypeError("this dataset has no length")
+
+
+def test_a_dataset_without_a_length_is_seeded_without_the_table() -> None:
+    pytest.importorskip("torch")
+    data = Unsized(lambda i: ALL)
+    batch = [EpochIndex(i, 4) for i in (9, 2, 30)]
+    expected = reseeded_reference(data, batch, root=5)
+    assert rng_module.SeededDataset(data, 5, globals=ALL).__getitems__(batch) == expected
+
+
 class Nested(Sized):
     """Items that draw, then load a batch of another seeded dataset (its own workspace)."""
 

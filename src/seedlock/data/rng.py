@@ -184,7 +184,10 @@ _TABLE_LIMIT = 1 << 18
 
 @lru_cache(maxsize=4)
 def _seed_table(root: int, epoch: int, n: int) -> np.ndarray:
-    """``_global_seeds_array`` of every index in ``range(n)``: a read-only ``(3, n)`` array."""
+    """``_global_seeds_array`` of every index in ``range(n)``: a read-only ``(3, n)`` array.
+
+    Four are kept (a loader's current and next epoch, a second loader's): at most 24 MiB.
+    """
     table = _global_seeds_array(root, epoch, np.arange(n, dtype=np.uint64))
     table.flags.writeable = False
     return table
@@ -936,7 +939,7 @@ class SeededDataset(Generic[T]):
             return [dataset[index] for index in plain]
         try:
             n = len(dataset)
-        except OverflowError:  # a virtual dataset longer than sys.maxsize: no table
+        except (OverflowError, TypeError):  # longer than sys.maxsize, or no length: no table
             n = _M64
         seeds = _batch_seeds(self.root, epoch, plain, n)
         with _workspace(len(plain) * (self.reseeding[0] + self.reseeding[1])) as workspace:
