@@ -182,7 +182,7 @@ def test_seed_words_equal_numpy_seed_sequence_also_when_prefixes_come_from_the_c
         cases.append((root, prefix, int(rng.integers(0, 2**64, dtype=np.uint64))))
     for cold in (True, False):  # the second pass reads every path's prefix pool from the cache
         if cold:
-            _seed._path_pool.cache_clear()
+            _seed._prefix_pool.cache_clear()
         for root, prefix, last in cases:
             path = (*prefix, last)
             sequence = seed_sequence(*path, seed=root)
@@ -195,3 +195,9 @@ def test_seed_words_equal_numpy_seed_sequence_also_when_prefixes_come_from_the_c
                     _seed.seed_words(path, root, n_words, wide=True)
                     == sequence.generate_state(n_words, np.uint64).tolist()
                 )
+
+
+def test_a_long_path_derives_as_numpy_does() -> None:
+    path = tuple(range(1000))
+    expected = seed_sequence(*path, seed=5).generate_state(1, np.uint64)
+    assert derive(*path, seed=5) == int(expected[0]) & (2**63 - 1)

@@ -474,7 +474,6 @@ _HASH_CONSTS = [_INIT_A]
 _ROOT_STEPS = _POOL_SIZE + _POOL_SIZE * (_POOL_SIZE - 1)
 
 
-@functools.lru_cache(maxsize=512)
 def _path_pool(root: int, words: tuple[int, ...]) -> tuple[int, ...]:
     """SeedSequence's pool after mixing in the root and then the spawn-key ``words``.
 
@@ -482,20 +481,28 @@ def _path_pool(root: int, words: tuple[int, ...]) -> tuple[int, ...]:
     derivations that differ only in their last item (an epoch, a rank, an index) mix in only
     that item's words: a few microseconds instead of tens.
     """
-    if not words:
-        return _root_pool(root)
     cut = max(0, len(words) - 3)
-    pool = list(_path_pool(root, words[:cut]))
-    step = _ROOT_STEPS + _POOL_SIZE * cut
-    consts = _hash_consts(step + _POOL_SIZE * (len(words) - cut) + 1)
-    for word in words[cut:]:
+    return _mixed(_prefix_pool(root, words[:cut]), words[cut:], cut)
+
+
+@functools.lru_cache(maxsize=256)
+def _prefix_pool(root: int, words: tuple[int, ...]) -> tuple[int, ...]:
+    return _mixed(_root_pool(root), words, 0)
+
+
+def _mixed(pool: tuple[int, ...], words: tuple[int, ...], before: int) -> tuple[int, ...]:
+    """``pool`` after mixing in ``words``, which follow ``before`` spawn-key words."""
+    mixing = list(pool)
+    step = _ROOT_STEPS + _POOL_SIZE * before
+    consts = _hash_consts(step + _POOL_SIZE * len(words) + 1)
+    for word in words:
         for i_dst in range(_POOL_SIZE):
             value = ((word ^ consts[step]) * consts[step + 1]) & _M32
             step += 1
             value ^= value >> _XSHIFT
-            mixed = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * value) & _M32
-            pool[i_dst] = mixed ^ (mixed >> _XSHIFT)
-    return tuple(pool)
+            mixed = (_MIX_MULT_L * mixing[i_dst] - _MIX_MULT_R * value) & _M32
+            mixing[i_dst] = mixed ^ (mixed >> _XSHIFT)
+    return tuple(mixing)
 
 
 @functools.lru_cache(maxsize=64)

@@ -294,7 +294,7 @@ def test_batches_of_a_sized_dataset_give_the_values_of_reseeding_each_item_alone
 ) -> None:
     pytest.importorskip("torch")
     if not table:
-        monkeypatch.setattr(rng_module, "_TABLE_LIMIT", 10)  # 40 items: no table
+        monkeypatch.setattr(rng_module, "_TABLE_LIMIT", 10)  # indices up to 45: no table
     data = Sized(lambda i: ALL)
     wrapped = seeded(data, seed=5, globals=ALL)
     for epoch in (0, 1, 0, 7):
@@ -309,13 +309,18 @@ def test_batches_of_a_sized_dataset_give_the_values_of_reseeding_each_item_alone
 
 
 class Unsized(Draws):
+    def __init__(self, uses: Any, error: type[Exception]) -> None:
+        super().__init__(uses)
+        self.error = error
+
     def __len__(self) -> int:
-        raise TypeError("this dataset has no length")
+        raise self.error("this dataset's length is not known")
 
 
-def test_a_dataset_without_a_length_is_seeded_without_the_table() -> None:
+@pytest.mark.parametrize("error", [TypeError, NotImplementedError, ValueError])
+def test_batches_never_ask_the_datasets_length(error: type[Exception]) -> None:
     pytest.importorskip("torch")
-    data = Unsized(lambda i: ALL)
+    data = Unsized(lambda i: ALL, error)
     batch = [EpochIndex(i, 4) for i in (9, 2, 30)]
     expected = reseeded_reference(data, batch, root=5)
     assert rng_module.SeededDataset(data, 5, globals=ALL).__getitems__(batch) == expected
@@ -558,3 +563,14 @@ class _RandomItems:
 
     def __getitem__(self, i: int) -> float:
         return random.random()
+
+
+def test_only_workspaces_of_ordinary_batches_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("torch")
+    monkeypatch.setattr(rng_module, "_SPARE", [])
+    monkeypatch.setattr(rng_module, "_KEEP_ROWS", 200)
+    wrapped = seeded(Draws(lambda i: ("random",)), seed=1, globals=("random",))
+    wrapped.__getitems__([EpochIndex(i, 0) for i in range(40)])
+    assert [len(kept.rows) for kept in rng_module._SPARE] == [128]
+    wrapped.__getitems__([EpochIndex(i, 0) for i in range(300)])  # 300 rows: not kept
+    assert all(len(kept.rows) <= 200 for kept in rng_module._SPARE)

@@ -177,8 +177,8 @@ def _global_seeds_array(root: int, epoch: int, indices: Sequence[int] | np.ndarr
     return _mix_array(state[np.newaxis, :] + _STEPS)
 
 
-# Datasets up to this many items get a per-epoch table of their items' seeds (24 bytes each, at
-# most 6 MiB): one lookup per batch instead of ~20 small NumPy calls (~1 us per item at batch 32).
+# Indices below this read their seeds from a per-epoch table (24 bytes an index, at most 6 MiB):
+# one lookup per batch instead of ~20 small NumPy calls (~1 us per item at batch 32).
 _TABLE_LIMIT = 1 << 18
 
 
@@ -193,10 +193,16 @@ def _seed_table(root: int, epoch: int, n: int) -> np.ndarray:
     return table
 
 
-def _batch_seeds(root: int, epoch: int, indices: list[int], n: int) -> np.ndarray:
-    """The ``(3, len)`` seeds of a batch of valid indices of a dataset of ``n`` items."""
-    if n <= _TABLE_LIMIT and max(indices) < n:
-        return _seed_table(root, epoch, n)[:, indices]
+def _batch_seeds(root: int, epoch: int, indices: list[int]) -> np.ndarray:
+    """The ``(3, len)`` seeds of a batch of valid indices.
+
+    Indices below ``_TABLE_LIMIT`` read them from the epoch's table of the first power of two
+    above the largest index (the dataset's length is not asked: it may be costly, unknown or
+    wrong); larger ones compute them.
+    """
+    top = max(indices)
+    if top < _TABLE_LIMIT:
+        return _seed_table(root, epoch, 1 << top.bit_length())[:, indices]
     return _global_seeds_array(root, epoch, indices)
 
 
@@ -345,18 +351,23 @@ class _Workspace:
 
 
 _SPARE: list[_Workspace] = []
+# Workspaces for larger batches are not kept (1,024 rows: 2.5 MiB of states).
+_KEEP_ROWS = 1024
 
 
 @contextmanager
 def _workspace(rows: int) -> Iterator[_Workspace]:
     """A kept :class:`_Workspace` with room for ``rows`` rows, for the duration of one batch."""
-    workspace = _SPARE.pop() if _SPARE else None
+    try:
+        workspace: _Workspace | None = _SPARE.pop()
+    except IndexError:  # none spare (a batch inside an item's load, or another thread's)
+        workspace = None
     if workspace is None or len(workspace.rows) < rows:
         workspace = _Workspace(max(rows, _WORK_ROWS))
     try:
         yield workspace
     finally:
-        if len(_SPARE) < 2:
+        if len(_SPARE) < 2 and len(workspace.rows) <= _KEEP_ROWS:
             _SPARE.append(workspace)
 
 
@@ -787,7 +798,10 @@ class EpochIndex(int):
 
 
 def _epoch_index(index: int, epoch: int) -> EpochIndex:
-    """Unpickle an :class:`EpochIndex` (what ``__reduce__`` gives is taken as it is)."""
+    """Unpickle an :class:`EpochIndex` (what ``__reduce__`` gives is taken as it is).
+
+    Pickles name this function: its name and module must not change.
+    """
     if type(epoch) is int and epoch >= 0:
         return int.__new__(epoch_index_type(epoch), index)
     return EpochIndex(index, epoch)  # a hand-made pickle: checked as a caller's would be
@@ -937,11 +951,7 @@ class SeededDataset(Generic[T]):
         dataset = self.dataset
         if not any(self.reseeding):
             return [dataset[index] for index in plain]
-        try:
-            n = len(dataset)
-        except (OverflowError, TypeError):  # longer than sys.maxsize, or no length: no table
-            n = _M64
-        seeds = _batch_seeds(self.root, epoch, plain, n)
+        seeds = _batch_seeds(self.root, epoch, plain)
         with _workspace(len(plain) * (self.reseeding[0] + self.reseeding[1])) as workspace:
             reseedings = _reseedings(seeds, self.reseeding, workspace)
             return [dataset[item[0]] for item in zip(plain, *reseedings, strict=True)]
