@@ -10,7 +10,7 @@ z *= 0x94D049BB133111EB; z ^= z >> 31`` and ``G = 0x9E3779B97F4A7C15``):
 
 * Epoch words: ``W = seed_sequence("data", "sample", e, seed=root).generate_state(9, uint64)``,
   computed once per epoch and cached (so the per-sample path costs a few microseconds, not a
-  ``SeedSequence``); batches of a dataset of at most 2**18 items read their items' seeds from a
+  ``SeedSequence``); batches whose indices are below 2**18 read their items' seeds from a
   per-epoch table computed from them (the same values, one lookup per batch).
 * :func:`sample_rng`: NumPy's ``SFC64`` seeded with the words ``(W[0], W[1], mix(i ^ W[2]))``
   (NumPy discards its first 12 outputs), wrapped in a ``Generator``. ``mix`` is a bijection, so
