@@ -27,6 +27,7 @@ from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
 from seedlock._seed import SeedLike, derive, resolve_seed
 from seedlock.data.rng import EpochIndex, SeededDataset, epoch_index_type
 from seedlock.data.sampler import EpochShuffle, check_epoch, resolve_rank_world
+from seedlock.distributed import broadcast_root
 
 __all__ = [
     "EpochSampler",
@@ -129,9 +130,7 @@ def _agreed_root(root: int, world: int) -> int:
 
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() != world:
         return root
-    agreed: list[Any] = [root]
-    dist.broadcast_object_list(agreed, src=0)
-    return int(agreed[0])
+    return broadcast_root(root)
 
 
 def _seed_worker_globals(worker_seed: int) -> None:
