@@ -304,3 +304,34 @@ def test_with_pytest_randomly_active_tests_still_draw_seedlocks_streams(
     assert len(header) == 1 and "-p no:randomly" in header[0]
     quiet = pytester.runpytest("--seedlock-seed=8", "-p", "no:randomly")
     assert "pytest-randomly" not in quiet.stdout.str()
+
+
+def test_the_test_body_runs_under_the_test_seed_as_root_seed(pytester: pytest.Pytester) -> None:
+    # seed_everything(<the printed test seed>) outside pytest must give the body's streams,
+    # those derived from the root seed (derive, numpy_rng, seedlock's loaders) included.
+    pytester.makepyfile(
+        """
+        import pytest
+        import seedlock
+
+        @pytest.fixture
+        def drawn_in_setup():
+            return seedlock.derive("x")
+
+        def test_root(seedlock_seed, drawn_in_setup):
+            assert seedlock.root_seed() == seedlock_seed
+            assert seedlock.derive("x") == seedlock.derive("x", seed=seedlock_seed)
+
+        @pytest.mark.seed(123)
+        def test_pinned():
+            assert seedlock.root_seed() == 123
+
+        @pytest.fixture
+        def reroots():
+            seedlock.seed_everything(77)
+
+        def test_a_fixture_that_seeds_decides(reroots):
+            assert seedlock.root_seed() == 77
+        """
+    )
+    pytester.runpytest("--seedlock-seed=4", "-p", "no:randomly").assert_outcomes(passed=3)

@@ -38,6 +38,7 @@ _WORKER_KEY = "seedlock_session_seed"
 _SESSION_SEED = pytest.StashKey[int]()
 _TEST_SEED = pytest.StashKey[int]()
 _SAVED = pytest.StashKey[rootseed.Saved]()
+_SETUP_ROOT = pytest.StashKey[rootseed.Saved]()
 _ERROR = pytest.StashKey[str]()
 _RANDOMLY = pytest.StashKey[bool]()
 
@@ -156,18 +157,21 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     item.stash[_TEST_SEED] = seed
     item.user_properties.append(("seedlock_seed", seed))
     _seed_everything(item, _phase_seed(seed, "setup"))
+    item.stash[_SETUP_ROOT] = _current()
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     # Higher-scoped fixtures are set up by whichever test needs them first; seeding again here
-    # keeps their draws out of the test body's stream. Fixtures may have changed the root seed
-    # (or cleared it), and that is what the body sees.
+    # keeps their draws out of the test body's stream. The body's root seed is the test seed
+    # (what seed_everything(<printed test seed>) gives outside pytest), unless a fixture changed
+    # the root seed (or cleared it): then the body sees what the fixture left.
     seed = item.stash.get(_TEST_SEED, None)
     if seed is not None:
         before = _current()
         _seed_everything(item, seed)
-        _restore(before)
+        if before != item.stash.get(_SETUP_ROOT, None):
+            _restore(before)
     yield
 
 
