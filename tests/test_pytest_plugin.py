@@ -335,3 +335,18 @@ def test_the_test_body_runs_under_the_test_seed_as_root_seed(pytester: pytest.Py
         """
     )
     pytester.runpytest("--seedlock-seed=4", "-p", "no:randomly").assert_outcomes(passed=3)
+
+
+def test_the_replay_command_works_from_the_directory_pytest_was_run_in(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Node ids are relative to the rootdir; run from a subdirectory (cd tests; pytest), the
+    # command must name the test as pytest's own summary does, relative to where it runs.
+    pytester.makeini("[pytest]\n")
+    sub = pytester.mkpydir("sub")
+    (sub / "test_fail.py").write_text("def test_fails():\n    assert False\n")
+    monkeypatch.chdir(sub)
+    result = pytester.runpytest("--seedlock-seed=3", "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["  pytest test_fail.py::test_fails --seedlock-seed=3 *"])
+    pytester.runpytest("test_fail.py::test_fails", "--seedlock-seed=3").assert_outcomes(failed=1)

@@ -17,9 +17,11 @@ not reproduce a failure. ``-p no:randomly`` removes it.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shlex
 from collections.abc import Generator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -186,6 +188,16 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
         _restore(saved)
 
 
+def _cwd_relative(config: pytest.Config, nodeid: str) -> str:
+    # Node ids are relative to the rootdir; the command runs where pytest was run (as the
+    # paths in pytest's own summary are).
+    path, sep, rest = nodeid.partition("::")
+    here = config.invocation_params.dir
+    if path and here != config.rootpath:
+        path = Path(os.path.relpath(config.rootpath / path, here)).as_posix()
+    return path + sep + rest
+
+
 def _replay_command(item: pytest.Item) -> str:
     session = item.config.stash[_SESSION_SEED]
     args = list(item.config.invocation_params.args)
@@ -195,7 +207,8 @@ def _replay_command(item: pytest.Item) -> str:
             plugins += ["-p", args[i + 1]]
         elif arg.startswith("-p") and len(arg) > 2:
             plugins.append(arg)
-    words = ["pytest", item.nodeid, f"--seedlock-seed={session}", *plugins]
+    nodeid = _cwd_relative(item.config, item.nodeid)
+    words = ["pytest", nodeid, f"--seedlock-seed={session}", *plugins]
     return " ".join(shlex.quote(word) for word in words)
 
 
