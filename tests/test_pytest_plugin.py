@@ -350,3 +350,97 @@ def test_the_replay_command_works_from_the_directory_pytest_was_run_in(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["  pytest test_fail.py::test_fails --seedlock-seed=3 *"])
     pytester.runpytest("test_fail.py::test_fails", "--seedlock-seed=3").assert_outcomes(failed=1)
+
+
+SHARED_FIXTURES = """
+import json, os, random
+import unittest
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+def record(name, **values):
+    out = Path(os.environ["SEEDLOCK_TEST_OUT"]) / f"{name}.json"
+    out.write_text(json.dumps(values))
+
+def draw():
+    return [random.random(), float(np.random.random())]
+
+@pytest.fixture(scope="module")
+def shared():
+    value = draw()
+    yield value
+    record("shared-teardown", value=draw())
+
+@pytest.fixture
+def own():
+    return draw()
+
+def test_first(shared, own):
+    record("first", shared=shared, own=own, body=draw())
+
+def test_second(shared, own):
+    record("second", shared=shared, own=own, body=draw())
+
+@pytest.fixture(scope="class")
+def per_class():
+    return draw()
+
+class TestGroup:
+    def test_third(self, per_class, shared):
+        record("third", per_class=per_class, shared=shared)
+
+    def test_fourth(self, per_class):
+        record("fourth", per_class=per_class)
+
+class Case(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.drawn = draw()
+
+    def test_fifth(self):
+        record("fifth", drawn=self.drawn)
+
+    def test_sixth(self):
+        record("sixth", drawn=self.drawn)
+"""
+
+
+def test_a_higher_scoped_fixture_draws_the_same_whichever_test_sets_it_up(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A module-, class- or setUpClass-level draw must not depend on which test happened to
+    # need it first (the order, -k, xdist's distribution): a test replayed alone sees the
+    # fixture values it saw in the full run, and so do the function-scoped fixtures after it.
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_shared=SHARED_FIXTURES)
+    monkeypatch.setenv("SEEDLOCK_TEST_OUT", str(pytester.path))
+
+    def run(*args: str) -> dict[str, dict[str, list[float]]]:
+        pytester.runpytest("--seedlock-seed=6", "-p", "no:randomly", *args).assert_outcomes(
+            passed=len(args) or 6
+        )
+        found = {}
+        for path in pytester.path.glob("*.json"):
+            found[path.stem] = json.loads(path.read_text())
+            path.unlink()
+        return found
+
+    full = run()
+    assert len(full) == 7
+    assert full["first"]["shared"] == full["second"]["shared"] == full["third"]["shared"]
+    assert full["first"]["shared"] != full["first"]["own"] != full["second"]["own"]
+    monkeypatch.setenv("SEEDLOCK_TEST_REVERSE", "1")
+    assert run() == full
+    monkeypatch.delenv("SEEDLOCK_TEST_REVERSE")
+    for name, test in [
+        ("second", "test_second"),
+        ("third", "TestGroup::test_third"),
+        ("fourth", "TestGroup::test_fourth"),
+        ("sixth", "Case::test_sixth"),
+    ]:
+        alone = run(f"test_shared.py::{test}")
+        assert alone[name] == full[name], name
+        if "shared" in full[name]:
+            assert alone["shared-teardown"] == full["shared-teardown"]

@@ -6,8 +6,12 @@ pure function of the session seed and the test's node id, so its random draws do
 which tests ran before it, on their order or on how pytest-xdist spreads them over workers.
 The test body starts from ``seed_everything(test_seed)``; fixtures are set up from
 ``seed_everything(derive("pytest", "setup", seed=test_seed))`` and torn down from the same with
-``"teardown"``, so a fixture's draws never equal the body's. The process's root seed and
-``$SEEDLOCK_SEED`` are put back after the test. Turn it off with ``-p no:seedlock``.
+``"teardown"``, so a fixture's draws never equal the body's. A fixture of a wider scope (class,
+module, package, session; ``setUpClass`` and ``setup_module`` too) is set up and torn down from
+its own seed, derived from the session seed, its scope's node id, its name and parameter, with
+the test's streams put back afterwards: its values do not depend on which test needed it first.
+The process's root seed and ``$SEEDLOCK_SEED`` are put back after the test. Turn it off with
+``-p no:seedlock``.
 
 With pytest-randomly also active, seedlock turns off its per-test reseeding (as
 ``--randomly-dont-reset-seed`` would; it still shuffles the order) and says so once in the
@@ -43,6 +47,7 @@ _SAVED = pytest.StashKey[rootseed.Saved]()
 _SETUP_ROOT = pytest.StashKey[rootseed.Saved]()
 _ERROR = pytest.StashKey[str]()
 _RANDOMLY = pytest.StashKey[bool]()
+_ITEM = pytest.StashKey[pytest.Item]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -154,6 +159,7 @@ _current = rootseed.save
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.config.stash[_ITEM] = item
     item.stash[_SAVED] = _current()
     seed = _test_seed(item)
     item.stash[_TEST_SEED] = seed
@@ -196,6 +202,48 @@ def _cwd_relative(config: pytest.Config, nodeid: str) -> str:
     if path and here != config.rootpath:
         path = Path(os.path.relpath(config.rootpath / path, here)).as_posix()
     return path + sep + rest
+
+
+def _fixture_seed(fixturedef: Any, request: Any, phase: str) -> int:
+    # The scope's node id (module, class, package or session) and the fixture's name and
+    # parameter: nothing about the test that happens to need the fixture first.
+    session = request.config.stash[_SESSION_SEED]
+    path = ("pytest", "fixture", request.node.nodeid, fixturedef.argname)
+    index = getattr(request, "param_index", 0)
+    return _seed.derive(*path, index, phase, seed=session) & 0xFFFFFFFF
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, None, None]:
+    # A module-, class-, package- or session-scoped fixture (setUpClass and setup_module too) is
+    # set up and torn down by whichever test needs it first or last: from its own stream, in an
+    # isolate() that leaves the test's setup or teardown stream as it was, so its values and the
+    # function-scoped fixtures after it are the same in the full run, alone, and under xdist.
+    config = request.config
+    item = config.stash.get(_ITEM, None)
+    if fixturedef.scope == "function" or item is None or _SESSION_SEED not in config.stash:
+        yield
+        return
+    from seedlock.state import isolate
+
+    teardown: list[isolate] = []
+
+    def teardown_begins() -> None:
+        teardown.append(isolate().__enter__())
+        _seed_everything(
+            config.stash.get(_ITEM, item), _fixture_seed(fixturedef, request, "teardown")
+        )
+
+    def teardown_ends() -> None:
+        if teardown:
+            teardown.pop().__exit__(None, None, None)
+
+    # Finalizers run last-in first-out: this one after the fixture's own teardown.
+    fixturedef.addfinalizer(teardown_ends)
+    with isolate():
+        _seed_everything(item, _fixture_seed(fixturedef, request, "setup"))
+        yield
+    fixturedef.addfinalizer(teardown_begins)
 
 
 def _replay_command(item: pytest.Item) -> str:
