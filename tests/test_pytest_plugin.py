@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -444,3 +445,40 @@ def test_a_higher_scoped_fixture_draws_the_same_whichever_test_sets_it_up(
         assert alone[name] == full[name], name
         if "shared" in full[name]:
             assert alone["shared-teardown"] == full["shared-teardown"]
+
+
+def test_the_replay_command_of_a_failing_doctest_collects_it_again(
+    pytester: pytest.Pytester,
+) -> None:
+    # Without --doctest-modules, `pytest mod.py::mod.half` finds nothing to run.
+    pytester.makepyfile(
+        mod='''
+        def half():
+            """
+            >>> import random
+            >>> round(random.random(), 6)
+            2
+            """
+        '''
+    )
+    args = (
+        "--seedlock-seed=9",
+        "-p",
+        "no:randomly",
+        "--doctest-modules",
+        "--import-mode",
+        "append",
+    )
+    result = pytester.runpytest(*args)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "  pytest mod.py::mod.half --seedlock-seed=9 -p no:randomly --doctest-modules "
+            "--import-mode append"
+        ]
+    )
+    drawn = result.stdout.lines[result.stdout.lines.index("Got:") + 1]
+    command = next(line for line in result.stdout.lines if line.startswith("  pytest "))
+    again = pytester.runpytest(*shlex.split(command)[1:])
+    again.assert_outcomes(failed=1)
+    assert again.stdout.lines[again.stdout.lines.index("Got:") + 1] == drawn

@@ -246,17 +246,43 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, None,
     fixturedef.addfinalizer(teardown_begins)
 
 
+# Command-line options that decide which plugins run and what is collected, and how: the replay
+# command repeats them (a doctest is not even found without --doctest-modules). Those taking a
+# value, then flags.
+_REPLAYED_WITH_VALUE = (
+    "-p",
+    "-c",
+    "--config-file",
+    "--rootdir",
+    "-o",
+    "--override-ini",
+    "--import-mode",
+    "--doctest-glob",
+)
+_REPLAYED_FLAGS = ("--doctest-modules",)
+
+
+def _replayed_options(args: list[str]) -> list[str]:
+    kept = []
+    long_forms = tuple(f"{name}=" for name in _REPLAYED_WITH_VALUE if name.startswith("--"))
+    short_forms = tuple(name for name in _REPLAYED_WITH_VALUE if len(name) == 2)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in _REPLAYED_WITH_VALUE:
+            kept += args[i : i + 2]
+            i += 1
+        elif arg in _REPLAYED_FLAGS or arg.startswith(long_forms + short_forms):
+            kept.append(arg)  # --rootdir=dir, -pno:randomly
+        i += 1
+    return kept
+
+
 def _replay_command(item: pytest.Item) -> str:
     session = item.config.stash[_SESSION_SEED]
-    args = list(item.config.invocation_params.args)
-    plugins = []
-    for i, arg in enumerate(args):
-        if arg == "-p" and i + 1 < len(args):
-            plugins += ["-p", args[i + 1]]
-        elif arg.startswith("-p") and len(arg) > 2:
-            plugins.append(arg)
+    options = _replayed_options(list(item.config.invocation_params.args))
     nodeid = _cwd_relative(item.config, item.nodeid)
-    words = ["pytest", nodeid, f"--seedlock-seed={session}", *plugins]
+    words = ["pytest", nodeid, f"--seedlock-seed={session}", *options]
     return " ".join(shlex.quote(word) for word in words)
 
 
