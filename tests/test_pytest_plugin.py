@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -482,3 +484,55 @@ def test_the_replay_command_of_a_failing_doctest_collects_it_again(
     again = pytester.runpytest(*shlex.split(command)[1:])
     again.assert_outcomes(failed=1)
     assert again.stdout.lines[again.stdout.lines.index("Got:") + 1] == drawn
+
+
+RESEEDED = """
+import json, os, random
+from pathlib import Path
+
+import faker.generator
+import fake_seeder
+
+def record(name, seed):
+    values = [seed, fake_seeder.rng.random(), faker.generator.random.random()]
+    (Path(os.environ["SEEDLOCK_TEST_OUT"]) / f"{name}.json").write_text(json.dumps(values))
+
+def test_a(seedlock_seed):
+    record("a", seedlock_seed)
+
+def test_b(seedlock_seed):
+    record("b", seedlock_seed)
+"""
+
+
+def test_with_pytest_randomly_active_what_it_reseeds_per_test_is_reseeded_from_the_test_seed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ported from pytest-randomly's test_entrypoint_injection and test_faker: its users rely on
+    # faker / factory_boy / model_bakery and the `pytest_randomly.random_seeder` entry points
+    # being reset for every test; seedlock turns randomly's reset off, so it does their reset.
+    pytest.importorskip("pytest_randomly")
+    pytester.makepyfile(
+        fake_seeder="import random\nrng = random.Random()\ndef reseed(seed):\n    rng.seed(seed)\n"
+    )
+    dist = pytester.mkdir("fake_seeder-1.0.dist-info")
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-seeder\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[pytest_randomly.random_seeder]\nfake = fake_seeder:reseed\n"
+    )
+    faker = pytester.mkpydir("faker")  # what pytest-randomly uses of Faker
+    (faker / "generator.py").write_text("import random as _random\nrandom = _random.Random()\n")
+    plugin = faker / "contrib" / "pytest"
+    plugin.mkdir(parents=True)
+    for folder in (faker / "contrib", plugin):
+        (folder / "__init__.py").write_text("")
+    (plugin / "plugin.py").write_text("DEFAULT_SEED = 0\n")
+    pytester.makepyfile(test_reseeded=RESEEDED)
+    monkeypatch.setenv("SEEDLOCK_TEST_OUT", str(pytester.path))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(pytester.path), *sys.path]))
+    for args in ((), ("-n", "2")):
+        result = pytester.runpytest_subprocess("--seedlock-seed=2", "-p", "randomly", *args)
+        result.assert_outcomes(passed=2)
+        for name in ("a", "b"):
+            seed, reseeded, faked = json.loads((pytester.path / f"{name}.json").read_text())
+            assert reseeded == faked == random.Random(seed).random(), (name, args)

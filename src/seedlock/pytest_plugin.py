@@ -16,15 +16,19 @@ The process's root seed and ``$SEEDLOCK_SEED`` are put back after the test. Turn
 With pytest-randomly also active, seedlock turns off its per-test reseeding (as
 ``--randomly-dont-reset-seed`` would; it still shuffles the order) and says so once in the
 header: otherwise every test body would run on randomly's seed and seedlock's replay command would
-not reproduce a failure. ``-p no:randomly`` removes it.
+not reproduce a failure. What randomly would have reset besides ``random`` and NumPy (Faker,
+factory_boy, model_bakery, polyfactory and its ``pytest_randomly.random_seeder`` entry points)
+seedlock resets at each phase from its own seed. ``-p no:randomly`` removes randomly.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import shlex
-from collections.abc import Generator
+import sys
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +52,14 @@ _SETUP_ROOT = pytest.StashKey[rootseed.Saved]()
 _ERROR = pytest.StashKey[str]()
 _RANDOMLY = pytest.StashKey[bool]()
 _ITEM = pytest.StashKey[pytest.Item]()
+_RESEEDERS = pytest.StashKey[list[Callable[[int], object]]]()
+# What pytest-randomly resets at each test phase besides random and NumPy: (module, attribute),
+# looked up only in modules already imported (pytest-randomly imports them when installed).
+_RANDOMLY_RANDOMS = (
+    ("faker.generator", "random"),
+    ("model_bakery.random_gen", "baker_random"),
+    ("polyfactory.constants", "DEFAULT_RANDOM"),
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -149,8 +161,33 @@ def _seed_everything(item: pytest.Item, seed: int) -> None:
 
     try:
         seed_everything(seed)
+        if item.config.stash.get(_RANDOMLY, False):
+            _reseed_as_randomly(item.config, seed)
     except Exception as exc:  # a seeding bug must show in the report, not fail the session
         item.stash[_ERROR] = f"{type(exc).__name__}: {exc}"
+
+
+def _reseed_as_randomly(config: pytest.Config, seed: int) -> None:
+    # pytest-randomly's users rely on it resetting, for every test phase, the generators of
+    # factory_boy, Faker, model_bakery and polyfactory to the state of random.seed(seed), and
+    # on it calling the `pytest_randomly.random_seeder` entry points; seedlock turned its reset
+    # off, so it does the same from its own seed (random was just seeded with it).
+    state = random.getstate()
+    factory = sys.modules.get("factory.random")
+    if factory is not None and hasattr(factory, "set_random_state"):
+        factory.set_random_state(state)
+    for module_name, name in _RANDOMLY_RANDOMS:
+        generator = getattr(sys.modules.get(module_name), name, None)
+        if isinstance(generator, random.Random):
+            generator.setstate(state)
+    reseeders = config.stash.get(_RESEEDERS, None)
+    if reseeders is None:
+        from importlib.metadata import entry_points
+
+        group = entry_points(group="pytest_randomly.random_seeder")
+        reseeders = config.stash[_RESEEDERS] = [entry.load() for entry in group]
+    for reseed in reseeders:
+        reseed(seed)
 
 
 _restore = rootseed.restore
