@@ -505,6 +505,17 @@ def test_b(seedlock_seed):
 """
 
 
+def _fake_faker(pytester: pytest.Pytester) -> None:
+    """What pytest-randomly uses of Faker (not installed here)."""
+    faker = pytester.mkpydir("faker")
+    (faker / "generator.py").write_text("import random as _random\nrandom = _random.Random()\n")
+    plugin = faker / "contrib" / "pytest"
+    plugin.mkdir(parents=True)
+    for folder in (faker / "contrib", plugin):
+        (folder / "__init__.py").write_text("")
+    (plugin / "plugin.py").write_text("DEFAULT_SEED = 0\n")
+
+
 def test_with_pytest_randomly_active_what_it_reseeds_per_test_is_reseeded_from_the_test_seed(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -520,13 +531,7 @@ def test_with_pytest_randomly_active_what_it_reseeds_per_test_is_reseeded_from_t
     (dist / "entry_points.txt").write_text(
         "[pytest_randomly.random_seeder]\nfake = fake_seeder:reseed\n"
     )
-    faker = pytester.mkpydir("faker")  # what pytest-randomly uses of Faker
-    (faker / "generator.py").write_text("import random as _random\nrandom = _random.Random()\n")
-    plugin = faker / "contrib" / "pytest"
-    plugin.mkdir(parents=True)
-    for folder in (faker / "contrib", plugin):
-        (folder / "__init__.py").write_text("")
-    (plugin / "plugin.py").write_text("DEFAULT_SEED = 0\n")
+    _fake_faker(pytester)
     pytester.makepyfile(test_reseeded=RESEEDED)
     monkeypatch.setenv("SEEDLOCK_TEST_OUT", str(pytester.path))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(pytester.path), *sys.path]))
@@ -536,3 +541,32 @@ def test_with_pytest_randomly_active_what_it_reseeds_per_test_is_reseeded_from_t
         for name in ("a", "b"):
             seed, reseeded, faked = json.loads((pytester.path / f"{name}.json").read_text())
             assert reseeded == faked == random.Random(seed).random(), (name, args)
+
+
+def test_with_pytest_randomly_active_the_replay_command_gives_its_seed_too(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pytest-randomly seeds Faker's `faker` fixture from its own seed (the faker_seed fixture):
+    # a replay on another randomly seed would see other fake data.
+    pytest.importorskip("pytest_randomly")
+    _fake_faker(pytester)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(pytester.path), *sys.path]))
+    pytester.makepyfile(
+        """
+        import json, os
+        from pathlib import Path
+
+        def test_fails(faker_seed):
+            out = Path(os.environ["SEEDLOCK_TEST_OUT"]) / "faker.json"
+            out.write_text(json.dumps(faker_seed))
+            assert False
+        """
+    )
+    monkeypatch.setenv("SEEDLOCK_TEST_OUT", str(pytester.path))
+    result = pytester.runpytest_subprocess("--seedlock-seed=2", "-p", "randomly")
+    result.assert_outcomes(failed=1)
+    first = (pytester.path / "faker.json").read_text()
+    command = next(line for line in result.stdout.lines if line.startswith("  pytest "))
+    assert "--randomly-seed=" in command
+    pytester.runpytest_subprocess(*shlex.split(command)[1:]).assert_outcomes(failed=1)
+    assert (pytester.path / "faker.json").read_text() == first

@@ -320,6 +320,10 @@ def _replay_command(item: pytest.Item) -> str:
     options = _replayed_options(list(item.config.invocation_params.args))
     nodeid = _cwd_relative(item.config, item.nodeid)
     words = ["pytest", nodeid, f"--seedlock-seed={session}", *options]
+    randomly_seed = getattr(item.config.option, "randomly_seed", None)
+    if item.config.pluginmanager.hasplugin("randomly") and isinstance(randomly_seed, int):
+        # pytest-randomly seeds Faker's `faker` fixture (faker_seed) from its own seed.
+        words.append(f"--randomly-seed={randomly_seed}")
     return " ".join(shlex.quote(word) for word in words)
 
 
