@@ -47,6 +47,8 @@ _CHECKPOINT_NAMES = (
     "_last_batch_seen",
 )
 _FILE = "seedlock.json"
+# What BackupAndRestore writes with every backup in its backup_dir (Keras 3).
+_KERAS_BACKUP = "training_metadata.json"
 
 
 class EpochDataset(keras.utils.PyDataset):  # type: ignore[misc]
@@ -249,8 +251,8 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
 
     Args:
         backup_dir: the ``backup_dir`` of the ``BackupAndRestore`` callback it accompanies;
-            ``seedlock.json`` is written there at each epoch end and removed when ``fit`` ends
-            normally, as ``BackupAndRestore`` does with its backup.
+            ``seedlock.json`` is written there at each epoch end and removed with the backup
+            when ``fit`` ends normally (kept with it under ``delete_checkpoint=False``).
         datasets: :class:`EpochDataset` (or anything with ``set_epoch``) to advance per epoch.
         checkpoint: a ``keras.callbacks.ModelCheckpoint`` of the same ``fit``: next to every file
             it writes (``save_freq="epoch"`` or every N batches), ``<file>.seedlock.json`` stores
@@ -453,11 +455,16 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
             self._write(self.path, epoch + 1, 0)
 
     def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
-        """Remove the backup's state when ``fit`` completed (``BackupAndRestore`` does too)."""
+        """Remove the backup's state when ``fit`` completed, unless the backup is kept.
+
+        ``BackupAndRestore`` removes its whole ``backup_dir`` (this state with it) unless
+        ``delete_checkpoint=False``: then the state stays with the backup, for the later ``fit``
+        that continues from it.
+        """
         self._end_replay()
         if self.resume_from is not None:
             self.model._initial_epoch = None
-        if self.path is not None:
+        if self.path is not None and not (self.path.parent / _KERAS_BACKUP).exists():
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
 

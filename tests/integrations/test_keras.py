@@ -313,3 +313,30 @@ def test_a_fit_on_tf_data_is_bit_identical_for_any_num_parallel_calls() -> None:
         model.fit(data, epochs=2, steps_per_epoch=8, shuffle=False, verbose=0)
         digests.append([np.asarray(v.numpy()).tobytes() for v in model.variables])
     assert digests[0] == digests[1]
+
+
+def _fit_with_backup(backup: Path, epochs: int, **options: object) -> list[bytes]:
+    seedlock.seed_everything(7)
+    data = EpochDataset(_noisy, 32, 8, seed=7)
+    model = _model()
+    model.compile(optimizer="sgd", loss="mse")
+    callbacks = [
+        keras.callbacks.BackupAndRestore(backup, **options),
+        SeedlockCallback(backup, [data]),
+    ]
+    model.fit(data, epochs=epochs, verbose=0, callbacks=callbacks)
+    return [np.asarray(v.numpy()).tobytes() for v in model.variables]
+
+
+# TensorFlow's tensors warn under NumPy 2 when Keras saves weights (not seedlock's doing).
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+def test_a_fit_continued_from_a_backup_kept_after_fit_ends_equals_one_longer_fit(
+    tmp_path: Path,
+) -> None:
+    # BackupAndRestore(delete_checkpoint=False) keeps its backup "for future usage": a later
+    # fit(epochs=4) continues from it at epoch 2, and must end where fit(epochs=4) does.
+    longer = _fit_with_backup(tmp_path / "straight", 4)
+    kept = tmp_path / "kept"
+    _fit_with_backup(kept, 2, delete_checkpoint=False)
+    assert (kept / "seedlock.json").exists()
+    assert _fit_with_backup(kept, 4, delete_checkpoint=False) == longer
