@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -267,8 +268,9 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
             ``History`` read it).
 
     Put it after ``BackupAndRestore`` in ``callbacks`` and keep that callback's default
-    ``save_freq="epoch"``: Keras resumes a backup at the start of the backed-up epoch. A mid-epoch
-    ``resume_from`` needs the TensorFlow or PyTorch backend.
+    ``save_freq="epoch"``: Keras resumes a backup at the start of the backed-up epoch (a backup
+    saved mid-epoch is resumed with a ``RuntimeWarning`` saying the weights will differ). A
+    mid-epoch ``resume_from`` needs the TensorFlow or PyTorch backend.
 
     Raises:
         SeedlockTypeError: ``checkpoint`` is not a ``ModelCheckpoint``, or both ``backup_dir``
@@ -360,7 +362,10 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
                     f"for {str(source)!r}). Resume from a file written by a ModelCheckpoint "
                     "accompanied by SeedlockCallback(checkpoint=...)."
                 )
-        elif self.path is not None and self.path.exists():
+        elif self.path is not None:
+            self._warn_if_backed_up_mid_epoch(self.path.parent)
+            if not self.path.exists():
+                return
             source = self.path
         else:
             return
@@ -388,6 +393,27 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
         self.model._initial_epoch = data["epoch"]
         self._skip = self._resumed_batch = data["batch"]
         self._start_replay(rng, data.get("metrics"), source)
+
+    def _warn_if_backed_up_mid_epoch(self, folder: Path) -> None:
+        # BackupAndRestore(save_freq=N) backs up mid-epoch, and Keras resumes such a backup at
+        # the start of its epoch with the weights of a later batch: that epoch's first batches
+        # are trained twice, whatever seedlock restores.
+        try:
+            saved = json.loads((folder / _KERAS_BACKUP).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return
+        batch = saved.get("batch") if isinstance(saved, dict) else None
+        if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0:
+            warnings.warn(
+                f"the backup in {str(folder)!r} was saved in the middle of epoch "
+                f"{saved.get('epoch')!r} (after its batch {batch}, counted from 0 as Keras does): "
+                "BackupAndRestore(save_freq=N) resumes it from the epoch's start with these "
+                "weights, so this fit will not end with the weights of an uninterrupted one. Back "
+                "up with save_freq='epoch', or resume mid-epoch from a ModelCheckpoint with "
+                "SeedlockCallback(checkpoint=..., resume_from=...).",
+                RuntimeWarning,
+                stacklevel=2,
+            )
 
     def _start_replay(self, rng: Snapshot, saved_metrics: object, source: Path) -> None:
         backend = keras.backend.backend()

@@ -315,7 +315,18 @@ def test_a_fit_on_tf_data_is_bit_identical_for_any_num_parallel_calls() -> None:
     assert digests[0] == digests[1]
 
 
-def _fit_with_backup(backup: Path, epochs: int, **options: object) -> list[bytes]:
+class _Stop(keras.callbacks.Callback):  # type: ignore[misc]
+    def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: object = None) -> None:
+        if self.epoch == 1 and batch == 2:
+            raise RuntimeError("stop in the middle of epoch 2")
+
+
+def _fit_with_backup(
+    backup: Path, epochs: int, *, stop: bool = False, **options: object
+) -> list[bytes]:
     seedlock.seed_everything(7)
     data = EpochDataset(_noisy, 32, 8, seed=7)
     model = _model()
@@ -324,7 +335,7 @@ def _fit_with_backup(backup: Path, epochs: int, **options: object) -> list[bytes
         keras.callbacks.BackupAndRestore(backup, **options),
         SeedlockCallback(backup, [data]),
     ]
-    model.fit(data, epochs=epochs, verbose=0, callbacks=callbacks)
+    model.fit(data, epochs=epochs, verbose=0, callbacks=callbacks + ([_Stop()] if stop else []))
     return [np.asarray(v.numpy()).tobytes() for v in model.variables]
 
 
@@ -340,3 +351,15 @@ def test_a_fit_continued_from_a_backup_kept_after_fit_ends_equals_one_longer_fit
     _fit_with_backup(kept, 2, delete_checkpoint=False)
     assert (kept / "seedlock.json").exists()
     assert _fit_with_backup(kept, 4, delete_checkpoint=False) == longer
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+def test_resuming_a_backup_saved_mid_epoch_warns_that_the_weights_will_differ(
+    tmp_path: Path,
+) -> None:
+    # Keras resumes a BackupAndRestore(save_freq=N) backup at the start of its epoch, with the
+    # weights of a later batch: that fit cannot end where an uninterrupted one does.
+    with pytest.raises(RuntimeError, match="stop in the middle"):
+        _fit_with_backup(tmp_path, 3, save_freq=3, stop=True)
+    with pytest.warns(RuntimeWarning, match=r"middle of epoch 1 .*save_freq='epoch'"):
+        _fit_with_backup(tmp_path, 3, save_freq=3)
