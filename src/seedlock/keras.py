@@ -152,7 +152,9 @@ def tf_dataset(
         n: the number of samples.
         batch_size: samples per batch; batches never span two epochs.
         epochs: the ``epochs`` given to ``fit``.
-        initial_epoch: the ``initial_epoch`` given to ``fit`` (a resumed run).
+        initial_epoch: the epoch ``fit`` starts in: ``SeedlockCallback(...).initial_epoch``
+            for a ``fit`` resumed from a backup or checkpoint (or the ``initial_epoch`` given
+            to ``fit``).
         shuffle: ``False`` keeps index order.
         seed: the root seed; ``None`` reads the process's root seed now.
         num_parallel_calls: passed to ``Dataset.map``.
@@ -352,16 +354,47 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
             return epoch + 1, 0
         return epoch, done
 
+    @property
+    def initial_epoch(self) -> int:
+        """The epoch a ``fit`` with this callback starts in (``0`` unless it resumes).
+
+        That of the backup or checkpoint it resumes from:
+        ``tf_dataset(..., initial_epoch=callback.initial_epoch)`` then starts where ``fit`` does
+        (``BackupAndRestore`` decides that only when ``fit`` begins).
+
+        Raises:
+            StateError: ``resume_from`` has no seedlock state next to it, or a corrupt one.
+
+        Example:
+            >>> SeedlockCallback("backup").initial_epoch  # doctest: +SKIP
+            0
+        """
+        if self.resume_from is not None:
+            return int(self._read(self._checkpoint_state())["epoch"])
+        if self.path is not None:
+            try:
+                saved = json.loads((self.path.parent / _KERAS_BACKUP).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                return 0
+            epoch = saved.get("epoch") if isinstance(saved, dict) else None
+            if isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0:
+                return epoch
+        return 0
+
+    def _checkpoint_state(self) -> Path:
+        source = Path(str(self.resume_from) + CHECKPOINT_SUFFIX)
+        if not source.exists():
+            raise StateError(
+                f"no seedlock state next to the checkpoint {str(self.resume_from)!r} (looked "
+                f"for {str(source)!r}). Resume from a file written by a ModelCheckpoint "
+                "accompanied by SeedlockCallback(checkpoint=...)."
+            )
+        return source
+
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         """Put back the RNG state of the backup or checkpoint ``fit`` resumes from, if any."""
         if self.resume_from is not None:
-            source = Path(str(self.resume_from) + CHECKPOINT_SUFFIX)
-            if not source.exists():
-                raise StateError(
-                    f"no seedlock state next to the checkpoint {str(self.resume_from)!r} (looked "
-                    f"for {str(source)!r}). Resume from a file written by a ModelCheckpoint "
-                    "accompanied by SeedlockCallback(checkpoint=...)."
-                )
+            source = self._checkpoint_state()
         elif self.path is not None:
             self._warn_if_backed_up_mid_epoch(self.path.parent)
             if not self.path.exists():

@@ -363,3 +363,53 @@ def test_resuming_a_backup_saved_mid_epoch_warns_that_the_weights_will_differ(
         _fit_with_backup(tmp_path, 3, save_freq=3, stop=True)
     with pytest.warns(RuntimeWarning, match=r"middle of epoch 1 .*save_freq='epoch'"):
         _fit_with_backup(tmp_path, 3, save_freq=3)
+
+
+class _StopAtEpoch1(keras.callbacks.Callback):  # type: ignore[misc]
+    def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
+        if epoch == 1:
+            raise RuntimeError("stop before epoch 2")
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+def test_a_tf_data_fit_resumed_from_a_backup_starts_the_dataset_in_the_resumed_epoch(
+    tmp_path: Path,
+) -> None:
+    # BackupAndRestore decides in which epoch a fit starts; tf_dataset holds every epoch from
+    # its initial_epoch on, which the callback tells before fit (else epoch 0's data is fed to
+    # the resumed epoch 1).
+    def fit(backup: Path, stop: bool = False) -> list[bytes]:
+        seedlock.seed_everything(5)
+        model = keras.Sequential(
+            [keras.Input((4,)), keras.layers.Dropout(0.5), keras.layers.Dense(2)]
+        )
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        callback = SeedlockCallback(backup)
+        data = tf_dataset(_tf_sample, 16, 4, epochs=3, initial_epoch=callback.initial_epoch)
+        callbacks = [keras.callbacks.BackupAndRestore(backup), callback]
+        model.fit(
+            data,
+            epochs=3,
+            steps_per_epoch=4,
+            shuffle=False,
+            verbose=0,
+            callbacks=callbacks + ([_StopAtEpoch1()] if stop else []),
+        )
+        return [np.asarray(v.numpy()).tobytes() for v in model.variables]
+
+    uninterrupted = fit(tmp_path / "straight")
+    with pytest.raises(RuntimeError, match="stop before epoch 2"):
+        fit(tmp_path / "backup", stop=True)
+    assert SeedlockCallback(tmp_path / "backup").initial_epoch == 1
+    assert fit(tmp_path / "backup") == uninterrupted
+
+
+def test_the_initial_epoch_of_a_checkpoint_resume_is_its_saved_epoch(tmp_path: Path) -> None:
+    seedlock.seed_everything(3)
+    (tmp_path / "c.keras.seedlock.json").write_text(
+        '{"kind": "seedlock.keras", "format": 1, "seed": 3, "epoch": 2, "batch": 0}'
+    )
+    assert SeedlockCallback(resume_from=tmp_path / "c.keras").initial_epoch == 2
+    assert SeedlockCallback(tmp_path / "no-backup").initial_epoch == 0
+    with pytest.raises(StateError, match="no seedlock state next to the checkpoint"):
+        _ = SeedlockCallback(resume_from=tmp_path / "other.keras").initial_epoch
