@@ -570,3 +570,33 @@ def test_with_pytest_randomly_active_the_replay_command_gives_its_seed_too(
     assert "--randomly-seed=" in command
     pytester.runpytest_subprocess(*shlex.split(command)[1:]).assert_outcomes(failed=1)
     assert (pytester.path / "faker.json").read_text() == first
+
+
+def test_a_seed_mark_on_a_class_or_module_pins_its_wider_scoped_fixtures_too(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(
+        test_pinned="""
+        import json, os, random
+        from pathlib import Path
+        import pytest
+
+        @pytest.fixture(scope="class")
+        def per_class():
+            return random.random()
+
+        @pytest.mark.seed(123)
+        class TestPinned:
+            def test_it(self, per_class):
+                out = Path(os.environ["SEEDLOCK_TEST_OUT"]) / "pinned.json"
+                out.write_text(json.dumps(per_class))
+        """
+    )
+    monkeypatch.setenv("SEEDLOCK_TEST_OUT", str(pytester.path))
+    drawn = []
+    for session in ("1", "2"):
+        pytester.runpytest(f"--seedlock-seed={session}", "-p", "no:randomly").assert_outcomes(
+            passed=1
+        )
+        drawn.append((pytester.path / "pinned.json").read_text())
+    assert drawn[0] == drawn[1]

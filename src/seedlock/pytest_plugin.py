@@ -8,8 +8,9 @@ The test body starts from ``seed_everything(test_seed)``; fixtures are set up fr
 ``seed_everything(derive("pytest", "setup", seed=test_seed))`` and torn down from the same with
 ``"teardown"``, so a fixture's draws never equal the body's. A fixture of a wider scope (class,
 module, package, session; ``setUpClass`` and ``setup_module`` too) is set up and torn down from
-its own seed, derived from the session seed, its scope's node id, its name and parameter, with
-the test's streams put back afterwards: its values do not depend on which test needed it first.
+its own seed, derived from the session seed (or the seed mark of its class or module), its
+scope's node id, its name and parameter, with the test's streams put back afterwards: its values
+do not depend on which test needed it first.
 The process's root seed and ``$SEEDLOCK_SEED`` are put back after the test. Turn it off with
 ``-p no:seedlock``.
 
@@ -138,18 +139,26 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
-def _test_seed(item: pytest.Item) -> int:
-    marker = item.get_closest_marker("seed")
+def _marked_seed(node: pytest.Item | pytest.Collector) -> int | None:
+    """The value of the closest ``@pytest.mark.seed`` on ``node`` (``None``: not marked)."""
+    marker = node.get_closest_marker("seed")
     if marker is None:
-        # 32 bits: short enough to read and type, and frameworks take it as it is.
-        session = item.config.stash[_SESSION_SEED]
-        return _seed.derive("pytest", item.nodeid, seed=session) & 0xFFFFFFFF
+        return None
     if len(marker.args) != 1 or marker.kwargs:
         raise SeedlockError(
             f"@pytest.mark.seed takes one seed, got args={marker.args!r} kwargs={marker.kwargs!r} "
-            f"on {item.nodeid}. Write @pytest.mark.seed(123)."
+            f"on {node.nodeid}. Write @pytest.mark.seed(123)."
         )
     return _seed.normalize_seed(marker.args[0], name="@pytest.mark.seed")
+
+
+def _test_seed(item: pytest.Item) -> int:
+    marked = _marked_seed(item)
+    if marked is None:
+        # 32 bits: short enough to read and type, and frameworks take it as it is.
+        session = item.config.stash[_SESSION_SEED]
+        return _seed.derive("pytest", item.nodeid, seed=session) & 0xFFFFFFFF
+    return marked
 
 
 def _phase_seed(seed: int, phase: str) -> int:
@@ -243,11 +252,14 @@ def _cwd_relative(config: pytest.Config, nodeid: str) -> str:
 
 def _fixture_seed(fixturedef: Any, request: Any, phase: str) -> int:
     # The scope's node id (module, class, package or session) and the fixture's name and
-    # parameter: nothing about the test that happens to need the fixture first.
-    session = request.config.stash[_SESSION_SEED]
+    # parameter: nothing about the test that happens to need the fixture first. A seed mark on
+    # the scope (a pinned class or module) pins the fixture too.
+    root = _marked_seed(request.node)
+    if root is None:
+        root = request.config.stash[_SESSION_SEED]
     path = ("pytest", "fixture", request.node.nodeid, fixturedef.argname)
     index = getattr(request, "param_index", 0)
-    return _seed.derive(*path, index, phase, seed=session) & 0xFFFFFFFF
+    return _seed.derive(*path, index, phase, seed=root) & 0xFFFFFFFF
 
 
 @pytest.hookimpl(hookwrapper=True)
