@@ -271,8 +271,9 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
 
     Put it after ``BackupAndRestore`` in ``callbacks`` and keep that callback's default
     ``save_freq="epoch"``: Keras resumes a backup at the start of the backed-up epoch (a backup
-    saved mid-epoch is resumed with a ``RuntimeWarning`` saying the weights will differ). A
-    mid-epoch ``resume_from`` needs the TensorFlow or PyTorch backend.
+    saved mid-epoch is resumed with a ``RuntimeWarning`` saying the weights will differ). The
+    state is put back only with the Keras backup of its own epoch (another epoch's: a
+    ``RuntimeWarning``). A mid-epoch ``resume_from`` needs the TensorFlow or PyTorch backend.
 
     Raises:
         SeedlockTypeError: ``checkpoint`` is not a ``ModelCheckpoint``, or both ``backup_dir``
@@ -371,15 +372,8 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
         """
         if self.resume_from is not None:
             return int(self._read(self._checkpoint_state())["epoch"])
-        if self.path is not None:
-            try:
-                saved = json.loads((self.path.parent / _KERAS_BACKUP).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-                return 0
-            epoch = saved.get("epoch") if isinstance(saved, dict) else None
-            if isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0:
-                return epoch
-        return 0
+        backup = None if self.path is None else _keras_backup(self.path.parent)
+        return 0 if backup is None else backup[0]
 
     def _checkpoint_state(self) -> Path:
         source = Path(str(self.resume_from) + CHECKPOINT_SUFFIX)
@@ -393,16 +387,31 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
 
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         """Put back the RNG state of the backup or checkpoint ``fit`` resumes from, if any."""
+        backup_epoch = None
         if self.resume_from is not None:
             source = self._checkpoint_state()
         elif self.path is not None:
-            self._warn_if_backed_up_mid_epoch(self.path.parent)
+            backup = _keras_backup(self.path.parent)
+            if backup is None:
+                return  # Keras starts afresh: a state left without its backup is not put back
+            _warn_if_backed_up_mid_epoch(self.path.parent, *backup)
             if not self.path.exists():
                 return
-            source = self.path
+            backup_epoch, source = backup[0], self.path
         else:
             return
         data = self._read(source)
+        if backup_epoch is not None and data.get("epoch", 0) != backup_epoch:
+            warnings.warn(
+                f"{str(source)!r} holds the RNG state of epoch {data.get('epoch')}, the Keras "
+                f"backup next to it is of epoch {backup_epoch} (fit was interrupted between the "
+                "two writes, or BackupAndRestore(double_checkpoint=True) fell back to its "
+                "previous backup): the RNG state is not put back, so this fit will not end with "
+                "the weights of an uninterrupted one.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return
         generators = _seed_generator_states(self.model)
         saved = data["seed_generators"]
         if not isinstance(saved, list) or len(saved) != len(generators):
@@ -426,27 +435,6 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
         self.model._initial_epoch = data["epoch"]
         self._skip = self._resumed_batch = data["batch"]
         self._start_replay(rng, data.get("metrics"), source)
-
-    def _warn_if_backed_up_mid_epoch(self, folder: Path) -> None:
-        # BackupAndRestore(save_freq=N) backs up mid-epoch, and Keras resumes such a backup at
-        # the start of its epoch with the weights of a later batch: that epoch's first batches
-        # are trained twice, whatever seedlock restores.
-        try:
-            saved = json.loads((folder / _KERAS_BACKUP).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            return
-        batch = saved.get("batch") if isinstance(saved, dict) else None
-        if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0:
-            warnings.warn(
-                f"the backup in {str(folder)!r} was saved in the middle of epoch "
-                f"{saved.get('epoch')!r} (after its batch {batch}, counted from 0 as Keras does): "
-                "BackupAndRestore(save_freq=N) resumes it from the epoch's start with these "
-                "weights, so this fit will not end with the weights of an uninterrupted one. Back "
-                "up with save_freq='epoch', or resume mid-epoch from a ModelCheckpoint with "
-                "SeedlockCallback(checkpoint=..., resume_from=...).",
-                RuntimeWarning,
-                stacklevel=2,
-            )
 
     def _start_replay(self, rng: Snapshot, saved_metrics: object, source: Path) -> None:
         backend = keras.backend.backend()
@@ -585,6 +573,37 @@ class SeedlockCallback(keras.callbacks.Callback):  # type: ignore[misc]
                 "(epoch_rng). Corrupt input."
             )
         return data
+
+
+def _warn_if_backed_up_mid_epoch(folder: Path, epoch: int, batch: int) -> None:
+    # BackupAndRestore(save_freq=N) backs up mid-epoch, and Keras resumes such a backup at the
+    # start of its epoch with the weights of a later batch: that epoch's first batches are
+    # trained twice, whatever seedlock restores.
+    if batch > 0:
+        warnings.warn(
+            f"the backup in {str(folder)!r} was saved in the middle of epoch {epoch} (after its "
+            f"batch {batch}, counted from 0 as Keras does): BackupAndRestore(save_freq=N) resumes "
+            "it from the epoch's start with these weights, so this fit will not end with the "
+            "weights of an uninterrupted one. Back up with save_freq='epoch', or resume "
+            "mid-epoch from a ModelCheckpoint with SeedlockCallback(checkpoint=..., "
+            "resume_from=...).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+def _keras_backup(folder: Path) -> tuple[int, int] | None:
+    """(epoch, batch) of the backup ``BackupAndRestore`` keeps in ``folder``; ``None``: none."""
+    try:
+        saved = json.loads((folder / _KERAS_BACKUP).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(saved, dict):
+        return None
+    epoch, batch = saved.get("epoch"), saved.get("batch", 0)
+    if type(epoch) is int and type(batch) is int and min(epoch, batch) >= 0:
+        return epoch, batch
+    return None
 
 
 def _stamp(path: str) -> tuple[int, int] | None:

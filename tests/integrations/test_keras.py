@@ -161,6 +161,7 @@ def test_a_corrupt_foreign_or_mismatched_backup_state_is_refused(
 ) -> None:
     seedlock.seed_everything(3)
     (tmp_path / "seedlock.json").write_text(content)
+    (tmp_path / "training_metadata.json").write_text('{"epoch": 0, "batch": 0}')  # Keras' backup
     callback = SeedlockCallback(tmp_path)
     callback.set_model(_model())
     with pytest.raises(StateError, match=message):
@@ -413,3 +414,28 @@ def test_the_initial_epoch_of_a_checkpoint_resume_is_its_saved_epoch(tmp_path: P
     assert SeedlockCallback(tmp_path / "no-backup").initial_epoch == 0
     with pytest.raises(StateError, match="no seedlock state next to the checkpoint"):
         _ = SeedlockCallback(resume_from=tmp_path / "other.keras").initial_epoch
+
+
+@pytest.mark.parametrize("keras_epoch", [None, 1])
+def test_a_state_that_is_not_of_the_keras_backup_it_sits_with_is_not_put_back(
+    tmp_path: Path, keras_epoch: int | None
+) -> None:
+    # None: BackupAndRestore has no backup, so Keras starts afresh (and so must the RNGs); 1:
+    # it resumes from an epoch other than the state's (interrupted between the two writes, or
+    # its double_checkpoint fell back to the previous backup), which is said.
+    import random
+
+    seedlock.seed_everything(3)
+    callback = SeedlockCallback(tmp_path)
+    callback.set_model(_model())
+    callback.on_epoch_end(1)  # the state of epoch 2's start
+    if keras_epoch is not None:
+        (tmp_path / "training_metadata.json").write_text(f'{{"epoch": {keras_epoch}, "batch": 0}}')
+    random.random()
+    state = random.getstate()
+    if keras_epoch is None:
+        callback.on_train_begin()
+    else:
+        with pytest.warns(RuntimeWarning, match=r"of epoch 2, the Keras backup .* of epoch 1"):
+            callback.on_train_begin()
+    assert random.getstate() == state
