@@ -22,6 +22,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from torch.utils.data import RandomSampler, SequentialSampler
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 from transformers.trainer_callback import ExportableState
 
@@ -52,10 +53,31 @@ def _innermost_batch_sampler(loader: Any) -> Any:
         raise SeedlockError(
             f"SeedlockCallback cannot find the sampler of the Trainer's training loader "
             f"({type(loader).__name__}); it supports map-style train datasets with the default "
-            "train_sampling_strategy='random'. Pass SeedlockCallback(data=False) "
+            "train_sampling_strategy='random' (or 'sequential'). Pass SeedlockCallback(data=False) "
             "and order the data yourself (seedlock.torch.shard() for iterable datasets)."
         )
     return batch_sampler
+
+
+def _shuffles(sampler: Any, n: int, args: TrainingArguments) -> bool:
+    """Whether seedlock's order replacing the Trainer's ``sampler`` shuffles; refuse the others.
+
+    Only a plain permutation (``RandomSampler`` without replacement, as
+    ``train_sampling_strategy="random"`` builds it) or index order (``"sequential"``) can be
+    replaced without changing what the Trainer was asked to sample.
+    """
+    if isinstance(sampler, SequentialSampler):
+        return False
+    if isinstance(sampler, RandomSampler) and not sampler.replacement and sampler.num_samples == n:
+        return True
+    raise SeedlockError(
+        f"SeedlockCallback replaces the Trainer's training sampler with seedlock's order, but "
+        f"this Trainer samples with {type(sampler).__name__} (train_sampling_strategy="
+        f"{args.train_sampling_strategy!r}), whose choice of samples would be silently lost. "
+        "Use train_sampling_strategy='random' or 'sequential', or pass "
+        "SeedlockCallback(data=False) to keep your sampler (seeding and RNG state are still "
+        "handled)."
+    )
 
 
 class SeedlockCallback(TrainerCallback, ExportableState):
@@ -65,7 +87,9 @@ class SeedlockCallback(TrainerCallback, ExportableState):
         seed: the root seed. ``None`` uses seedlock's root seed if ``seed_everything`` was called
             (or ``$SEEDLOCK_SEED`` is set), else ``TrainingArguments.seed``.
         data: replace the training loader's sampler and seed each sample (see the module
-            docstring); ``False`` leaves the Trainer's data pipeline alone.
+            docstring); ``False`` leaves the Trainer's data pipeline alone. The sampler the
+            Trainer built must be a permutation (``train_sampling_strategy="random"``) or index
+            order (``"sequential"``, kept unshuffled); any other is refused, not replaced.
 
     Attributes:
         report: the :class:`~seedlock.SeedReport` of the seeding the callback did (``None``
@@ -128,7 +152,7 @@ class SeedlockCallback(TrainerCallback, ExportableState):
 
     # -- data --------------------------------------------------------------------------------
 
-    def _install(self, loader: Any) -> None:
+    def _install(self, loader: Any, args: TrainingArguments) -> None:
         assert self._root is not None
         batch_sampler = _innermost_batch_sampler(loader)
         outer = loader
@@ -137,9 +161,10 @@ class SeedlockCallback(TrainerCallback, ExportableState):
             loader = vars(loader)["base_dataloader"]
         dataset = loader.dataset
         if not isinstance(batch_sampler.sampler, EpochSampler):
+            shuffle = _shuffles(batch_sampler.sampler, len(dataset), args)
             # One global order (world=1): accelerate splits its batches across processes, so
             # each optimiser step sees the same samples for any number of processes.
-            sampler = EpochSampler(len(dataset), shuffle=True, rank=0, world=1, seed=self._root)
+            sampler = EpochSampler(len(dataset), shuffle=shuffle, rank=0, world=1, seed=self._root)
             batch_sampler.sampler = sampler
             # DataLoader refuses new attributes once built, to protect running iterators; none
             # has started yet (on_train_begin comes before the first iter()).
@@ -167,7 +192,7 @@ class SeedlockCallback(TrainerCallback, ExportableState):
         self._align(args)
         loader = kwargs.get("train_dataloader")
         if self.data and loader is not None:
-            self._install(loader)
+            self._install(loader, args)
         self._pending = None
         if state.global_step > 0:
             self._pending = self._load(state)

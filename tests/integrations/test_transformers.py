@@ -20,7 +20,7 @@ import torch  # noqa: E402
 from transformers import Trainer, TrainerState, TrainingArguments  # noqa: E402
 
 import seedlock  # noqa: E402
-from seedlock import StateError  # noqa: E402
+from seedlock import SeedlockError, StateError  # noqa: E402
 from seedlock.transformers import SeedlockCallback  # noqa: E402
 
 pytestmark = pytest.mark.torch
@@ -177,3 +177,105 @@ def test_a_foreign_or_mismatched_checkpoint_state_is_refused(
     trainer = _tiny_trainer(tmp_path, [callback], seed=7)
     with pytest.raises(StateError, match=message):
         callback.on_train_begin(trainer.args, _resumed_state(entry), trainer.control)
+
+
+class _Items(torch.utils.data.Dataset):  # type: ignore[type-arg]
+    """12 labelled points read with torch noise; ``input_ids`` give group_by_length lengths."""
+
+    def __len__(self) -> int:
+        return 12
+
+    def __getitem__(self, i: int) -> dict[str, object]:
+        if not 0 <= i < 12:
+            raise IndexError(i)  # ends `for item in dataset`, as LengthGroupedSampler reads it
+        x = torch.full((2,), float(i)) + 0.1 * torch.randn(2)
+        return {"x": x, "ids": i, "input_ids": [0] * (i % 3 + 1)}
+
+
+def _collate(items: list[dict[str, object]]) -> dict[str, torch.Tensor]:
+    return {
+        "x": torch.stack([item["x"] for item in items]),  # type: ignore[misc]
+        "ids": torch.tensor([item["ids"] for item in items]),
+    }
+
+
+class _Recorder(torch.nn.Module):
+    """A linear model with dropout that records the sample ids of each training batch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.Dropout(0.5), torch.nn.Linear(2, 1))
+        self.seen: list[list[int]] = []
+
+    def forward(self, x: torch.Tensor, ids: torch.Tensor) -> dict[str, torch.Tensor]:
+        self.seen.append(ids.tolist())
+        return {"loss": self.body(x).pow(2).mean()}
+
+
+def _train(
+    out: Path, callbacks: list[object], resume: str | None = None, **kwargs: object
+) -> _Recorder:
+    """Train ``_Recorder`` 2 epochs of 3 batches on ``_Items``; return it (with what it saw)."""
+    options: dict[str, object] = {
+        "per_device_train_batch_size": 4,
+        "num_train_epochs": 2,
+        "save_strategy": "no",
+        "logging_strategy": "no",
+        "remove_unused_columns": False,
+        **kwargs,
+    }
+    args = TrainingArguments(
+        output_dir=str(out), report_to="none", use_cpu=True, disable_tqdm=True, **options
+    )
+    model = _Recorder()
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=_Items(),
+        data_collator=_collate,
+        callbacks=callbacks,  # type: ignore[arg-type]
+    )
+    trainer.train(resume_from_checkpoint=resume)
+    return model
+
+
+def test_a_sequential_train_sampling_strategy_keeps_index_order(tmp_path: Path) -> None:
+    seedlock.seed_everything(7)
+    model = _train(tmp_path, [SeedlockCallback()], seed=7, train_sampling_strategy="sequential")
+    assert model.seen == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]] * 2
+
+
+class _WeightedTrainer(Trainer):  # type: ignore[misc]
+    def _get_train_sampler(self, train_dataset: object = None) -> torch.utils.data.Sampler:  # type: ignore[type-arg]
+        return torch.utils.data.WeightedRandomSampler([1.0] * 6 + [3.0] * 6, 12)
+
+
+@pytest.mark.parametrize("case", ["group_by_length", "weighted"])
+def test_a_sampler_the_callback_would_silently_replace_is_refused_with_the_fix(
+    tmp_path: Path, case: str
+) -> None:
+    seedlock.seed_everything(7)
+    strategy = "group_by_length" if case == "group_by_length" else "random"
+    args = TrainingArguments(
+        output_dir=str(tmp_path),
+        report_to="none",
+        use_cpu=True,
+        disable_tqdm=True,
+        per_device_train_batch_size=4,
+        remove_unused_columns=False,
+        train_sampling_strategy=strategy,
+        seed=7,
+    )
+    make = _WeightedTrainer if case == "weighted" else Trainer
+    trainer = make(
+        model=_Recorder(),
+        args=args,
+        train_dataset=_Items(),
+        data_collator=_collate,
+        callbacks=[SeedlockCallback()],
+    )
+    sampler = "WeightedRandomSampler" if case == "weighted" else "LengthGroupedSampler"
+    with pytest.raises(
+        SeedlockError, match=rf"samples with {sampler} .*SeedlockCallback\(data=False\)"
+    ):
+        trainer.train()
