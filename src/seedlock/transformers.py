@@ -30,7 +30,7 @@ from seedlock._base import persist
 from seedlock._errors import SeedlockError, StateError
 from seedlock._everything import SeedReport, seed_everything
 from seedlock._generators import torch_generator
-from seedlock._seed import SeedLike, normalize_seed, root_seed
+from seedlock._seed import SeedLike, normalize_seed, root_seed, stream_seeds
 from seedlock.data.rng import SeededDataset
 from seedlock.state import Snapshot, restore, snapshot
 from seedlock.torch import EpochSampler
@@ -86,6 +86,9 @@ class SeedlockCallback(TrainerCallback, ExportableState):
     Args:
         seed: the root seed. ``None`` uses seedlock's root seed if ``seed_everything`` was called
             (or ``$SEEDLOCK_SEED`` is set), else ``TrainingArguments.seed``.
+            The data order comes from the ``data`` stream's own root if one is set
+            (``seed_everything(..., streams={"data": 3})``), else ``TrainingArguments.data_seed``
+            if set, else this root; augmentation from the ``augment`` stream's root or this.
         data: replace the training loader's sampler and seed each sample (see the module
             docstring); ``False`` leaves the Trainer's data pipeline alone. The sampler the
             Trainer built must be a permutation (``train_sampling_strategy="random"``) or index
@@ -152,6 +155,20 @@ class SeedlockCallback(TrainerCallback, ExportableState):
 
     # -- data --------------------------------------------------------------------------------
 
+    def _stream(self, name: str, args: TrainingArguments) -> int:
+        """The root of seedlock's ``data`` or ``augment`` stream for this run.
+
+        A stream given its own root (``seed_everything(..., streams={"data": 3})``) keeps it; else
+        ``TrainingArguments.data_seed`` orders the data, as it orders the Trainer's own sampler.
+        """
+        assert self._root is not None
+        own = stream_seeds().get(name)
+        if own is not None:
+            return own
+        if name == "data" and args.data_seed is not None:
+            return normalize_seed(args.data_seed)
+        return self._root
+
     def _install(self, loader: Any, args: TrainingArguments) -> None:
         assert self._root is not None
         batch_sampler = _innermost_batch_sampler(loader)
@@ -164,7 +181,9 @@ class SeedlockCallback(TrainerCallback, ExportableState):
             shuffle = _shuffles(batch_sampler.sampler, len(dataset), args)
             # One global order (world=1): accelerate splits its batches across processes, so
             # each optimiser step sees the same samples for any number of processes.
-            sampler = EpochSampler(len(dataset), shuffle=shuffle, rank=0, world=1, seed=self._root)
+            sampler = EpochSampler(
+                len(dataset), shuffle=shuffle, rank=0, world=1, seed=self._stream("data", args)
+            )
             batch_sampler.sampler = sampler
             # DataLoader refuses new attributes once built, to protect running iterators; none
             # has started yet (on_train_begin comes before the first iter()).
@@ -178,7 +197,8 @@ class SeedlockCallback(TrainerCallback, ExportableState):
             wrapper.sampler = batch_sampler.sampler
             wrapper = wrapper.batch_sampler
         if not isinstance(dataset, SeededDataset):
-            object.__setattr__(loader, "dataset", SeededDataset(dataset, self._root))
+            seeded = SeededDataset(dataset, self._stream("augment", args))
+            object.__setattr__(loader, "dataset", seeded)
         # Each new iterator draws its workers' base seed from this generator, else from the
         # global torch RNG: a resumed run builds iterators at other moments than an
         # uninterrupted one (a skipping loader, persistent workers), which would shift dropout.

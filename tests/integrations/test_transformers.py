@@ -206,9 +206,11 @@ class _Recorder(torch.nn.Module):
         super().__init__()
         self.body = torch.nn.Sequential(torch.nn.Dropout(0.5), torch.nn.Linear(2, 1))
         self.seen: list[list[int]] = []
+        self.inputs: list[list[float]] = []
 
     def forward(self, x: torch.Tensor, ids: torch.Tensor) -> dict[str, torch.Tensor]:
         self.seen.append(ids.tolist())
+        self.inputs.extend(x[:, 0].tolist())
         return {"loss": self.body(x).pow(2).mean()}
 
 
@@ -279,3 +281,37 @@ def test_a_sampler_the_callback_would_silently_replace_is_refused_with_the_fix(
         SeedlockError, match=rf"samples with {sampler} .*SeedlockCallback\(data=False\)"
     ):
         trainer.train()
+
+
+def test_trainings_data_seed_fixes_the_data_order_whatever_the_seed(tmp_path: Path) -> None:
+    # TrainingArguments(data_seed=...) orders the data independently of the model seed, so that
+    # initialisation and dropout vary over seeds while the order stays (as without the callback).
+    seen = []
+    for seed in (1, 2):
+        seedlock.seed_everything(seed)
+        seen.append(_train(tmp_path, [SeedlockCallback()], seed=seed, data_seed=5).seen)
+    assert seen[0] == seen[1]
+    seedlock.seed_everything(1)
+    assert _train(tmp_path, [SeedlockCallback()], seed=1).seen != seen[0]
+
+
+def test_a_data_stream_with_its_own_root_orders_the_data_whatever_the_root_seed(
+    tmp_path: Path,
+) -> None:
+    seen = []
+    for seed in (1, 2):
+        seedlock.seed_everything(seed, streams={"data": 3})
+        seen.append(_train(tmp_path, [SeedlockCallback()], seed=seed).seen)
+    assert seen[0] == seen[1]
+
+
+def test_an_augment_stream_with_its_own_root_fixes_each_samples_augmentation(
+    tmp_path: Path,
+) -> None:
+    drawn = []
+    for seed in (1, 2):
+        seedlock.seed_everything(seed, streams={"augment": 3})
+        model = _train(tmp_path, [SeedlockCallback()], seed=seed)
+        ids = [(step // 3, i) for step, batch in enumerate(model.seen) for i in batch]
+        drawn.append(dict(zip(ids, model.inputs, strict=True)))
+    assert drawn[0] == drawn[1]
