@@ -222,7 +222,12 @@ class SeedlockCallback(TrainerCallback, ExportableState):
     def state(self) -> dict[str, Any]:
         """What the Trainer stores in ``trainer_state.json`` with each checkpoint (JSON only)."""
         return {
-            "args": {"seed": self._root if self._root is not None else self.seed},
+            # With restore_callback_states_from_checkpoint the Trainer rebuilds the callback
+            # from these arguments: each one it was built with must be here.
+            "args": {
+                "seed": self._root if self._root is not None else self.seed,
+                "data": self.data,
+            },
             "attributes": {},
             "seedlock": {
                 **persist.header(_KIND, STATE_FORMAT),

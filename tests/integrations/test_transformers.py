@@ -17,7 +17,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 import torch  # noqa: E402
-from transformers import Trainer, TrainerState, TrainingArguments  # noqa: E402
+from transformers import Trainer, TrainerCallback, TrainerState, TrainingArguments  # noqa: E402
 
 import seedlock  # noqa: E402
 from seedlock import SeedlockError, StateError  # noqa: E402
@@ -315,3 +315,37 @@ def test_an_augment_stream_with_its_own_root_fixes_each_samples_augmentation(
         ids = [(step // 3, i) for step, batch in enumerate(model.seen) for i in batch]
         drawn.append(dict(zip(ids, model.inputs, strict=True)))
     assert drawn[0] == drawn[1]
+
+
+class _StopAt(TrainerCallback):  # type: ignore[misc]
+    """Saves a checkpoint at ``step`` and stops training there."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+        if state.global_step == self.step:
+            control.should_save = True
+            control.should_training_stop = True
+
+
+def test_callback_state_restored_from_a_checkpoint_keeps_data_false(tmp_path: Path) -> None:
+    # restore_callback_states_from_checkpoint=True rebuilds the callback from its saved args; a
+    # rebuilt SeedlockCallback(data=True) would swap in seedlock's order in mid-training.
+    def run(out: str, *extra: TrainerCallback, resume: str | None = None) -> _Recorder:
+        seedlock.seed_everything(7)
+        callbacks = [SeedlockCallback(data=False), *extra]
+        return _train(
+            tmp_path / out,
+            callbacks,
+            resume,
+            seed=7,
+            save_strategy="steps",
+            save_steps=2,
+            restore_callback_states_from_checkpoint=True,
+        )
+
+    full = run("full")
+    stopped = run("stop", _StopAt(2))
+    resumed = run("stop", resume=str(tmp_path / "stop" / "checkpoint-2"))
+    assert stopped.seen + resumed.seen == full.seen
