@@ -32,6 +32,7 @@ from seedlock._everything import SeedReport, seed_everything
 from seedlock._generators import torch_generator
 from seedlock._seed import SeedLike, normalize_seed, root_seed, stream_seeds
 from seedlock.data.rng import SeededDataset
+from seedlock.distributed import broadcast_root, process_group_ready
 from seedlock.state import Snapshot, restore, snapshot
 from seedlock.torch import EpochSampler
 
@@ -156,18 +157,25 @@ class SeedlockCallback(TrainerCallback, ExportableState):
     # -- data --------------------------------------------------------------------------------
 
     def _stream(self, name: str, args: TrainingArguments) -> int:
-        """The root of seedlock's ``data`` or ``augment`` stream for this run.
+        """The root of seedlock's ``data`` or ``augment`` stream for this run, rank 0's.
 
         A stream given its own root (``seed_everything(..., streams={"data": 3})``) keeps it; else
         ``TrainingArguments.data_seed`` orders the data, as it orders the Trainer's own sampler.
+        With several processes every rank takes rank 0's (a collective): ranks seeded apart
+        (``seed_everything(1234 + rank)``) would each shuffle their own order, of which
+        accelerate hands each rank its share, and see some samples twice and others never.
         """
         assert self._root is not None
-        own = stream_seeds().get(name)
-        if own is not None:
-            return own
-        if name == "data" and args.data_seed is not None:
-            return normalize_seed(args.data_seed)
-        return self._root
+        root = stream_seeds().get(name)
+        if root is None:
+            use_data_seed = name == "data" and args.data_seed is not None
+            root = normalize_seed(args.data_seed) if use_data_seed else self._root
+        if process_group_ready():
+            import torch.distributed as dist
+
+            if dist.get_world_size() > 1:
+                root = broadcast_root(root)
+        return root
 
     def _install(self, loader: Any, args: TrainingArguments) -> None:
         assert self._root is not None
@@ -177,13 +185,12 @@ class SeedlockCallback(TrainerCallback, ExportableState):
         while "base_dataloader" in vars(loader):
             loader = vars(loader)["base_dataloader"]
         dataset = loader.dataset
+        data_root, augment_root = self._stream("data", args), self._stream("augment", args)
         if not isinstance(batch_sampler.sampler, EpochSampler):
             shuffle = _shuffles(batch_sampler.sampler, len(dataset), args)
             # One global order (world=1): accelerate splits its batches across processes, so
             # each optimiser step sees the same samples for any number of processes.
-            sampler = EpochSampler(
-                len(dataset), shuffle=shuffle, rank=0, world=1, seed=self._stream("data", args)
-            )
+            sampler = EpochSampler(len(dataset), shuffle=shuffle, rank=0, world=1, seed=data_root)
             batch_sampler.sampler = sampler
             # DataLoader refuses new attributes once built, to protect running iterators; none
             # has started yet (on_train_begin comes before the first iter()).
@@ -197,8 +204,7 @@ class SeedlockCallback(TrainerCallback, ExportableState):
             wrapper.sampler = batch_sampler.sampler
             wrapper = wrapper.batch_sampler
         if not isinstance(dataset, SeededDataset):
-            seeded = SeededDataset(dataset, self._stream("augment", args))
-            object.__setattr__(loader, "dataset", seeded)
+            object.__setattr__(loader, "dataset", SeededDataset(dataset, augment_root))
         # Each new iterator draws its workers' base seed from this generator, else from the
         # global torch RNG: a resumed run builds iterators at other moments than an
         # uninterrupted one (a skipping loader, persistent workers), which would shift dropout.

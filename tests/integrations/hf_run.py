@@ -6,7 +6,8 @@ Prints ``MODE <SHA-256 of the final weights> <steps>`` for each mode, in order: 
 epochs; ``plain`` too, without SeedlockCallback; ``stop`` trains to the middle of epoch 2, saves
 ``checkpoint-9`` and stops; ``resume`` continues from that checkpoint. Before it, one line
 ``seen ID...`` per step with the sample ids this process trained on. Started as ranks of a
-``torchrun`` job (``$WORLD_SIZE`` 2), each process takes batch ``8 / WORLD_SIZE`` (gloo).
+``torchrun`` job (``$WORLD_SIZE`` 2), each process takes batch ``8 / WORLD_SIZE`` (gloo); with
+``$SEED_PER_RANK=1`` rank ``r`` is seeded with ``7 + r``.
 """
 
 from __future__ import annotations
@@ -69,7 +70,10 @@ class StopAt(TrainerCallback):  # type: ignore[misc]
 
 
 def main(out: str, workers: int, mode: str) -> None:
-    seedlock.seed_everything(7)
+    # $SEED_PER_RANK: each rank its own root (seed_everything(7 + rank), a common pattern); the
+    # data order and augmentation must still be one, agreed across ranks.
+    per_rank = os.environ.get("SEED_PER_RANK") == "1"
+    seedlock.seed_everything(7 + int(os.environ.get("RANK", "0")) if per_rank else 7)
     model = Net()
     world = int(os.environ.get("WORLD_SIZE", "1"))
     args = TrainingArguments(

@@ -349,3 +349,14 @@ def test_callback_state_restored_from_a_checkpoint_keeps_data_false(tmp_path: Pa
     stopped = run("stop", _StopAt(2))
     resumed = run("stop", resume=str(tmp_path / "stop" / "checkpoint-2"))
     assert stopped.seen + resumed.seen == full.seen
+
+
+@pytest.mark.slow
+def test_two_processes_seeded_per_rank_still_see_every_sample_once_an_epoch(
+    tmp_path: Path,
+) -> None:
+    ranks = rank_runs(SCRIPT, tmp_path, 0, ("full",), {**OFFLINE, "SEED_PER_RANK": "1"})
+    steps = [rank["full"][1] for rank in ranks]
+    for epoch in range(3):
+        ids = [i for s in steps for step in s[6 * epoch : 6 * epoch + 6] for i in step]
+        assert sorted(ids) == list(range(48)), epoch
