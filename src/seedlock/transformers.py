@@ -81,6 +81,15 @@ def _shuffles(sampler: Any, n: int, args: TrainingArguments) -> bool:
     )
 
 
+def _rank_world() -> tuple[int, int]:
+    """``(rank, world)`` of the initialised process group, ``(0, 1)`` without one."""
+    if not process_group_ready():
+        return 0, 1
+    import torch.distributed as dist
+
+    return int(dist.get_rank()), int(dist.get_world_size())
+
+
 class SeedlockCallback(TrainerCallback, ExportableState):
     """Seeds the Trainer, makes its data order worker-invariant and its resume exact.
 
@@ -105,6 +114,11 @@ class SeedlockCallback(TrainerCallback, ExportableState):
     framework with ``args.seed``, so after ``seed_everything(7)`` a Trainer with the default
     ``seed=42`` trains on seed 42. The callback detects that at the end of ``Trainer.__init__``,
     sets ``args.seed`` to seedlock's seed, reseeds as the Trainer would have, and logs it.
+
+    With several processes every rank orders and augments the data with rank 0's roots, so
+    ranks seeded apart still split one order. ``trainer_state.json`` (written by the main
+    process) holds rank 0's RNG state; the other ranks get their Python, NumPy and torch states
+    back from the Trainer's own ``rng_state_{rank}.pth``.
 
     Example:
         >>> from transformers import Trainer  # doctest: +SKIP
@@ -170,12 +184,7 @@ class SeedlockCallback(TrainerCallback, ExportableState):
         if root is None:
             use_data_seed = name == "data" and args.data_seed is not None
             root = normalize_seed(args.data_seed) if use_data_seed else self._root
-        if process_group_ready():
-            import torch.distributed as dist
-
-            if dist.get_world_size() > 1:
-                root = broadcast_root(root)
-        return root
+        return broadcast_root(root) if _rank_world()[1] > 1 else root
 
     def _install(self, loader: Any, args: TrainingArguments) -> None:
         assert self._root is not None
@@ -263,17 +272,37 @@ class SeedlockCallback(TrainerCallback, ExportableState):
             what=f"seedlock's state in the {type(self).__name__} entry of trainer_state.json",
             fix="The checkpoint is corrupt or from another callback of that name.",
         )
-        if entry.get("seed") != self._root:
+        assert self._root is not None
+        rank, world = _rank_world()
+        # trainer_state.json is written by the main process: its root and RNG state are rank 0's.
+        root = broadcast_root(self._root) if world > 1 else self._root
+        if entry.get("seed") != root:
             raise StateError(
                 f"the checkpoint was trained with root seed {entry.get('seed')!r}, this run has "
-                f"{self._root}. Resume with the same seed (seed_everything or "
+                f"{root}. Resume with the same seed (seed_everything or "
                 "SeedlockCallback(seed=...))."
             )
         # The Trainer restores its RNG state at the start of the resumed epoch when the
         # checkpoint ends an epoch, else after fetching the first resumed batch; seedlock's
         # state goes back at the same moment.
         self._restore_at_step = float(state.epoch or 0.0) != int(state.epoch or 0.0)
-        return Snapshot.from_dict(entry["rng"])
+        saved = Snapshot.from_dict(entry["rng"])
+        if rank == 0:
+            return saved
+        # Rank 0's state would overwrite this rank's own, which the Trainer puts back from its
+        # rng_state_{rank}.pth (Python, NumPy, torch): dropout continues exactly; what it does
+        # not hold, this rank's tracked generators, continues unrestored.
+        tracked = sorted(snapshot().tracked)
+        if tracked:
+            _log.warning(
+                "seedlock: rank %d resumes its Python, NumPy and torch RNG states from the "
+                "Trainer's rng_state_%d.pth; trainer_state.json holds rank 0's state only, so "
+                "its tracked generators %s continue from where they are now.",
+                rank,
+                rank,
+                ", ".join(tracked),
+            )
+        return None
 
     def on_epoch_begin(
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any
