@@ -71,6 +71,11 @@ class EpochSampler(Sampler[int]):
         # Epochs a trainer counts are shifted by this much (see set_epoch); None: a loaded
         # position waits for the trainer's first set_epoch to learn the shift.
         self._offset: int | None = 0
+        # Whether a loader other than the SeedlockDataLoader built with this sampler iterates it
+        # (one rebuilt by accelerator.prepare or skip_first_batches): that loader's own
+        # state_dict cannot count what the other delivered.
+        self._own_next = False
+        self._iterated_elsewhere = False
 
     @property
     def epoch(self) -> int:
@@ -95,6 +100,10 @@ class EpochSampler(Sampler[int]):
         self._offset = 0
 
     def __iter__(self) -> Iterator[int]:
+        if self._own_next:
+            self._own_next = False
+        else:
+            self._iterated_elsewhere = True
         # int.__new__ on the epoch's own EpochIndex type: C speed, no generator of our own.
         make = functools.partial(int.__new__, epoch_index_type(self.order.epoch))
         return map(make, self.order)
@@ -325,6 +334,7 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         self._token = token
         self._delivered = 0
         self._local = len(order)  # what this iteration yields (the rest of the epoch)
+        self.epoch_sampler._own_next = True
         return _Delivered(self, super().__iter__(), token)
 
     def _per_batch(self) -> int:
@@ -338,7 +348,20 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
             >>> it = iter(loader); _ = next(it)
             >>> loader.state_dict()["consumed"]
             4
+
+        Raises:
+            StateError: when another loader iterates this one's sampler (``accelerator.prepare``
+                or ``skip_first_batches`` rebuilt it).
         """
+        if self.epoch_sampler._iterated_elsewhere:
+            raise StateError(
+                "state_dict() was called on a loader whose sampler another loader iterates (one "
+                "that accelerator.prepare or skip_first_batches built from it): this loader "
+                "cannot tell which batches that one delivered, and reading its position would "
+                "disturb the running epoch. Resume with loader.set_epoch(epoch) and "
+                "accelerator.skip_first_batches(loader, batches_done), and register "
+                "seedlock.accelerate.SeedlockState, not the loader, for checkpointing."
+            )
         order = self.epoch_sampler.order
         if self._token is None:
             if not self._resume:

@@ -195,3 +195,32 @@ def test_a_foreign_corrupt_or_mismatched_state_is_refused(
 ) -> None:
     with pytest.raises(StateError, match=message):
         SeedlockState(seed=4).load_state_dict(state)
+
+
+def test_state_dict_of_a_loader_accelerate_prepared_is_refused_and_leaves_its_order_intact() -> (
+    None
+):
+    # accelerator.register_for_checkpointing(loader) calls it from save_state: it used to save
+    # epoch 0, position 0 mid-epoch 1, and reset the running epoch to epoch 0's order.
+    def make() -> seedlock.torch.SeedlockDataLoader:
+        return seedlock.torch.dataloader(list(range(300)), batch_size=10, seed=5, rank=0, world=1)
+
+    plain = make()
+    expected = [[b.tolist() for b in plain] for _ in range(2)]
+    loader = make()
+    prepared = Accelerator(cpu=True).prepare(loader)
+    assert [b.tolist() for b in prepared] == expected[0]
+    batches = iter(prepared)
+    first = [next(batches).tolist() for _ in range(2)]
+    with pytest.raises(StateError, match=r"skip_first_batches\(loader, batches_done\)"):
+        loader.state_dict()
+    assert first + [b.tolist() for b in batches] == expected[1]
+
+
+def test_state_dict_of_a_loader_iterated_by_itself_still_counts_its_batches() -> None:
+    loader = seedlock.torch.dataloader(list(range(12)), batch_size=3, seed=5, rank=0, world=1)
+    batches = iter(loader)
+    next(batches)
+    assert loader.state_dict()["consumed"] == 3
+    list(batches)
+    assert loader.state_dict()["epoch"] == 1
