@@ -22,7 +22,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from torch.utils.data import RandomSampler, SequentialSampler
+from torch.utils.data import IterableDataset, RandomSampler, SequentialSampler
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 from transformers.trainer_callback import ExportableState
 
@@ -188,12 +188,19 @@ class SeedlockCallback(TrainerCallback, ExportableState):
 
     def _install(self, loader: Any, args: TrainingArguments) -> None:
         assert self._root is not None
-        batch_sampler = _innermost_batch_sampler(loader)
         outer = loader
         # accelerate's DataLoaderShard wraps the DataLoader that actually iterates.
         while "base_dataloader" in vars(loader):
             loader = vars(loader)["base_dataloader"]
         dataset = loader.dataset
+        if isinstance(dataset, IterableDataset) or not hasattr(dataset, "__len__"):
+            raise SeedlockError(
+                f"SeedlockCallback orders map-style train datasets (with __len__), but this "
+                f"Trainer trains on the iterable {type(dataset).__name__}, whose order it "
+                "cannot choose. Pass SeedlockCallback(data=False) (seeding and RNG state are "
+                "still handled), or give the Trainer a map-style dataset."
+            )
+        batch_sampler = _innermost_batch_sampler(outer)
         data_root, augment_root = self._stream("data", args), self._stream("augment", args)
         if not isinstance(batch_sampler.sampler, EpochSampler):
             shuffle = _shuffles(batch_sampler.sampler, len(dataset), args)

@@ -356,3 +356,36 @@ def test_callback_state_restored_from_a_checkpoint_keeps_data_false(tmp_path: Pa
     stopped = run("stop", _StopAt(2))
     resumed = run("stop", resume=str(tmp_path / "stop" / "checkpoint-2"))
     assert stopped.seen + resumed.seen == full.seen
+
+
+class _Stream(torch.utils.data.IterableDataset):  # type: ignore[type-arg]
+    """``_Items`` as a stream (a streaming dataset has no length and no sampler)."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        items = _Items()
+        return (items[i] for i in range(len(items)))
+
+
+def test_an_iterable_train_dataset_is_refused_with_the_fix_not_a_type_error(
+    tmp_path: Path,
+) -> None:
+    seedlock.seed_everything(7)
+    args = TrainingArguments(
+        output_dir=str(tmp_path),
+        report_to="none",
+        use_cpu=True,
+        disable_tqdm=True,
+        per_device_train_batch_size=4,
+        max_steps=2,
+        remove_unused_columns=False,
+        seed=7,
+    )
+    trainer = Trainer(
+        model=_Recorder(),
+        args=args,
+        train_dataset=_Stream(),
+        data_collator=_collate,
+        callbacks=[SeedlockCallback()],
+    )
+    with pytest.raises(SeedlockError, match=r"iterable _Stream.*SeedlockCallback\(data=False\)"):
+        trainer.train()
