@@ -166,6 +166,9 @@ class SeedlockCallback(TrainerCallback, ExportableState):
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any
     ) -> None:
         """Align ``args.seed`` and seedlock's root seed, right after the Trainer seeded."""
+        # One callback may serve several Trainers (a loop over seeds): each has its own seed.
+        self._root = None
+        self.aligned_from = None
         self._align(args)
 
     # -- data --------------------------------------------------------------------------------

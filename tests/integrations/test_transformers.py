@@ -389,3 +389,17 @@ def test_an_iterable_train_dataset_is_refused_with_the_fix_not_a_type_error(
     )
     with pytest.raises(SeedlockError, match=r"iterable _Stream.*SeedlockCallback\(data=False\)"):
         trainer.train()
+
+
+def test_one_callback_reused_for_a_trainer_per_seed_aligns_each_with_its_seed(
+    tmp_path: Path,
+) -> None:
+    callback = SeedlockCallback()
+    for seed in (1, 2):
+        seedlock.seed_everything(seed)
+        trainer = _tiny_trainer(tmp_path, [callback])
+        drawn = torch.rand(3)
+        torch.manual_seed(seed)
+        assert torch.equal(drawn, torch.rand(3))
+        assert trainer.args.seed == seed and callback.aligned_from == 42
+        assert callback.report is not None and callback.report.seed == seed
