@@ -139,6 +139,61 @@ def test_the_callback_takes_rank_and_world_from_lightnings_injected_sampler() ->
         assert _shuffle_rank_world(wrapped, None) == (shuffle, 3, 4)
 
 
+def _fake_trainer(rank: int = 0, world: int = 1, use_distributed_sampler: bool = True) -> Any:
+    connector = SimpleNamespace(use_distributed_sampler=use_distributed_sampler)
+    return SimpleNamespace(global_rank=rank, world_size=world, _accelerator_connector=connector)
+
+
+class _Stream(torch.utils.data.IterableDataset):  # type: ignore[misc]
+    def __iter__(self) -> Any:
+        return iter(range(8))
+
+
+# Lightning keeps a user's own sampler (single process) or wraps it in DistributedSamplerWrapper
+# (DDP): the order it gives (weights, a subset, repeats) is the user's intent, not a shuffle.
+def test_loaders_with_the_users_own_sampler_or_an_iterable_dataset_are_kept_as_built() -> None:
+    from lightning.fabric.utilities.distributed import DistributedSamplerWrapper
+    from torch.utils.data import RandomSampler, SubsetRandomSampler, WeightedRandomSampler
+
+    data = list(range(16))
+    samplers: list[Any] = [
+        WeightedRandomSampler([0.0] * 8 + [1.0] * 8, 16),
+        SubsetRandomSampler([1, 3, 5, 7]),
+        RandomSampler(data, replacement=True),
+        RandomSampler(data, num_samples=8),
+        [15, 14, 13, 12],
+        DistributedSamplerWrapper(WeightedRandomSampler([1.0] * 16, 16), num_replicas=2, rank=0),
+    ]
+    callback = SeedlockCallback(seed=1)
+    for sampler in samplers:
+        loader = DataLoader(data, batch_size=4, sampler=sampler)
+        assert callback._rebuild(loader, _fake_trainer()) is loader, sampler
+    stream = DataLoader(_Stream(), batch_size=4)
+    assert callback._rebuild(stream, _fake_trainer()) is stream
+    assert callback._samplers == []
+    whole = DataLoader(data, batch_size=4, sampler=RandomSampler(data, num_samples=16))
+    assert callback._rebuild(whole, _fake_trainer()) is not whole
+
+
+@pytest.mark.filterwarnings("ignore")  # Lightning's advice (workers, loggers)
+def test_a_weighted_sampler_keeps_its_weights_in_a_fit_with_the_callback() -> None:
+    from torch.utils.data import WeightedRandomSampler
+
+    seen: list[int] = []
+    data = [(i, float(i)) for i in range(16)]
+    weights = [0.0] * 8 + [1.0] * 8
+    loader = DataLoader(data, batch_size=4, sampler=WeightedRandomSampler(weights, 16))
+    _fit(loader, SeedlockCallback(seed=1), max_epochs=1, seen=seen)
+    assert len(seen) == 16 and min(seen) >= 8
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_an_iterable_dataset_trains_with_the_callback() -> None:
+    seen: list[int] = []
+    _fit(DataLoader(_Stream(), batch_size=4), SeedlockCallback(seed=1), max_epochs=1, seen=seen)
+    assert seen == list(range(8))
+
+
 def test_a_seedlock_loader_rebuilt_with_a_distributed_sampler_says_what_to_set() -> None:
     from seedlock.torch import dataloader
 
@@ -272,7 +327,11 @@ def test_worker_processes_start_knowing_which_global_rngs_the_items_draw_from() 
     assert seeded == _batches(_rebuilt(SeedlockCallback(seed=3), in_process))
 
 
-def _fit(loader: DataLoader, callback: SeedlockCallback, **options: Any) -> None:
+def _fit(
+    loader: Any, callback: SeedlockCallback, *, seen: list[int] | None = None, **options: Any
+) -> Any:
+    """Fit a linear model on the loader's items' second fields (or the items); ``seen`` collects
+    the items' first fields (their ids)."""
     import lightning.pytorch as pl
 
     class Linear(pl.LightningModule):  # type: ignore[misc]
@@ -281,7 +340,10 @@ def _fit(loader: DataLoader, callback: SeedlockCallback, **options: Any) -> None
             self.layer = torch.nn.Linear(1, 1)
 
         def training_step(self, batch: Any, batch_idx: int) -> Any:
-            return self.layer(batch[1].float().unsqueeze(1)).mean()
+            ids, xs = batch if isinstance(batch, list) else (batch, batch)
+            if seen is not None:
+                seen.extend(ids.tolist())
+            return self.layer(xs.float().unsqueeze(1)).mean()
 
         def configure_optimizers(self) -> Any:
             return torch.optim.SGD(self.parameters(), lr=0.1)
@@ -296,6 +358,7 @@ def _fit(loader: DataLoader, callback: SeedlockCallback, **options: Any) -> None
         **options,
     )
     trainer.fit(Linear(), loader)
+    return trainer
 
 
 @pytest.mark.filterwarnings("ignore")  # Lightning's advice (workers, loggers)

@@ -1,7 +1,8 @@
 """Lightning glue: one callback for seeding, worker-invariant data and exact mid-epoch resume.
 
 Determinism contract: with ``Trainer(callbacks=[SeedlockCallback(seed=s)])`` every rank is seeded
-with ``seed_everything(s)``; each plain training ``DataLoader`` is rebuilt around an
+with ``seed_everything(s)``; each plain training ``DataLoader`` (shuffled or sequential; one with
+the user's own sampler, batch sampler or an iterable dataset is kept as built) is rebuilt around an
 :class:`~seedlock.torch.EpochSampler` (rank and world from the ``DistributedSampler`` Lightning
 injected, or from the trainer) and a :func:`~seedlock.data.seeded` dataset, so its batches and
 augmentations do not depend on ``num_workers`` or the world size (order from the ``data`` stream,
@@ -24,7 +25,7 @@ except ImportError:  # pragma: no cover - the older namespace
     from pytorch_lightning.callbacks import Callback  # type: ignore[assignment]
 
 import torch
-from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, SequentialSampler
 
 from seedlock._errors import SeedlockError, StateError
 from seedlock._everything import seed_everything
@@ -63,14 +64,36 @@ def _callback_root(seed: SeedLike | None) -> int:
     return seed_everything().seed
 
 
-def _shuffle_rank_world(loader: DataLoader, trainer: Any) -> tuple[bool, int, int]:  # type: ignore[type-arg]
+def _replaceable(sampler: object) -> bool:
+    """Whether ``sampler`` is a plain shuffle or sequence over the whole dataset, once each.
+
+    Those are what the callback replaces (as Lightning, in DDP, replaces them with a
+    ``DistributedSampler``); any other sampler (weighted, a subset, with replacement, a user's
+    own) carries the user's intent and is kept.
+    """
+    if type(sampler) is SequentialSampler:
+        return True
+    return (
+        type(sampler) is RandomSampler
+        and not sampler.replacement
+        and sampler.num_samples == len(sampler.data_source)
+    )
+
+
+def _shuffle_rank_world(loader: DataLoader, trainer: Any) -> tuple[bool, int, int] | None:  # type: ignore[type-arg]
+    """Whether the callback's sampler shuffles, its rank and world; ``None``: keep the loader."""
     sampler = loader.sampler
+    if type(sampler) is DistributedSampler:
+        # Lightning's injected sampler (use_distributed_sampler=True) over a plain loader.
+        return sampler.shuffle, int(sampler.rank), int(sampler.num_replicas)
     if isinstance(sampler, DistributedSampler):
-        # Lightning's injected sampler (use_distributed_sampler=True): take its split; a wrapped
-        # user sampler decides whether to shuffle.
+        # Lightning's DistributedSamplerWrapper around the user's sampler (or their own class).
         inner = getattr(getattr(sampler, "dataset", None), "_sampler", None)
-        shuffle = isinstance(inner, RandomSampler) if inner is not None else sampler.shuffle
-        return shuffle, int(sampler.rank), int(sampler.num_replicas)
+        if not _replaceable(inner):
+            return None
+        return isinstance(inner, RandomSampler), int(sampler.rank), int(sampler.num_replicas)
+    if not _replaceable(sampler):
+        return None
     return isinstance(sampler, RandomSampler), trainer.global_rank, trainer.world_size
 
 
@@ -119,7 +142,10 @@ class SeedlockCallback(Callback):
             return loader
         if type(loader) is not DataLoader or loader.batch_size is None:
             return loader  # custom loaders and batch samplers stay as the user built them
-        shuffle, rank, world = _shuffle_rank_world(loader, trainer)
+        found = _shuffle_rank_world(loader, trainer)
+        if found is None:
+            return loader  # so do the user's own samplers and iterable datasets
+        shuffle, rank, world = found
         # Order and augmentation draw from the `data` and `augment` streams, each on the callback's
         # root unless the run gives it its own (seed_everything(streams=...), $SEEDLOCK_STREAMS).
         own = stream_seeds()
