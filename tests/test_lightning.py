@@ -175,6 +175,22 @@ def test_loaders_with_the_users_own_sampler_or_an_iterable_dataset_are_kept_as_b
     assert callback._rebuild(whole, _fake_trainer()) is not whole
 
 
+# Lightning's use_distributed_sampler=False: the user splits the data themselves (a dataset sharded
+# per rank, or a sampler of their own); Lightning leaves every rank's loader whole.
+def test_without_lightnings_distributed_sampler_each_rank_keeps_its_whole_loader() -> None:
+    data = list(range(16))
+    callback = SeedlockCallback(seed=1)
+    for rank in (0, 1):
+        loader = DataLoader(data, batch_size=4, shuffle=True)
+        trainer = _fake_trainer(rank, 2, use_distributed_sampler=False)
+        rebuilt = callback._rebuild(loader, trainer)
+        assert rebuilt is not loader
+        assert sorted(int(i) for batch in rebuilt for i in batch) == data
+    # With Lightning's default the plain loader is split between the ranks.
+    split = callback._rebuild(DataLoader(data, batch_size=4, shuffle=True), _fake_trainer(1, 2))
+    assert len([int(i) for batch in split for i in batch]) == 8
+
+
 @pytest.mark.filterwarnings("ignore")  # Lightning's advice (workers, loggers)
 def test_a_weighted_sampler_keeps_its_weights_in_a_fit_with_the_callback() -> None:
     from torch.utils.data import WeightedRandomSampler

@@ -94,7 +94,13 @@ def _shuffle_rank_world(loader: DataLoader, trainer: Any) -> tuple[bool, int, in
         return isinstance(inner, RandomSampler), int(sampler.rank), int(sampler.num_replicas)
     if not _replaceable(sampler):
         return None
-    return isinstance(sampler, RandomSampler), trainer.global_rank, trainer.world_size
+    shuffle = isinstance(sampler, RandomSampler)
+    connector = getattr(trainer, "_accelerator_connector", None)
+    if not getattr(connector, "use_distributed_sampler", True):
+        # Trainer(use_distributed_sampler=False): the user splits the data (a dataset sharded per
+        # rank); Lightning gives every rank its whole loader, and so does the callback.
+        return shuffle, 0, 1
+    return shuffle, trainer.global_rank, trainer.world_size
 
 
 class SeedlockCallback(Callback):
