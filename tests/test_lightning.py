@@ -347,7 +347,7 @@ def _fit(
     loader: Any, callback: SeedlockCallback, *, seen: list[int] | None = None, **options: Any
 ) -> Any:
     """Fit a linear model on the loader's items' second fields (or the items); ``seen`` collects
-    the items' first fields (their ids)."""
+    the items' first fields (their ids). ``callbacks`` go after ``callback``."""
     import lightning.pytorch as pl
 
     class Linear(pl.LightningModule):  # type: ignore[misc]
@@ -364,16 +364,18 @@ def _fit(
         def configure_optimizers(self) -> Any:
             return torch.optim.SGD(self.parameters(), lr=0.1)
 
+    others = options.pop("callbacks", [])
+    ckpt_path = options.pop("ckpt_path", None)
     trainer = pl.Trainer(
         accelerator="cpu",
         logger=False,
-        enable_checkpointing=False,
+        enable_checkpointing=bool(others),
         enable_progress_bar=False,
         enable_model_summary=False,
-        callbacks=[callback],
+        callbacks=[callback, *others],
         **options,
     )
-    trainer.fit(Linear(), loader)
+    trainer.fit(Linear(), loader, ckpt_path=ckpt_path)
     return trainer
 
 
@@ -419,6 +421,36 @@ def test_the_persistent_workers_of_the_loader_the_callback_replaced_do_not_outli
     _fit(loader, SeedlockCallback(seed=1), max_epochs=2)
     assert set(multiprocessing.active_children()) - before == set()
     assert len(_batches(loader)) == 4  # the user's loader still works
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_loaders_reloaded_every_epoch_keep_the_order_and_resume_exactly(tmp_path: Path) -> None:
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    def fit(reload: int, out: str, **options: Any) -> list[int]:
+        seen: list[int] = []
+        loader = DataLoader(_Augmented(), batch_size=4, shuffle=True)
+        saves = ModelCheckpoint(dirpath=tmp_path / out, save_top_k=-1, every_n_train_steps=6)
+        trainer = _fit(
+            loader,
+            SeedlockCallback(seed=2),
+            seen=seen,
+            callbacks=[saves],
+            reload_dataloaders_every_n_epochs=reload,
+            **{"max_epochs": 3, **options},
+        )
+        assert trainer.fit_loop._combined_loader.flattened[0] is not loader
+        return seen
+
+    kept = fit(0, "kept")
+    assert fit(1, "reloaded") == kept
+    # The checkpoint inside epoch 1 (step 6 of 4-step epochs) holds the reloaded loader's position.
+    checkpoint = torch.load(tmp_path / "reloaded" / "epoch=1-step=6.ckpt", weights_only=True)
+    (position,) = checkpoint["seedlock"]["loaders"]
+    assert (position["epoch"], position["consumed"]) == (1, 8)
+    stopped = fit(1, "stopped", max_steps=6)
+    resumed = fit(1, "resumed", ckpt_path=tmp_path / "stopped" / "epoch=1-step=6.ckpt")
+    assert stopped + resumed == kept
 
 
 # Ported from test_seed.py::test_correct_seed_with_environment_variable: Lightning's seed_everything

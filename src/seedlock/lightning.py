@@ -103,6 +103,10 @@ def _shuffle_rank_world(loader: DataLoader, trainer: Any) -> tuple[bool, int, in
     return shuffle, trainer.global_rank, trainer.world_size
 
 
+def _same(loaders: list[Any], others: list[Any]) -> bool:
+    return len(loaders) == len(others) and all(a is b for a, b in zip(loaders, others, strict=True))
+
+
 class SeedlockCallback(Callback):
     """Seed every framework and rank, make training data worker-invariant, resume exactly.
 
@@ -126,6 +130,7 @@ class SeedlockCallback(Callback):
         self.globals = globals
         self._samplers: list[EpochSampler] = []
         self._generators: list[torch.Generator] = []
+        self._adopted: list[Any] = []  # the training loaders of the epoch, as rebuilt
         self._pending: dict[str, Any] | None = None
         self._hide_unused_hooks()
         seed_everything(self.root)
@@ -192,12 +197,9 @@ class SeedlockCallback(Callback):
         self._generators.append(generator)
         return rebuilt
 
-    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
-        """Rebuild the training loaders (after Lightning's own processing) and restart them."""
-        fit_loop = trainer.fit_loop
-        combined = fit_loop._combined_loader
-        if combined is None:
-            return
+    def _adopt(self, trainer: Any, positions: list[Any]) -> Any:
+        """Rebuild Lightning's training loaders of this epoch at ``positions``; the combined one."""
+        combined = trainer.fit_loop._combined_loader
         self._samplers, self._generators = [], []
         rebuilt = [self._rebuild(loader, trainer) for loader in combined.flattened]
         if any(new is not old for new, old in zip(rebuilt, combined.flattened, strict=True)):
@@ -206,13 +208,30 @@ class SeedlockCallback(Callback):
             # loader is dropped) and forget their iterators, so the loaders stay usable.
             combined.reset()
         combined.flattened = rebuilt
+        self._adopted = rebuilt
         epoch = trainer.current_epoch
-        pending, self._pending = self._pending, None
         for i, sampler in enumerate(self._samplers):
-            if pending is not None and i < len(pending["loaders"]):
-                sampler.load_state_dict(pending["loaders"][i])
+            if i < len(positions):
+                sampler.load_state_dict(positions[i])
             sampler.set_epoch(epoch)
         self._seed_generators(epoch)
+        return combined
+
+    @staticmethod
+    def _restart_fetcher(trainer: Any, combined: Any) -> None:
+        # Lightning created the epoch's iterator before the hook that adopted the loaders: make
+        # it again from the new ones (its epoch loop adds the batches already run to the fetched
+        # count).
+        fetcher = trainer.fit_loop._data_fetcher
+        fetcher.setup(combined)
+        iter(fetcher)
+
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        """Rebuild the training loaders (after Lightning's own processing) and restart them."""
+        if trainer.fit_loop._combined_loader is None:
+            return
+        pending, self._pending = self._pending, None
+        combined = self._adopt(trainer, [] if pending is None else pending["loaders"])
         if pending is not None:
             ranks, own = pending.get("ranks"), pending["snapshot"]
             # Resumed on another number of processes, every rank continues rank 0's streams.
@@ -224,10 +243,7 @@ class SeedlockCallback(Callback):
             # (RandomSampler, worker seeds) differently for each num_workers: start training
             # from the seed itself.
             seed_everything(self.root)
-        # Lightning created the epoch's iterator before this hook: make it again from the new
-        # loaders (its epoch loop adds the batches already run to the fetched count).
-        fit_loop._data_fetcher.setup(combined)
-        iter(fit_loop._data_fetcher)
+        self._restart_fetcher(trainer, combined)
 
     def _seed_generators(self, epoch: int) -> None:
         for sampler, generator in zip(self._samplers, self._generators, strict=True):
@@ -236,6 +252,11 @@ class SeedlockCallback(Callback):
 
     def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
         """Worker seeds per (rank, epoch): the same for any number of workers or restarts."""
+        combined = trainer.fit_loop._combined_loader
+        if combined is not None and not _same(combined.flattened, self._adopted):
+            # Trainer(reload_dataloaders_every_n_epochs=n): Lightning made the user's loaders
+            # and their iterator again.
+            self._restart_fetcher(trainer, self._adopt(trainer, []))
         self._seed_generators(trainer.current_epoch)
 
     def on_save_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
