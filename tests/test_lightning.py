@@ -347,7 +347,8 @@ def _fit(
     loader: Any, callback: SeedlockCallback, *, seen: list[int] | None = None, **options: Any
 ) -> Any:
     """Fit a linear model on the loader's items' second fields (or the items); ``seen`` collects
-    the items' first fields (their ids). ``callbacks`` go after ``callback``."""
+    the items' first fields (their ids), step by step and loader by loader. ``callbacks`` go
+    after ``callback``."""
     import lightning.pytorch as pl
 
     class Linear(pl.LightningModule):  # type: ignore[misc]
@@ -356,10 +357,15 @@ def _fit(
             self.layer = torch.nn.Linear(1, 1)
 
         def training_step(self, batch: Any, batch_idx: int) -> Any:
-            ids, xs = batch if isinstance(batch, list) else (batch, batch)
-            if seen is not None:
-                seen.extend(ids.tolist())
-            return self.layer(xs.float().unsqueeze(1)).mean()
+            # One loader's batch: a tensor, or [ids, xs]; several loaders': a list of those.
+            parts = batch if isinstance(batch, list) and isinstance(batch[0], list) else [batch]
+            loss = torch.zeros(())
+            for part in parts:
+                ids, xs = part if isinstance(part, list) else (part, part)
+                if seen is not None:
+                    seen.extend(ids.tolist())
+                loss = loss + self.layer(xs.float().unsqueeze(1)).mean()
+            return loss
 
         def configure_optimizers(self) -> Any:
             return torch.optim.SGD(self.parameters(), lr=0.1)
@@ -451,6 +457,40 @@ def test_loaders_reloaded_every_epoch_keep_the_order_and_resume_exactly(tmp_path
     stopped = fit(1, "stopped", max_steps=6)
     resumed = fit(1, "resumed", ckpt_path=tmp_path / "stopped" / "epoch=1-step=6.ckpt")
     assert stopped + resumed == kept
+
+
+# Lightning's default for several training loaders, CombinedLoader(mode="max_size_cycle"), starts a
+# shorter loader again each time it runs out within the epoch.
+@pytest.mark.filterwarnings("ignore")
+def test_several_training_loaders_resume_mid_epoch_where_each_one_stood(tmp_path: Path) -> None:
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    class Long(_Augmented):
+        def __len__(self) -> int:
+            return 24
+
+    class Short(_Augmented):
+        def __len__(self) -> int:
+            return 8
+
+    def fit(out: str, **options: Any) -> list[int]:
+        seen: list[int] = []
+        loaders = [
+            DataLoader(Long(), batch_size=4, shuffle=True),  # 6 batches an epoch
+            DataLoader(Short(), batch_size=4, shuffle=True),  # 2 batches, run 3 times an epoch
+        ]
+        saves = ModelCheckpoint(dirpath=tmp_path / out, save_top_k=-1, every_n_train_steps=9)
+        _fit(loaders, SeedlockCallback(seed=4), seen=seen, callbacks=[saves], **options)
+        return seen
+
+    whole = fit("whole", max_epochs=2)
+    stopped = fit("stopped", max_epochs=2, max_steps=9)
+    # Step 9 is the 3rd of epoch 1: the short loader has run 1 batch of its 2nd round, and
+    # starts its 3rd round from the top after the next step.
+    checkpoint = tmp_path / "stopped" / "epoch=1-step=9.ckpt"
+    positions = torch.load(checkpoint, weights_only=True)["seedlock"]["loaders"]
+    assert [(p["epoch"], p["consumed"]) for p in positions] == [(1, 12), (1, 4)]
+    assert stopped + fit("resumed", max_epochs=2, ckpt_path=checkpoint) == whole
 
 
 # Ported from test_seed.py::test_correct_seed_with_environment_variable: Lightning's seed_everything

@@ -17,6 +17,7 @@ before.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 try:
@@ -103,6 +104,28 @@ def _shuffle_rank_world(loader: DataLoader, trainer: Any) -> tuple[bool, int, in
     return shuffle, trainer.global_rank, trainer.world_size
 
 
+class _ResumedOnce(EpochSampler):
+    """An :class:`EpochSampler` whose loaded position holds for one iteration of its epoch.
+
+    ``CombinedLoader(mode="max_size_cycle")`` starts a shorter loader again each time it runs out
+    within the epoch; in a resumed epoch that round starts at the top, as in the uninterrupted run.
+    """
+
+    _loaded = False
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Resume at a saved position (for the next iteration; see the class)."""
+        super().load_state_dict(state)
+        self._loaded = True
+
+    def __iter__(self) -> Iterator[int]:
+        if self._loaded:
+            self._loaded = False
+        elif self.order.start:
+            self.order.seek(self.order.epoch, 0)
+        return super().__iter__()
+
+
 def _same(loaders: list[Any], others: list[Any]) -> bool:
     return len(loaders) == len(others) and all(a is b for a, b in zip(loaders, others, strict=True))
 
@@ -169,7 +192,7 @@ class SeedlockCallback(Callback):
             # RNGs the items draw from, instead of reloading its first batch to find them (each
             # epoch again without persistent workers).
             dataset.learn(0)
-        sampler = EpochSampler(
+        sampler = _ResumedOnce(
             len(dataset), shuffle=shuffle, rank=rank, world=world, seed=own.get("data", self.root)
         )
         generator = torch.Generator()
@@ -261,27 +284,39 @@ class SeedlockCallback(Callback):
 
     def on_save_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
         """Store the RNG snapshot (each rank's) and each training loader's position (JSON-able)."""
-        progress = trainer.fit_loop.epoch_loop.batch_progress.current
-        batches = progress.processed  # saved from on_train_batch_end: this batch is done
-        loaders = []
-        for sampler in self._samplers:
-            order = sampler.order
-            batch = self._batch_size(trainer, sampler)
-            consumed = min(order.total(0), batches * batch * order.world)
-            loaders.append(order.state_dict(consumed=consumed))
         own = snapshot().to_dict()
-        checkpoint[_KEY] = {"format": _FORMAT, "snapshot": own, "loaders": loaders}
+        checkpoint[_KEY] = {"format": _FORMAT, "snapshot": own, "loaders": self._positions(trainer)}
         # Only rank 0 writes the checkpoint, but each rank's RNG state is its own (work done on
         # one rank only moves it): keep them all. Every rank calls this hook.
         ranks = gather_objects(own)
         if ranks is not None:
             checkpoint[_KEY]["ranks"] = ranks
 
-    def _batch_size(self, trainer: Any, sampler: EpochSampler) -> int:
-        for loader in trainer.fit_loop._combined_loader.flattened:
-            if getattr(loader, "sampler", None) is sampler:
-                return int(loader.batch_size)
-        raise StateError("a seedlock sampler lost its DataLoader; was the loader replaced?")
+    def _positions(self, trainer: Any) -> list[dict[str, Any]]:
+        progress = trainer.fit_loop.epoch_loop.batch_progress.current
+        steps = progress.processed  # saved from on_train_batch_end: this batch is done
+        combined = trainer.fit_loop._combined_loader
+        loaders = combined.flattened if combined is not None else []
+        limits = combined.limits if combined is not None and combined.limits else []
+        # CombinedLoader(mode="max_size_cycle"), Lightning's default for several loaders, starts
+        # a shorter loader again each time it runs out: its position is within its last round.
+        cycles = len(loaders) > 1 and getattr(combined, "_mode", None) == "max_size_cycle"
+        positions = []
+        for sampler in self._samplers:
+            found = [i for i, loader in enumerate(loaders) if loader.sampler is sampler]
+            if not found:
+                raise StateError("a seedlock sampler lost its DataLoader; was the loader replaced?")
+            loader = loaders[found[0]]
+            batches = steps
+            if cycles:
+                length = len(loader)
+                first = min(length, limits[found[0]]) if limits else length
+                if batches > first:
+                    batches = (batches - first - 1) % length + 1
+            order = sampler.order
+            consumed = min(order.total(0), batches * loader.batch_size * order.world)
+            positions.append(order.state_dict(consumed=consumed))
+        return positions
 
     def on_load_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
         """Keep the stored state; it is applied when training starts (loaders exist by then)."""
