@@ -493,6 +493,21 @@ def test_several_training_loaders_resume_mid_epoch_where_each_one_stood(tmp_path
     assert stopped + fit("resumed", max_epochs=2, ckpt_path=checkpoint) == whole
 
 
+# Lightning refuses two stateful callbacks with one state_key; the callback's checkpoint entry is
+# one too (the second callback's, without the loaders the first one replaced, was the one kept).
+@pytest.mark.filterwarnings("ignore")
+def test_a_trainer_with_two_seedlock_callbacks_is_refused_with_the_fix(tmp_path: Path) -> None:
+    loader = DataLoader(_Augmented(), batch_size=4, shuffle=True)
+    with pytest.raises(SeedlockError, match=r"2 SeedlockCallbacks.*Pass one"):
+        _fit(
+            loader,
+            SeedlockCallback(seed=1),
+            callbacks=[SeedlockCallback(seed=1)],
+            max_steps=1,
+            default_root_dir=tmp_path,
+        )
+
+
 # Ported from test_seed.py::test_correct_seed_with_environment_variable: Lightning's seed_everything
 # (and LightningCLI's `seed_everything:`) leave the seed in PL_GLOBAL_SEED.
 def test_a_callback_without_a_seed_takes_lightnings_seed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -532,7 +547,7 @@ def test_the_callbacks_setup_seeds_after_lightnings_reset_seed() -> None:
     expected = torch.rand(3)
     lightning_seed_everything(1, verbose=False)
     reset_seed()
-    callback.setup(None, None, "fit")
+    callback.setup(SimpleNamespace(callbacks=[callback]), None, "fit")
     assert torch.equal(torch.rand(3), expected)
 
 

@@ -167,7 +167,21 @@ class SeedlockCallback(Callback):
                 setattr(self, name, None)
 
     def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
-        """Seed this rank (a DDP process started after ``__init__`` starts unseeded)."""
+        """Seed this rank (a DDP process started after ``__init__`` starts unseeded).
+
+        Raises:
+            SeedlockError: when the trainer has another ``SeedlockCallback``.
+        """
+        ours = [c for c in trainer.callbacks if isinstance(c, SeedlockCallback)]
+        if len(ours) > 1:
+            # Both would write the checkpoint's one seedlock entry, and the last one kept
+            # none of the loaders the first one replaced.
+            roots = ", ".join(str(c.root) for c in ours)
+            raise SeedlockError(
+                f"the Trainer has {len(ours)} SeedlockCallbacks (roots {roots}); each seeds "
+                "everything and writes the checkpoint's seedlock state. Pass one "
+                "SeedlockCallback in Trainer(callbacks=...)."
+            )
         if self._pending is None:
             seed_everything(self.root)
 
