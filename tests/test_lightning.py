@@ -367,6 +367,9 @@ def _fit(
                 loss = loss + self.layer(xs.float().unsqueeze(1)).mean()
             return loss
 
+        def test_step(self, batch: Any, batch_idx: int) -> Any:
+            return self.layer(batch[1].float().unsqueeze(1)).mean()
+
         def configure_optimizers(self) -> Any:
             return torch.optim.SGD(self.parameters(), lr=0.1)
 
@@ -406,7 +409,7 @@ def test_lightning_dispatches_no_training_step_hook_to_the_callback() -> None:
     ours = {name.split(".")[-1] for name in profiler.names if "SeedlockCallback" in name}
     # Each dispatched hook costs a profiler context and a call, several a step; the callback's
     # work happens when training starts, at each epoch and at checkpoints.
-    assert ours == {"setup", "on_train_start", "on_train_epoch_start", "teardown"}
+    assert ours == {"setup", "on_train_start", "on_train_epoch_start", "on_train_end", "teardown"}
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -491,6 +494,19 @@ def test_several_training_loaders_resume_mid_epoch_where_each_one_stood(tmp_path
     positions = torch.load(checkpoint, weights_only=True)["seedlock"]["loaders"]
     assert [(p["epoch"], p["consumed"]) for p in positions] == [(1, 12), (1, 4)]
     assert stopped + fit("resumed", max_epochs=2, ckpt_path=checkpoint) == whole
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_checkpoint_saved_after_fit_and_test_holds_the_rng_state_and_position(
+    tmp_path: Path,
+) -> None:
+    loader = DataLoader(_Augmented(), batch_size=4, shuffle=True)
+    trainer = _fit(loader, SeedlockCallback(seed=1), max_steps=3)  # 3 of epoch 0's 4 batches
+    trainer.test(trainer.lightning_module, loader, verbose=False)  # drops the fit's loaders
+    trainer.save_checkpoint(tmp_path / "final.ckpt")
+    state = torch.load(tmp_path / "final.ckpt", weights_only=True)["seedlock"]
+    assert state["snapshot"] == seedlock.snapshot().to_dict()
+    assert [(p["epoch"], p["consumed"]) for p in state["loaders"]] == [(0, 12)]
 
 
 # Lightning refuses two stateful callbacks with one state_key; the callback's checkpoint entry is

@@ -154,6 +154,7 @@ class SeedlockCallback(Callback):
         self._samplers: list[EpochSampler] = []
         self._generators: list[torch.Generator] = []
         self._adopted: list[Any] = []  # the training loaders of the epoch, as rebuilt
+        self._ended: list[dict[str, Any]] = []  # their positions when the last fit ended
         self._pending: dict[str, Any] | None = None
         self._hide_unused_hooks()
         seed_everything(self.root)
@@ -296,6 +297,10 @@ class SeedlockCallback(Callback):
             self._restart_fetcher(trainer, self._adopt(trainer, []))
         self._seed_generators(trainer.current_epoch)
 
+    def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        """Keep the loaders' positions for a checkpoint saved after the fit."""
+        self._ended = self._positions(trainer)
+
     def on_save_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
         """Store the RNG snapshot (each rank's) and each training loader's position (JSON-able)."""
         own = snapshot().to_dict()
@@ -310,8 +315,12 @@ class SeedlockCallback(Callback):
         progress = trainer.fit_loop.epoch_loop.batch_progress.current
         steps = progress.processed  # saved from on_train_batch_end: this batch is done
         combined = trainer.fit_loop._combined_loader
-        loaders = combined.flattened if combined is not None else []
-        limits = combined.limits if combined is not None and combined.limits else []
+        if combined is None:
+            # Saved after the fit (trainer.test(), then save_checkpoint): Lightning has dropped
+            # the training loaders; their positions were kept when training ended.
+            return self._ended
+        loaders = combined.flattened
+        limits = combined.limits or []
         # CombinedLoader(mode="max_size_cycle"), Lightning's default for several loaders, starts
         # a shorter loader again each time it runs out: its position is within its last round.
         cycles = len(loaders) > 1 and getattr(combined, "_mode", None) == "max_size_cycle"
