@@ -509,6 +509,52 @@ def test_a_checkpoint_saved_after_fit_and_test_holds_the_rng_state_and_position(
     assert [(p["epoch"], p["consumed"]) for p in state["loaders"]] == [(0, 12)]
 
 
+# Lightning resumes a checkpoint saved at an epoch's last batch at the next epoch, skipping the
+# validation that the uninterrupted run did after that batch.
+@pytest.mark.filterwarnings("ignore")
+def test_a_checkpoint_at_an_epochs_last_batch_resumes_exactly_when_validation_draws(
+    tmp_path: Path,
+) -> None:
+    import lightning.pytorch as pl
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    class Noisy(pl.LightningModule):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(1, 1)
+            self.draws: list[float] = []
+
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            self.draws.append(float(torch.rand(())))  # as dropout draws
+            return self.layer(batch[1].float().unsqueeze(1)).mean()
+
+        def validation_step(self, batch: Any, batch_idx: int) -> Any:
+            return torch.rand(())  # Monte Carlo dropout, augmentation in the main process
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    def fit(out: str, ckpt_path: Path | None = None, **options: Any) -> list[float]:
+        model = Noisy()
+        saves = ModelCheckpoint(dirpath=tmp_path / out, save_top_k=-1, every_n_train_steps=4)
+        trainer = pl.Trainer(
+            accelerator="cpu",
+            logger=False,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            callbacks=[SeedlockCallback(seed=5), saves],
+            **{"max_epochs": 2, **options},
+        )
+        train = DataLoader(_Augmented(), batch_size=4, shuffle=True)  # 4 batches an epoch
+        trainer.fit(model, train, DataLoader(_Augmented(), batch_size=8), ckpt_path=ckpt_path)
+        return model.draws
+
+    whole = fit("whole")
+    stopped = fit("stopped", max_steps=4)
+    resumed = fit("resumed", ckpt_path=tmp_path / "stopped" / "epoch=0-step=4.ckpt")
+    assert stopped + resumed == whole
+
+
 # Lightning refuses two stateful callbacks with one state_key; the callback's checkpoint entry is
 # one too (the second callback's, without the loaders the first one replaced, was the one kept).
 @pytest.mark.filterwarnings("ignore")

@@ -9,7 +9,8 @@ augmentations do not depend on ``num_workers`` or the world size (order from the
 augmentation from ``augment``: ``seed_everything(streams=...)`` or ``seedlock sweep --vary`` re-root
 one alone); and Lightning's own checkpoints carry seedlock's RNG snapshot and the loader position
 (plain ints and strings: ``torch.load(..., weights_only=True)`` reads them), so a run resumed
-mid-epoch in a new process continues exactly as the uninterrupted one. Imports
+mid-epoch in a new process continues exactly as the uninterrupted one. Validation's random draws
+leave the training's RNG state as they found it. Imports
 ``lightning.pytorch`` (or, without it, ``pytorch_lightning``) when this module is imported, never
 before.
 """
@@ -155,6 +156,7 @@ class SeedlockCallback(Callback):
         self._generators: list[torch.Generator] = []
         self._adopted: list[Any] = []  # the training loaders of the epoch, as rebuilt
         self._ended: list[dict[str, Any]] = []  # their positions when the last fit ended
+        self._before_validation: Snapshot | None = None
         self._pending: dict[str, Any] | None = None
         self._hide_unused_hooks()
         seed_everything(self.root)
@@ -296,6 +298,20 @@ class SeedlockCallback(Callback):
             # and their iterator again.
             self._restart_fetcher(trainer, self._adopt(trainer, []))
         self._seed_generators(trainer.current_epoch)
+
+    def on_validation_start(self, trainer: Any, pl_module: Any) -> None:
+        """Keep the RNG state training has reached (see :meth:`on_validation_end`)."""
+        self._before_validation = snapshot()
+
+    def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
+        """Give training back its RNG state: validation's random draws leave no trace.
+
+        A run resumed from a checkpoint saved at the last batch of an epoch skips that epoch's
+        validation, which the uninterrupted run did; training continues the same either way.
+        """
+        if self._before_validation is not None:
+            restore(self._before_validation)
+            self._before_validation = None
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
         """Keep the loaders' positions for a checkpoint saved after the fit."""
