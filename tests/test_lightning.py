@@ -348,7 +348,7 @@ def _fit(
 ) -> Any:
     """Fit a linear model on the loader's items' second fields (or the items); ``seen`` collects
     the items' first fields (their ids), step by step and loader by loader. ``callbacks`` go
-    after ``callback``."""
+    after ``callback``; ``val`` is the validation loader."""
     import lightning.pytorch as pl
 
     class Linear(pl.LightningModule):  # type: ignore[misc]
@@ -367,6 +367,9 @@ def _fit(
                 loss = loss + self.layer(xs.float().unsqueeze(1)).mean()
             return loss
 
+        def validation_step(self, batch: Any, batch_idx: int) -> Any:
+            return self.layer(batch[1].float().unsqueeze(1)).mean()
+
         def test_step(self, batch: Any, batch_idx: int) -> Any:
             return self.layer(batch[1].float().unsqueeze(1)).mean()
 
@@ -375,6 +378,7 @@ def _fit(
 
     others = options.pop("callbacks", [])
     ckpt_path = options.pop("ckpt_path", None)
+    val = options.pop("val", None)
     trainer = pl.Trainer(
         accelerator="cpu",
         logger=False,
@@ -384,7 +388,7 @@ def _fit(
         callbacks=[callback, *others],
         **options,
     )
-    trainer.fit(Linear(), loader, ckpt_path=ckpt_path)
+    trainer.fit(Linear(), loader, val, ckpt_path=ckpt_path)
     return trainer
 
 
@@ -507,6 +511,38 @@ def test_a_checkpoint_saved_after_fit_and_test_holds_the_rng_state_and_position(
     state = torch.load(tmp_path / "final.ckpt", weights_only=True)["seedlock"]
     assert state["snapshot"] == seedlock.snapshot().to_dict()
     assert [(p["epoch"], p["consumed"]) for p in state["loaders"]] == [(0, 12)]
+
+
+# Ported from Lightning's loops/test_fit_loop_step_resume.py::
+# test_resume_completed_epoch_with_max_steps (step-based, with validation): Lightning numbers the
+# resumed epoch 1 but hands its samplers set_epoch(2); the callback's order follows the trainer's.
+@pytest.mark.filterwarnings("ignore")
+def test_a_step_based_run_resumed_after_a_whole_epoch_continues_with_the_next_epochs_order(
+    tmp_path: Path,
+) -> None:
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    def fit(out: str, epochs: int, ckpt_path: str | None = None) -> list[int]:
+        seen: list[int] = []
+        saves = ModelCheckpoint(
+            dirpath=tmp_path / out, save_last=True, save_top_k=-1, save_on_train_epoch_end=True
+        )
+        _fit(
+            DataLoader(_Augmented(), batch_size=4, shuffle=True),  # 4 steps an epoch
+            SeedlockCallback(seed=6),
+            seen=seen,
+            callbacks=[saves],
+            val=DataLoader(_Augmented(), batch_size=8),
+            max_epochs=-1,
+            max_steps=4 * epochs,
+            num_sanity_val_steps=0,
+            ckpt_path=ckpt_path,
+        )
+        return seen
+
+    whole = fit("whole", 2)
+    first = fit("first", 1)
+    assert first + fit("resumed", 2, str(tmp_path / "first" / "last.ckpt")) == whole
 
 
 # Lightning resumes a checkpoint saved at an epoch's last batch at the next epoch, skipping the

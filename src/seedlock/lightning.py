@@ -291,12 +291,16 @@ class SeedlockCallback(Callback):
             generator.manual_seed(derive("data", "loader", order.rank, epoch, seed=order.root))
 
     def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
-        """Worker seeds per (rank, epoch): the same for any number of workers or restarts."""
+        """Order and worker seeds of the trainer's epoch: the same for any workers or restarts."""
         combined = trainer.fit_loop._combined_loader
         if combined is not None and not _same(combined.flattened, self._adopted):
             # Trainer(reload_dataloaders_every_n_epochs=n): Lightning made the user's loaders
             # and their iterator again.
             self._restart_fetcher(trainer, self._adopt(trainer, []))
+        # Lightning has just called set_epoch with its count of processed epochs, which runs one
+        # ahead of trainer.current_epoch in a step-based run resumed from an epoch's end.
+        for sampler in self._samplers:
+            sampler.set_epoch(trainer.current_epoch)
         self._seed_generators(trainer.current_epoch)
 
     def on_validation_start(self, trainer: Any, pl_module: Any) -> None:
