@@ -621,6 +621,24 @@ def test_seedlocks_own_root_seed_wins_over_lightnings(monkeypatch: pytest.Monkey
     assert SeedlockCallback(seed=3).root == 3
 
 
+# A notebook or script that trains once per seed: `for seed in seeds: seed_everything(seed)` then a
+# Trainer with a new callback. The root the first callback took must not outlive Lightning's reseed.
+def test_each_new_lightning_seed_reaches_the_next_callback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lightning.fabric.utilities.seed import seed_everything as lightning_seed_everything
+
+    monkeypatch.setenv("PL_GLOBAL_SEED", "0")  # restored after the test
+    roots = []
+    for seed in (1, 2, 3):
+        lightning_seed_everything(seed, verbose=False)
+        roots.append(SeedlockCallback().root)
+        assert SeedlockCallback().root == seed  # no reseed in between: the same run
+    assert roots == [1, 2, 3]
+    seedlock.seed_everything(9)  # a root the user set still wins over Lightning's
+    for seed in (4, 5):
+        lightning_seed_everything(seed, verbose=False)
+        assert SeedlockCallback().root == 9
+
+
 # Ported from test_seed.py::test_invalid_seed, without Lightning's silent fallback to another seed.
 def test_an_invalid_lightning_seed_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PL_GLOBAL_SEED", "invalid")

@@ -46,24 +46,46 @@ _FORMAT = 1
 _LIGHTNING_SEED = "PL_GLOBAL_SEED"
 
 
-def _callback_root(seed: SeedLike | None) -> int:
-    """The root seed: ``seed``, else seedlock's, else Lightning's, else drawn and logged."""
-    if seed is not None:
-        return normalize_seed(seed)
-    root = root_seed()
-    if root is not None:
-        return root
+def _lightning_seed() -> int | None:
+    """Lightning's seed of this process (``$PL_GLOBAL_SEED``), or ``None``."""
     text = os.environ.get(_LIGHTNING_SEED, "").strip()
-    if text:
-        try:
-            value = int(text)
-        except ValueError:
-            raise SeedlockError(
-                f"SeedlockCallback() takes Lightning's seed from ${_LIGHTNING_SEED}, which is "
-                f"{text!r}, not an int. Pass SeedlockCallback(seed=...) or unset the variable."
-            ) from None
-        return normalize_seed(value, name=f"${_LIGHTNING_SEED}")
-    return seed_everything().seed
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise SeedlockError(
+            f"SeedlockCallback() takes Lightning's seed from ${_LIGHTNING_SEED}, which is "
+            f"{text!r}, not an int. Pass SeedlockCallback(seed=...) or unset the variable."
+        ) from None
+    return normalize_seed(value, name=f"${_LIGHTNING_SEED}")
+
+
+#: The root a callback last set for this process (from ``seed=``, Lightning's seed or a draw), and
+#: Lightning's seed at that moment.
+_last_root: dict[str, int | None] = {}
+
+
+def _callback_root(seed: SeedLike | None) -> int:
+    """The root seed: ``seed``, else seedlock's, else Lightning's, else drawn and logged.
+
+    seedlock's root that a callback set yields to a Lightning seed set after it: a process that
+    trains once per seed (``seed_everything(s)``, then a new Trainer) starts each run on ``s``.
+    A root the user set (``seedlock.seed_everything``, ``$SEEDLOCK_SEED``) is kept.
+    """
+    root, lightning = root_seed(), _lightning_seed()
+    if seed is None and root is not None:
+        reseeded = lightning is not None and lightning != _last_root.get("lightning", lightning)
+        if not (reseeded and root == _last_root.get("root")):
+            return root
+    if seed is not None:
+        root = normalize_seed(seed)
+    elif lightning is not None:
+        root = lightning
+    else:
+        root = seed_everything().seed
+    _last_root.update(root=root, lightning=lightning)
+    return root
 
 
 def _replaceable(sampler: object) -> bool:
