@@ -71,10 +71,13 @@ class EpochSampler(Sampler[int]):
         # Epochs a trainer counts are shifted by this much (see set_epoch); None: a loaded
         # position waits for the trainer's first set_epoch to learn the shift.
         self._offset: int | None = 0
-        # Whether a loader other than the SeedlockDataLoader built with this sampler iterates it
-        # (one rebuilt by accelerator.prepare or skip_first_batches): that loader's own
-        # state_dict cannot count what the other delivered.
+        # Whether something other than the SeedlockDataLoader built with this sampler iterated
+        # it while that loader was not iterating (a loader rebuilt by accelerator.prepare or
+        # skip_first_batches): the loader's own state_dict cannot count what the other
+        # delivered. _busy: the loader's own iteration is running (a look at the order then,
+        # e.g. list(loader.sampler), does not count).
         self._own_next = False
+        self._busy = False
         self._iterated_elsewhere = False
 
     @property
@@ -102,7 +105,7 @@ class EpochSampler(Sampler[int]):
     def __iter__(self) -> Iterator[int]:
         if self._own_next:
             self._own_next = False
-        else:
+        elif not self._busy:
             self._iterated_elsewhere = True
         # int.__new__ on the epoch's own EpochIndex type: C speed, no generator of our own.
         make = functools.partial(int.__new__, epoch_index_type(self.order.epoch))
@@ -335,6 +338,8 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         self._delivered = 0
         self._local = len(order)  # what this iteration yields (the rest of the epoch)
         self.epoch_sampler._own_next = True
+        self.epoch_sampler._busy = True
+        self.epoch_sampler._iterated_elsewhere = False
         return _Delivered(self, super().__iter__(), token)
 
     def _per_batch(self) -> int:
@@ -350,17 +355,18 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
             4
 
         Raises:
-            StateError: when another loader iterates this one's sampler (``accelerator.prepare``
-                or ``skip_first_batches`` rebuilt it).
+            StateError: when another loader iterated this one's sampler since this loader last
+                started an epoch (``accelerator.prepare`` or ``skip_first_batches`` rebuilt it).
         """
         if self.epoch_sampler._iterated_elsewhere:
             raise StateError(
-                "state_dict() was called on a loader whose sampler another loader iterates (one "
-                "that accelerator.prepare or skip_first_batches built from it): this loader "
-                "cannot tell which batches that one delivered, and reading its position would "
-                "disturb the running epoch. Resume with loader.set_epoch(epoch) and "
-                "accelerator.skip_first_batches(loader, batches_done), and register "
-                "seedlock.accelerate.SeedlockState, not the loader, for checkpointing."
+                "state_dict() was called on a loader whose sampler was iterated by something else "
+                "since this loader last started an epoch (a loader that accelerator.prepare or "
+                "skip_first_batches built from it): this loader cannot tell which batches that "
+                "one delivered, and reading its position would disturb the running epoch. "
+                "Resume with loader.set_epoch(epoch) and accelerator.skip_first_batches(loader, "
+                "batches_done), and register seedlock.accelerate.SeedlockState, not the loader, "
+                "for checkpointing."
             )
         order = self.epoch_sampler.order
         if self._token is None:
@@ -410,6 +416,7 @@ class _Delivered:
         except StopIteration:
             if self.loader._token is self.token:
                 self.loader._token = None
+                self.loader.epoch_sampler._busy = False
             raise
         if self.loader._token is self.token:
             self.loader._delivered += 1

@@ -224,3 +224,15 @@ def test_state_dict_of_a_loader_iterated_by_itself_still_counts_its_batches() ->
     assert loader.state_dict()["consumed"] == 3
     list(batches)
     assert loader.state_dict()["epoch"] == 1
+
+
+def test_looking_at_a_loaders_order_does_not_stop_it_from_saving_its_position() -> None:
+    loader = seedlock.torch.dataloader(list(range(12)), batch_size=3, seed=5, rank=0, world=1)
+    order = [int(i) for i in loader.sampler]  # a user printing the epoch's order
+    batches = iter(loader)
+    assert next(batches).tolist() == order[:3]
+    assert loader.state_dict()["consumed"] == 3
+    assert [int(i) for i in loader.sampler] == order  # looked at again mid-epoch
+    assert loader.state_dict()["consumed"] == 3
+    list(batches)
+    assert loader.state_dict()["epoch"] == 1
