@@ -543,6 +543,69 @@ def test_with_pytest_randomly_active_what_it_reseeds_per_test_is_reseeded_from_t
             assert reseeded == faked == random.Random(seed).random(), (name, args)
 
 
+WIDER_FIXTURE = """
+import json, os
+from pathlib import Path
+
+import faker.generator
+import fake_seeder
+import pytest
+
+@pytest.fixture(scope="session")
+def shared():
+    return faker.generator.random.random(), fake_seeder.rng.random()
+
+@pytest.fixture
+def drawn():
+    return faker.generator.random.random(), fake_seeder.rng.random()
+
+def record(name, drawn):
+    (Path(os.environ["SEEDLOCK_TEST_OUT"]) / f"{name}.json").write_text(json.dumps(drawn))
+
+def test_a(shared, drawn):
+    record("a", drawn)
+
+def test_b(shared, drawn):
+    record("b", drawn)
+"""
+
+
+def test_with_pytest_randomly_active_a_wider_fixture_leaves_its_generators_to_the_test(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Faker & co and the random_seeder entry points are shared generators that isolate() does
+    # not track: a session fixture reseeding them must not hand its stream to the function
+    # fixtures after it, or a test replayed alone sees other values than in the full run.
+    pytest.importorskip("pytest_randomly")
+    pytester.makepyfile(
+        fake_seeder="import random\nrng = random.Random()\ndef reseed(seed):\n    rng.seed(seed)\n"
+    )
+    dist = pytester.mkdir("fake_seeder-1.0.dist-info")
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-seeder\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[pytest_randomly.random_seeder]\nfake = fake_seeder:reseed\n"
+    )
+    _fake_faker(pytester)
+    pytester.makepyfile(test_wider=WIDER_FIXTURE)
+    monkeypatch.setenv("SEEDLOCK_TEST_OUT", str(pytester.path))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(pytester.path), *sys.path]))
+    options = ("--seedlock-seed=9", "-p", "randomly")
+
+    def run(*args: str) -> dict[str, object]:
+        pytester.runpytest_subprocess(*options, *args).assert_outcomes(passed=len(args) or 2)
+        return {
+            name: json.loads((pytester.path / f"{name}.json").read_text())
+            for name in ("a", "b")
+            if (pytester.path / f"{name}.json").exists()
+        }
+
+    full = run()
+    for name in ("a", "b"):
+        (pytester.path / f"{name}.json").unlink()
+    alone = {**run("test_wider.py::test_a"), **run("test_wider.py::test_b")}
+    assert full == alone
+
+
 def test_with_pytest_randomly_active_the_replay_command_gives_its_seed_too(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -199,6 +199,42 @@ def _reseed_as_randomly(config: pytest.Config, seed: int) -> None:
         reseed(seed)
 
 
+def _randomly_saved(config: pytest.Config) -> list[tuple[Callable[[Any], object], Any]] | None:
+    """What :func:`_reseed_as_randomly` resets, each with its setter: ``None`` without randomly.
+
+    ``isolate()`` puts back the RNGs seedlock tracks, not these shared generators.
+    """
+    if not config.stash.get(_RANDOMLY, False):
+        return None
+    saved: list[tuple[Callable[[Any], object], Any]] = []
+    factory = sys.modules.get("factory.random")
+    if factory is not None and hasattr(factory, "get_random_state"):
+        saved.append((factory.set_random_state, factory.get_random_state()))
+    for module_name, name in _RANDOMLY_RANDOMS:
+        generator = getattr(sys.modules.get(module_name), name, None)
+        if isinstance(generator, random.Random):
+            saved.append((generator.setstate, generator.getstate()))
+    return saved
+
+
+def _randomly_put_back(
+    config: pytest.Config,
+    saved: list[tuple[Callable[[Any], object], Any]] | None,
+    item: pytest.Item,
+    phase: str,
+) -> None:
+    """Put back what :func:`_randomly_saved` saved; the entry points (no state to read) are
+    reseeded with ``item``'s seed of ``phase``, as the phase began."""
+    if saved is None:
+        return
+    for put, state in saved:
+        put(state)
+    seed = item.stash.get(_TEST_SEED, None)
+    if seed is not None:
+        for reseed in config.stash.get(_RESEEDERS, []):
+            reseed(_phase_seed(seed, phase))
+
+
 _restore = rootseed.restore
 _current = rootseed.save
 
@@ -275,23 +311,30 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, None,
         return
     from seedlock.state import isolate
 
-    teardown: list[isolate] = []
+    teardown: list[tuple[isolate, Any]] = []
 
     def teardown_begins() -> None:
-        teardown.append(isolate().__enter__())
+        saved = _randomly_saved(config)
+        teardown.append((isolate().__enter__(), saved))
         _seed_everything(
             config.stash.get(_ITEM, item), _fixture_seed(fixturedef, request, "teardown")
         )
 
     def teardown_ends() -> None:
         if teardown:
-            teardown.pop().__exit__(None, None, None)
+            isolated, saved = teardown.pop()
+            isolated.__exit__(None, None, None)
+            _randomly_put_back(config, saved, config.stash.get(_ITEM, item), "teardown")
 
     # Finalizers run last-in first-out: this one after the fixture's own teardown.
     fixturedef.addfinalizer(teardown_ends)
-    with isolate():
-        _seed_everything(item, _fixture_seed(fixturedef, request, "setup"))
-        yield
+    saved = _randomly_saved(config)
+    try:
+        with isolate():
+            _seed_everything(item, _fixture_seed(fixturedef, request, "setup"))
+            yield
+    finally:
+        _randomly_put_back(config, saved, item, "setup")
     fixturedef.addfinalizer(teardown_begins)
 
 
