@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import random
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -340,7 +341,11 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         self.epoch_sampler._own_next = True
         self.epoch_sampler._busy = True
         self.epoch_sampler._iterated_elsewhere = False
-        return _Delivered(self, super().__iter__(), token)
+        delivered = _Delivered(self, super().__iter__(), token)
+        # An iterator dropped before its end (next(iter(loader)), a loop left with break) stops
+        # counting as this loader's iteration: the sampler is not busy with it any more.
+        weakref.finalize(delivered, _dropped, self, token).atexit = False
+        return delivered
 
     def _per_batch(self) -> int:
         return 1 if self.batch_size is None else int(self.batch_size)
@@ -394,6 +399,11 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         self._next_epoch = order.epoch
         self._resume = True
         self.epoch_sampler._offset = None  # a wrapper iterating the sampler keeps the position
+
+
+def _dropped(loader: SeedlockDataLoader, token: object) -> None:
+    if loader._token is token:
+        loader.epoch_sampler._busy = False
 
 
 class _Delivered:

@@ -236,3 +236,15 @@ def test_looking_at_a_loaders_order_does_not_stop_it_from_saving_its_position() 
     assert loader.state_dict()["consumed"] == 3
     list(batches)
     assert loader.state_dict()["epoch"] == 1
+
+
+def test_state_dict_is_refused_after_a_peek_at_one_batch_and_a_prepared_copys_epochs() -> None:
+    loader = seedlock.torch.dataloader(list(range(300)), batch_size=10, seed=5, rank=0, world=1)
+    next(iter(loader))  # a look at one batch before training: an iterator dropped at once
+    prepared = Accelerator(cpu=True).prepare(loader)
+    list(prepared)
+    batches = iter(prepared)
+    for _ in range(5):
+        next(batches)
+    with pytest.raises(StateError, match="iterated by something else"):
+        loader.state_dict()
