@@ -468,6 +468,33 @@ def test_loaders_reloaded_every_epoch_keep_the_order_and_resume_exactly(tmp_path
 
 # Lightning's default for several training loaders, CombinedLoader(mode="max_size_cycle"), starts a
 # shorter loader again each time it runs out within the epoch.
+@pytest.mark.filterwarnings("ignore")  # Lightning's advice (workers, loggers)
+def test_a_training_iterable_that_is_not_a_dataloader_is_left_alone_beside_one_that_is(
+    tmp_path: Path,
+) -> None:
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    class Batches:  # Lightning takes any iterable as a training loader
+        def __iter__(self) -> Any:
+            return iter([torch.arange(4) + 4 * k for k in range(4)])
+
+        def __len__(self) -> int:
+            return 4
+
+    loaders = [DataLoader(_Augmented(), batch_size=4, shuffle=True), Batches()]
+    saves = ModelCheckpoint(dirpath=tmp_path, save_top_k=-1, every_n_train_steps=2)
+    _fit(loaders, SeedlockCallback(seed=1), callbacks=[saves], max_epochs=1)
+    positions = torch.load(tmp_path / "epoch=0-step=2.ckpt", weights_only=True)["seedlock"]
+    assert [(p["epoch"], p["consumed"]) for p in positions["loaders"]] == [(0, 8)]
+
+
+def test_an_explicit_seed_is_taken_whatever_lightnings_variable_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PL_GLOBAL_SEED", "abc")  # Lightning itself only warns about it
+    assert SeedlockCallback(seed=5).root == 5
+
+
 @pytest.mark.filterwarnings("ignore")
 def test_several_training_loaders_resume_mid_epoch_where_each_one_stood(tmp_path: Path) -> None:
     from lightning.pytorch.callbacks import ModelCheckpoint

@@ -46,11 +46,19 @@ _FORMAT = 1
 _LIGHTNING_SEED = "PL_GLOBAL_SEED"
 
 
-def _lightning_seed() -> int | None:
-    """Lightning's seed of this process (``$PL_GLOBAL_SEED``), or ``None``."""
+def _lightning_seed(*, strict: bool = True) -> int | None:
+    """Lightning's seed of this process (``$PL_GLOBAL_SEED``), or ``None``.
+
+    A value that is not a seed is an error when ``strict``, else read as ``None``.
+    """
     text = os.environ.get(_LIGHTNING_SEED, "").strip()
     if not text:
         return None
+    if not strict:
+        try:
+            return normalize_seed(int(text), name=f"${_LIGHTNING_SEED}")
+        except (ValueError, SeedlockError):
+            return None
     try:
         value = int(text)
     except ValueError:
@@ -73,17 +81,16 @@ def _callback_root(seed: SeedLike | None) -> int:
     trains once per seed (``seed_everything(s)``, then a new Trainer) starts each run on ``s``.
     A root the user set (``seedlock.seed_everything``, ``$SEEDLOCK_SEED``) is kept.
     """
-    root, lightning = root_seed(), _lightning_seed()
-    if seed is None and root is not None:
-        reseeded = lightning is not None and lightning != _last_root.get("lightning", lightning)
-        if not (reseeded and root == _last_root.get("root")):
-            return root
     if seed is not None:
-        root = normalize_seed(seed)
-    elif lightning is not None:
-        root = lightning
+        root, lightning = normalize_seed(seed), _lightning_seed(strict=False)
     else:
-        root = seed_everything().seed
+        current, lightning = root_seed(), _lightning_seed(strict=False)
+        if current is not None:
+            reseeded = lightning is not None and lightning != _last_root.get("lightning", lightning)
+            if not (reseeded and current == _last_root.get("root")):
+                return current
+        lightning = _lightning_seed()  # the root comes from it now: a bad value is an error
+        root = seed_everything().seed if lightning is None else lightning
     _last_root.update(root=root, lightning=lightning)
     return root
 
@@ -368,7 +375,10 @@ class SeedlockCallback(Callback):
         cycles = len(loaders) > 1 and getattr(combined, "_mode", None) == "max_size_cycle"
         positions = []
         for sampler in self._samplers:
-            found = [i for i, loader in enumerate(loaders) if loader.sampler is sampler]
+            # Lightning takes any iterable as a training loader (a list of tensors, say).
+            found = [
+                i for i, loader in enumerate(loaders) if getattr(loader, "sampler", None) is sampler
+            ]
             if not found:
                 raise StateError("a seedlock sampler lost its DataLoader; was the loader replaced?")
             loader = loaders[found[0]]
