@@ -516,12 +516,12 @@ def _fake_faker(pytester: pytest.Pytester) -> None:
     (plugin / "plugin.py").write_text("DEFAULT_SEED = 0\n")
 
 
-def test_with_pytest_randomly_active_what_it_reseeds_per_test_is_reseeded_from_the_test_seed(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+def _randomly_project(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, **test_files: str
 ) -> None:
-    # Ported from pytest-randomly's test_entrypoint_injection and test_faker: its users rely on
-    # faker / factory_boy / model_bakery and the `pytest_randomly.random_seeder` entry points
-    # being reset for every test; seedlock turns randomly's reset off, so it does their reset.
+    """``test_files`` beside what pytest-randomly reseeds: a fake Faker and a fake
+    ``pytest_randomly.random_seeder`` entry point (``fake_seeder.rng``); tests write their
+    values to ``$SEEDLOCK_TEST_OUT``."""
     pytest.importorskip("pytest_randomly")
     pytester.makepyfile(
         fake_seeder="import random\nrng = random.Random()\ndef reseed(seed):\n    rng.seed(seed)\n"
@@ -532,9 +532,18 @@ def test_with_pytest_randomly_active_what_it_reseeds_per_test_is_reseeded_from_t
         "[pytest_randomly.random_seeder]\nfake = fake_seeder:reseed\n"
     )
     _fake_faker(pytester)
-    pytester.makepyfile(test_reseeded=RESEEDED)
+    pytester.makepyfile(**test_files)
     monkeypatch.setenv("SEEDLOCK_TEST_OUT", str(pytester.path))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(pytester.path), *sys.path]))
+
+
+def test_with_pytest_randomly_active_what_it_reseeds_per_test_is_reseeded_from_the_test_seed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ported from pytest-randomly's test_entrypoint_injection and test_faker: its users rely on
+    # faker / factory_boy / model_bakery and the `pytest_randomly.random_seeder` entry points
+    # being reset for every test; seedlock turns randomly's reset off, so it does their reset.
+    _randomly_project(pytester, monkeypatch, test_reseeded=RESEEDED)
     for args in ((), ("-n", "2")):
         result = pytester.runpytest_subprocess("--seedlock-seed=2", "-p", "randomly", *args)
         result.assert_outcomes(passed=2)
@@ -576,19 +585,7 @@ def test_with_pytest_randomly_active_a_wider_fixture_leaves_its_generators_to_th
     # Faker & co and the random_seeder entry points are shared generators that isolate() does
     # not track: a session fixture reseeding them must not hand its stream to the function
     # fixtures after it, or a test replayed alone sees other values than in the full run.
-    pytest.importorskip("pytest_randomly")
-    pytester.makepyfile(
-        fake_seeder="import random\nrng = random.Random()\ndef reseed(seed):\n    rng.seed(seed)\n"
-    )
-    dist = pytester.mkdir("fake_seeder-1.0.dist-info")
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-seeder\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(
-        "[pytest_randomly.random_seeder]\nfake = fake_seeder:reseed\n"
-    )
-    _fake_faker(pytester)
-    pytester.makepyfile(test_wider=WIDER_FIXTURE)
-    monkeypatch.setenv("SEEDLOCK_TEST_OUT", str(pytester.path))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(pytester.path), *sys.path]))
+    _randomly_project(pytester, monkeypatch, test_wider=WIDER_FIXTURE)
     options = ("--seedlock-seed=9", "-p", "randomly")
 
     def run(*args: str) -> dict[str, object]:

@@ -259,12 +259,11 @@ class _WeightedTrainer(Trainer):  # type: ignore[misc]
         return torch.utils.data.WeightedRandomSampler([1.0] * 6 + [3.0] * 6, 12)
 
 
-@pytest.mark.parametrize("case", ["group_by_length", "weighted"])
-def test_a_sampler_the_callback_would_silently_replace_is_refused_with_the_fix(
-    tmp_path: Path, case: str
-) -> None:
+def _refusing_trainer(
+    tmp_path: Path, dataset: object, make: type[Trainer] = Trainer, **kwargs: object
+) -> Trainer:
+    """A Trainer with a default ``SeedlockCallback`` whose data the callback must refuse."""
     seedlock.seed_everything(7)
-    strategy = "group_by_length" if case == "group_by_length" else "random"
     args = TrainingArguments(
         output_dir=str(tmp_path),
         report_to="none",
@@ -272,17 +271,25 @@ def test_a_sampler_the_callback_would_silently_replace_is_refused_with_the_fix(
         disable_tqdm=True,
         per_device_train_batch_size=4,
         remove_unused_columns=False,
-        train_sampling_strategy=strategy,
         seed=7,
+        **kwargs,
     )
-    make = _WeightedTrainer if case == "weighted" else Trainer
-    trainer = make(
+    return make(
         model=_Recorder(),
         args=args,
-        train_dataset=_Items(),
+        train_dataset=dataset,
         data_collator=_collate,
         callbacks=[SeedlockCallback()],
     )
+
+
+@pytest.mark.parametrize("case", ["group_by_length", "weighted"])
+def test_a_sampler_the_callback_would_silently_replace_is_refused_with_the_fix(
+    tmp_path: Path, case: str
+) -> None:
+    strategy = "group_by_length" if case == "group_by_length" else "random"
+    make = _WeightedTrainer if case == "weighted" else Trainer
+    trainer = _refusing_trainer(tmp_path, _Items(), make, train_sampling_strategy=strategy)
     sampler = "WeightedRandomSampler" if case == "weighted" else "LengthGroupedSampler"
     with pytest.raises(
         SeedlockError, match=rf"samples with {sampler} .*SeedlockCallback\(data=False\)"
@@ -369,24 +376,7 @@ class _Stream(torch.utils.data.IterableDataset):  # type: ignore[type-arg]
 def test_an_iterable_train_dataset_is_refused_with_the_fix_not_a_type_error(
     tmp_path: Path,
 ) -> None:
-    seedlock.seed_everything(7)
-    args = TrainingArguments(
-        output_dir=str(tmp_path),
-        report_to="none",
-        use_cpu=True,
-        disable_tqdm=True,
-        per_device_train_batch_size=4,
-        max_steps=2,
-        remove_unused_columns=False,
-        seed=7,
-    )
-    trainer = Trainer(
-        model=_Recorder(),
-        args=args,
-        train_dataset=_Stream(),
-        data_collator=_collate,
-        callbacks=[SeedlockCallback()],
-    )
+    trainer = _refusing_trainer(tmp_path, _Stream(), max_steps=2)
     with pytest.raises(SeedlockError, match=r"iterable _Stream.*SeedlockCallback\(data=False\)"):
         trainer.train()
 
