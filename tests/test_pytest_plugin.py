@@ -576,6 +576,10 @@ def test_a(shared, drawn):
 
 def test_b(shared, drawn):
     record("b", drawn)
+
+def test_c(request):
+    request.getfixturevalue("shared")  # set up in the test body when test_c runs alone
+    record("c", [faker.generator.random.random(), fake_seeder.rng.random()])
 """
 
 
@@ -586,20 +590,23 @@ def test_with_pytest_randomly_active_a_wider_fixture_leaves_its_generators_to_th
     # not track: a session fixture reseeding them must not hand its stream to the function
     # fixtures after it, or a test replayed alone sees other values than in the full run.
     _randomly_project(pytester, monkeypatch, test_wider=WIDER_FIXTURE)
-    options = ("--seedlock-seed=9", "-p", "randomly")
+    options = ("--seedlock-seed=9", "-p", "randomly", "--randomly-dont-reorganize")
+    names = ("a", "b", "c")
 
     def run(*args: str) -> dict[str, object]:
-        pytester.runpytest_subprocess(*options, *args).assert_outcomes(passed=len(args) or 2)
+        pytester.runpytest_subprocess(*options, *args).assert_outcomes(passed=len(args) or 3)
         return {
             name: json.loads((pytester.path / f"{name}.json").read_text())
-            for name in ("a", "b")
+            for name in names
             if (pytester.path / f"{name}.json").exists()
         }
 
     full = run()
-    for name in ("a", "b"):
+    for name in names:
         (pytester.path / f"{name}.json").unlink()
-    alone = {**run("test_wider.py::test_a"), **run("test_wider.py::test_b")}
+    alone: dict[str, object] = {}
+    for name in names:
+        alone.update(run(f"test_wider.py::test_{name}"))
     assert full == alone
 
 

@@ -54,6 +54,7 @@ _ERROR = pytest.StashKey[str]()
 _RANDOMLY = pytest.StashKey[bool]()
 _ITEM = pytest.StashKey[pytest.Item]()
 _RESEEDERS = pytest.StashKey[list[Callable[[int], object]]]()
+_PHASE_SEED = pytest.StashKey[int]()  # what the running phase (setup, call, teardown) began with
 # What pytest-randomly resets at each test phase besides random and NumPy: (module, attribute),
 # looked up only in modules already imported (pytest-randomly imports them when installed).
 _RANDOMLY_RANDOMS = (
@@ -221,18 +222,19 @@ def _randomly_put_back(
     config: pytest.Config,
     saved: list[tuple[Callable[[Any], object], Any]] | None,
     item: pytest.Item,
-    phase: str,
 ) -> None:
-    """Put back what :func:`_randomly_saved` saved; the entry points (no state to read) are
-    reseeded with ``item``'s seed of ``phase``, as the phase began."""
+    """Put back what :func:`_randomly_saved` saved. The entry points have no state to read: they
+    are reseeded with the seed ``item``'s running phase began with, which is exact for a fixture
+    set up before the phase drew from them (a test's arguments), not for one a test body asks
+    for (``request.getfixturevalue``) after drawing."""
     if saved is None:
         return
     for put, state in saved:
         put(state)
-    seed = item.stash.get(_TEST_SEED, None)
+    seed = item.stash.get(_PHASE_SEED, None)
     if seed is not None:
         for reseed in config.stash.get(_RESEEDERS, []):
-            reseed(_phase_seed(seed, phase))
+            reseed(seed)
 
 
 _restore = rootseed.restore
@@ -246,7 +248,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     seed = _test_seed(item)
     item.stash[_TEST_SEED] = seed
     item.user_properties.append(("seedlock_seed", seed))
-    _seed_everything(item, _phase_seed(seed, "setup"))
+    item.stash[_PHASE_SEED] = _phase_seed(seed, "setup")
+    _seed_everything(item, item.stash[_PHASE_SEED])
     item.stash[_SETUP_ROOT] = _current()
 
 
@@ -259,6 +262,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     seed = item.stash.get(_TEST_SEED, None)
     if seed is not None:
         before = _current()
+        item.stash[_PHASE_SEED] = seed
         _seed_everything(item, seed)
         if before != item.stash.get(_SETUP_ROOT, None):
             _restore(before)
@@ -269,7 +273,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     seed = item.stash.get(_TEST_SEED, None)
     if seed is not None:
-        _seed_everything(item, _phase_seed(seed, "teardown"))
+        item.stash[_PHASE_SEED] = _phase_seed(seed, "teardown")
+        _seed_everything(item, item.stash[_PHASE_SEED])
     yield
     saved = item.stash.get(_SAVED, None)
     if saved is not None:
@@ -324,7 +329,7 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, None,
         if teardown:
             isolated, saved = teardown.pop()
             isolated.__exit__(None, None, None)
-            _randomly_put_back(config, saved, config.stash.get(_ITEM, item), "teardown")
+            _randomly_put_back(config, saved, config.stash.get(_ITEM, item))
 
     # Finalizers run last-in first-out: this one after the fixture's own teardown.
     fixturedef.addfinalizer(teardown_ends)
@@ -334,7 +339,7 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, None,
             _seed_everything(item, _fixture_seed(fixturedef, request, "setup"))
             yield
     finally:
-        _randomly_put_back(config, saved, item, "setup")
+        _randomly_put_back(config, saved, item)
     fixturedef.addfinalizer(teardown_begins)
 
 
