@@ -73,12 +73,11 @@ class EpochSampler(Sampler[int]):
         # position waits for the trainer's first set_epoch to learn the shift.
         self._offset: int | None = 0
         # Whether something other than the SeedlockDataLoader built with this sampler iterated
-        # it while that loader was not iterating (a loader rebuilt by accelerator.prepare or
-        # skip_first_batches): the loader's own state_dict cannot count what the other
-        # delivered. _busy: the loader's own iteration is running (a look at the order then,
-        # e.g. list(loader.sampler), does not count).
+        # it since that loader last started an epoch (a loader rebuilt by accelerator.prepare or
+        # skip_first_batches, or a look through list(loader.sampler)): the loader's own
+        # state_dict cannot count what another delivered. _own_next: the loader's next
+        # iteration of it is its own.
         self._own_next = False
-        self._busy = False
         self._iterated_elsewhere = False
 
     @property
@@ -106,7 +105,7 @@ class EpochSampler(Sampler[int]):
     def __iter__(self) -> Iterator[int]:
         if self._own_next:
             self._own_next = False
-        elif not self._busy:
+        else:
             self._iterated_elsewhere = True
         # int.__new__ on the epoch's own EpochIndex type: C speed, no generator of our own.
         make = functools.partial(int.__new__, epoch_index_type(self.order.epoch))
@@ -339,11 +338,10 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
         self._delivered = 0
         self._local = len(order)  # what this iteration yields (the rest of the epoch)
         self.epoch_sampler._own_next = True
-        self.epoch_sampler._busy = True
         self.epoch_sampler._iterated_elsewhere = False
         delivered = _Delivered(self, super().__iter__(), token)
-        # An iterator dropped before its end (next(iter(loader)), a loop left with break) stops
-        # counting as this loader's iteration: the sampler is not busy with it any more.
+        # An iterator dropped before it iterated the sampler (iter(loader) never advanced) must
+        # not hand its turn to the next loader that does.
         weakref.finalize(delivered, _dropped, self, token).atexit = False
         return delivered
 
@@ -360,8 +358,10 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
             4
 
         Raises:
-            StateError: when another loader iterated this one's sampler since this loader last
-                started an epoch (``accelerator.prepare`` or ``skip_first_batches`` rebuilt it).
+            StateError: when something else iterated this loader's sampler since this loader
+                last started an epoch (a loader ``accelerator.prepare`` or ``skip_first_batches``
+                rebuilt from it, or ``list(loader.sampler)``; ``loader.epoch_sampler.order``
+                shows the order without that).
         """
         if self.epoch_sampler._iterated_elsewhere:
             raise StateError(
@@ -371,7 +371,9 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
                 "one delivered, and reading its position would disturb the running epoch. "
                 "Resume with loader.set_epoch(epoch) and accelerator.skip_first_batches(loader, "
                 "batches_done), and register seedlock.accelerate.SeedlockState, not the loader, "
-                "for checkpointing."
+                "for checkpointing. A look at the order through loader.sampler counts too (this "
+                "loader's next epoch clears it): look through loader.epoch_sampler.order, which "
+                "does not."
             )
         order = self.epoch_sampler.order
         if self._token is None:
@@ -403,7 +405,7 @@ class SeedlockDataLoader(DataLoader):  # type: ignore[type-arg]
 
 def _dropped(loader: SeedlockDataLoader, token: object) -> None:
     if loader._token is token:
-        loader.epoch_sampler._busy = False
+        loader.epoch_sampler._own_next = False
 
 
 class _Delivered:
@@ -426,7 +428,6 @@ class _Delivered:
         except StopIteration:
             if self.loader._token is self.token:
                 self.loader._token = None
-                self.loader.epoch_sampler._busy = False
             raise
         if self.loader._token is self.token:
             self.loader._delivered += 1

@@ -226,16 +226,29 @@ def test_state_dict_of_a_loader_iterated_by_itself_still_counts_its_batches() ->
     assert loader.state_dict()["epoch"] == 1
 
 
-def test_looking_at_a_loaders_order_does_not_stop_it_from_saving_its_position() -> None:
+def test_looking_at_a_loaders_order_through_its_order_object_leaves_state_dict_working() -> None:
     loader = seedlock.torch.dataloader(list(range(12)), batch_size=3, seed=5, rank=0, world=1)
-    order = [int(i) for i in loader.sampler]  # a user printing the epoch's order
+    order = [int(i) for i in loader.epoch_sampler.order]
     batches = iter(loader)
     assert next(batches).tolist() == order[:3]
-    assert loader.state_dict()["consumed"] == 3
-    assert [int(i) for i in loader.sampler] == order  # looked at again mid-epoch
+    assert [int(i) for i in loader.epoch_sampler.order] == order  # looked at again mid-epoch
     assert loader.state_dict()["consumed"] == 3
     list(batches)
     assert loader.state_dict()["epoch"] == 1
+
+
+def test_a_look_through_loader_sampler_is_refused_until_the_loaders_next_epoch() -> None:
+    # It cannot be told apart from a prepared copy iterating the sampler: refused loudly, with
+    # the way to look that does not count, rather than a position that may be wrong.
+    loader = seedlock.torch.dataloader(list(range(12)), batch_size=3, seed=5, rank=0, world=1)
+    batches = iter(loader)
+    next(batches)
+    list(loader.sampler)
+    with pytest.raises(StateError, match=r"loader\.epoch_sampler\.order"):
+        loader.state_dict()
+    list(batches)
+    list(loader)  # the loader's own next epoch
+    assert loader.state_dict()["epoch"] == 2
 
 
 def test_state_dict_is_refused_after_a_peek_at_one_batch_and_a_prepared_copys_epochs() -> None:
@@ -246,5 +259,32 @@ def test_state_dict_is_refused_after_a_peek_at_one_batch_and_a_prepared_copys_ep
     batches = iter(prepared)
     for _ in range(5):
         next(batches)
+    with pytest.raises(StateError, match="iterated by something else"):
+        loader.state_dict()
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_state_dict_is_refused_after_a_look_at_one_batch_and_a_prepared_copys_epoch(
+    kept: bool,
+) -> None:
+    loader = seedlock.torch.dataloader(list(range(300)), batch_size=10, seed=5, rank=0, world=1)
+    mine = iter(loader)
+    next(mine)  # a look at one batch before training (the iterator kept, or dropped)
+    if not kept:
+        del mine
+    prepared = Accelerator(cpu=True).prepare(loader)
+    batches = iter(prepared)
+    next(batches)
+    next(batches)
+    with pytest.raises(StateError, match="iterated by something else"):
+        loader.state_dict()
+
+
+def test_an_unused_iterator_of_the_loader_leaves_a_prepared_copys_epoch_noticed() -> None:
+    loader = seedlock.torch.dataloader(list(range(30)), batch_size=3, seed=5, rank=0, world=1)
+    iter(loader)  # made and dropped without a batch
+    batches = iter(Accelerator(cpu=True).prepare(loader))
+    next(batches)
+    next(batches)
     with pytest.raises(StateError, match="iterated by something else"):
         loader.state_dict()
