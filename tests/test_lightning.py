@@ -466,8 +466,6 @@ def test_loaders_reloaded_every_epoch_keep_the_order_and_resume_exactly(tmp_path
     assert stopped + resumed == kept
 
 
-# Lightning's default for several training loaders, CombinedLoader(mode="max_size_cycle"), starts a
-# shorter loader again each time it runs out within the epoch.
 @pytest.mark.filterwarnings("ignore")  # Lightning's advice (workers, loggers)
 def test_a_training_iterable_that_is_not_a_dataloader_is_left_alone_beside_one_that_is(
     tmp_path: Path,
@@ -495,6 +493,8 @@ def test_an_explicit_seed_is_taken_whatever_lightnings_variable_holds(
     assert SeedlockCallback(seed=5).root == 5
 
 
+# Lightning's default for several training loaders, CombinedLoader(mode="max_size_cycle"), starts a
+# shorter loader again each time it runs out within the epoch.
 @pytest.mark.filterwarnings("ignore")
 def test_several_training_loaders_resume_mid_epoch_where_each_one_stood(tmp_path: Path) -> None:
     from lightning.pytorch.callbacks import ModelCheckpoint
