@@ -28,7 +28,7 @@ from seedlock._errors import SeedlockError, SeedlockTypeError, StateError
 from seedlock._seed import SeedLike, derive, resolve_seed
 from seedlock.data.rng import EpochIndex, SeededDataset, epoch_index_type
 from seedlock.data.sampler import EpochShuffle, check_epoch, resolve_rank_world
-from seedlock.distributed import broadcast_root
+from seedlock.distributed import broadcast_root, process_group_ready
 
 __all__ = [
     "EpochSampler",
@@ -136,11 +136,7 @@ def _agreed_root(root: int, world: int) -> int:
     Ranks seeded differently (``seed_everything(1234 + rank)``, a common pattern) would otherwise
     shuffle with different orders and split the data wrongly; one order for all is the contract.
     """
-    if world < 2:
-        return root
-    import torch.distributed as dist
-
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() != world:
+    if world < 2 or not process_group_ready() or torch.distributed.get_world_size() != world:
         return root
     return broadcast_root(root)
 
