@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from seedlock._base import persist
 from seedlock._errors import SeedlockError, StateError
 from seedlock._seed import SeedLike, resolve_seed
-from seedlock.distributed import broadcast_root, gather_objects, process_group_ready, rank_info
+from seedlock.distributed import _group_rank_world, broadcast_root, gather_objects, rank_info
 from seedlock.state import Snapshot, restore, snapshot
 
 if TYPE_CHECKING:
@@ -34,15 +34,6 @@ __all__ = ["STATE_FORMAT", "SeedlockState", "dataloader"]
 #: Version of the JSON text :meth:`SeedlockState.state_dict` hands to accelerate.
 STATE_FORMAT = 1
 _KIND = "seedlock.accelerate"
-
-
-def _group() -> tuple[int, int]:
-    """``(rank, world)`` of the initialised process group, ``(0, 1)`` without one."""
-    if not process_group_ready():
-        return 0, 1
-    import torch.distributed as dist
-
-    return int(dist.get_rank()), int(dist.get_world_size())
 
 
 def dataloader(
@@ -97,7 +88,7 @@ def dataloader(
     caller = "seedlock.accelerate.dataloader"
     data = resolve_seed(seed, caller=caller, stream="data")
     augment = resolve_seed(seed, caller=caller, stream="augment")
-    if _group()[1] > 1:
+    if _group_rank_world()[1] > 1:
         data, augment = broadcast_root(data), broadcast_root(augment)
     elif (launched := rank_info().world) > 1:  # $WORLD_SIZE of a launch, no group yet
         raise SeedlockError(
@@ -178,7 +169,7 @@ class SeedlockState:
         )
         ranks = data.get("ranks")
         if ranks is not None:
-            rank, world = _group()
+            rank, world = _group_rank_world()
             if not isinstance(ranks, list) or len(ranks) != world:
                 saved = len(ranks) if isinstance(ranks, list) else repr(ranks)
                 raise StateError(

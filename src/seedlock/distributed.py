@@ -47,6 +47,15 @@ def process_group_ready() -> bool:
     return bool(dist.is_available() and dist.is_initialized())
 
 
+def _group_rank_world() -> tuple[int, int]:
+    """``(rank, world)`` of the initialised process group, ``(0, 1)`` without one."""
+    if not process_group_ready():
+        return 0, 1
+    import torch.distributed as dist
+
+    return int(dist.get_rank()), int(dist.get_world_size())
+
+
 def gather_objects(obj: object) -> list[Any] | None:
     """Every rank's ``obj``, by rank, when a process group of 2+ processes exists; else ``None``.
 
@@ -100,14 +109,9 @@ def rank_info() -> RankInfo:
     """
     local = _env_int("LOCAL_RANK", minimum=0)
     if process_group_ready():
-        import torch.distributed as dist
-
-        group_rank = int(dist.get_rank())
+        group_rank, group_world = _group_rank_world()
         return RankInfo(
-            group_rank,
-            int(dist.get_world_size()),
-            group_rank if local is None else local,
-            "torch.distributed",
+            group_rank, group_world, group_rank if local is None else local, "torch.distributed"
         )
     rank = _env_int("RANK", minimum=0)
     world = _env_int("WORLD_SIZE", minimum=1)

@@ -32,7 +32,7 @@ from seedlock._everything import SeedReport, seed_everything
 from seedlock._generators import torch_generator
 from seedlock._seed import SeedLike, normalize_seed, root_seed, stream_seeds
 from seedlock.data.rng import SeededDataset
-from seedlock.distributed import broadcast_root, process_group_ready
+from seedlock.distributed import _group_rank_world, broadcast_root
 from seedlock.state import Snapshot, restore, snapshot
 from seedlock.torch import EpochSampler
 
@@ -79,15 +79,6 @@ def _shuffles(sampler: Any, n: int, args: TrainingArguments) -> bool:
         "SeedlockCallback(data=False) to keep your sampler (seeding and RNG state are still "
         "handled)."
     )
-
-
-def _rank_world() -> tuple[int, int]:
-    """``(rank, world)`` of the initialised process group, ``(0, 1)`` without one."""
-    if not process_group_ready():
-        return 0, 1
-    import torch.distributed as dist
-
-    return int(dist.get_rank()), int(dist.get_world_size())
 
 
 class SeedlockCallback(TrainerCallback, ExportableState):
@@ -187,7 +178,7 @@ class SeedlockCallback(TrainerCallback, ExportableState):
         if root is None:
             use_data_seed = name == "data" and args.data_seed is not None
             root = normalize_seed(args.data_seed) if use_data_seed else self._root
-        return broadcast_root(root) if _rank_world()[1] > 1 else root
+        return broadcast_root(root) if _group_rank_world()[1] > 1 else root
 
     def _install(self, loader: Any, args: TrainingArguments) -> None:
         assert self._root is not None
@@ -283,7 +274,7 @@ class SeedlockCallback(TrainerCallback, ExportableState):
             fix="The checkpoint is corrupt or from another callback of that name.",
         )
         assert self._root is not None
-        rank, world = _rank_world()
+        rank, world = _group_rank_world()
         # trainer_state.json is written by the main process: its root and RNG state are rank 0's.
         root = broadcast_root(self._root) if world > 1 else self._root
         if entry.get("seed") != root:
