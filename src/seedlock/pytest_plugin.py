@@ -177,19 +177,29 @@ def _seed_everything(item: pytest.Item, seed: int) -> None:
         item.stash[_ERROR] = f"{type(exc).__name__}: {exc}"
 
 
+def _randomly_generators() -> list[tuple[Callable[[], Any], Callable[[Any], object]]]:
+    """The shared generators pytest-randomly resets that are imported, as (get, set) of state."""
+    found: list[tuple[Callable[[], Any], Callable[[Any], object]]] = []
+    factory = sys.modules.get("factory.random")
+    get = getattr(factory, "get_random_state", None)
+    put = getattr(factory, "set_random_state", None)
+    if get is not None and put is not None:
+        found.append((get, put))
+    for module_name, name in _RANDOMLY_RANDOMS:
+        generator = getattr(sys.modules.get(module_name), name, None)
+        if isinstance(generator, random.Random):
+            found.append((generator.getstate, generator.setstate))
+    return found
+
+
 def _reseed_as_randomly(config: pytest.Config, seed: int) -> None:
     # pytest-randomly's users rely on it resetting, for every test phase, the generators of
     # factory_boy, Faker, model_bakery and polyfactory to the state of random.seed(seed), and
     # on it calling the `pytest_randomly.random_seeder` entry points; seedlock turned its reset
     # off, so it does the same from its own seed (random was just seeded with it).
     state = random.getstate()
-    factory = sys.modules.get("factory.random")
-    if factory is not None and hasattr(factory, "set_random_state"):
-        factory.set_random_state(state)
-    for module_name, name in _RANDOMLY_RANDOMS:
-        generator = getattr(sys.modules.get(module_name), name, None)
-        if isinstance(generator, random.Random):
-            generator.setstate(state)
+    for _, put in _randomly_generators():
+        put(state)
     reseeders = config.stash.get(_RESEEDERS, None)
     if reseeders is None:
         from importlib.metadata import entry_points
@@ -207,15 +217,7 @@ def _randomly_saved(config: pytest.Config) -> list[tuple[Callable[[Any], object]
     """
     if not config.stash.get(_RANDOMLY, False):
         return None
-    saved: list[tuple[Callable[[Any], object], Any]] = []
-    factory = sys.modules.get("factory.random")
-    if factory is not None and hasattr(factory, "get_random_state"):
-        saved.append((factory.set_random_state, factory.get_random_state()))
-    for module_name, name in _RANDOMLY_RANDOMS:
-        generator = getattr(sys.modules.get(module_name), name, None)
-        if isinstance(generator, random.Random):
-            saved.append((generator.setstate, generator.getstate()))
-    return saved
+    return [(put, get()) for get, put in _randomly_generators()]
 
 
 def _randomly_put_back(
